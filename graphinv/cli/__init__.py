@@ -1,0 +1,1 @@
+"""Command-line interface: wires ingest, store, analysis and render together."""

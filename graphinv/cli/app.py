@@ -1,0 +1,69 @@
+"""The ``graphinv`` command: global options and the list of command modules."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graphinv import __version__
+from graphinv.cli.common import app, get_state
+
+__all__ = ["app", "main"]
+
+# Each module registers its commands on ``app`` when imported.
+_COMMAND_MODULES = (
+    "graphinv.cli.store_cmds",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"graphinv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    store: Annotated[str | None, typer.Option(
+        "--store", envvar="GRAPHINV_STORE", show_envvar=True,
+        help="'embedded' (default, no server) or a Neo4j URI (bolt://, neo4j://, +s variants).",
+    )] = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", envvar="GRAPHINV_DATA_DIR", show_envvar=True,
+        help="Data directory of the embedded store, rejects and run logs [default: ./graphinv-data].",
+    )] = None,
+    database: Annotated[str | None, typer.Option(
+        "--database", envvar="GRAPHINV_NEO4J_DATABASE", help="Neo4j database name.",
+    )] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.",
+    )] = False,
+) -> None:
+    """graphinv: find the gangs behind counterfeit shops across platforms and borders.
+
+    Neo4j credentials come from GRAPHINV_NEO4J_USER and GRAPHINV_NEO4J_PASSWORD.
+
+    Example: graphinv demo --out demo-out
+    """
+    st = get_state(ctx)
+    st.store, st.data_dir, st.database = store, data_dir, database
+
+
+for _m in _COMMAND_MODULES:
+    try:
+        importlib.import_module(_m)
+    except ModuleNotFoundError as _exc:  # a command module still being written
+        if _exc.name != _m:
+            raise
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl-C outside a command body
+        raise SystemExit(130) from None

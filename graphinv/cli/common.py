@@ -1,0 +1,163 @@
+"""What every command shares: the Typer app, store options, error handling, output.
+
+The library raises :class:`graphinv.errors.GraphinvError`; only this package
+prints and chooses exit codes (1 bad data / unreachable store, 2 usage, 130 Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graphinv.errors import GraphinvError
+
+__all__ = [
+    "app",
+    "State",
+    "OutputFormat",
+    "FormatOption",
+    "err_console",
+    "out_console",
+    "handle_errors",
+    "get_state",
+    "open_configured_store",
+    "emit_table",
+    "fail",
+]
+
+app = typer.Typer(
+    name="graphinv",
+    help="Investigate counterfeit-selling networks: ingest traces, find the gangs behind "
+    "many shops, explain the links, render them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+out_console = Console(soft_wrap=True, highlight=False)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table for people, json or csv for machines."),
+]
+
+
+@dataclass
+class State:
+    """Global options, set by the app callback."""
+
+    store: str | None = None
+    data_dir: Path | None = None
+    database: str | None = None
+
+    def config(self) -> Any:
+        from graphinv.config import StoreConfig
+
+        return StoreConfig.from_values(store=self.store, data_dir=self.data_dir,
+                                       database=self.database)
+
+
+def get_state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``Error: …`` to stderr and return the Exit to raise."""
+    err_console.print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn library errors into ``Error: what — value — fix`` and exit codes.
+
+    Ctrl-C exits 130 (click would otherwise say "Aborted!" and exit 1).
+    """
+    try:
+        yield
+    except GraphinvError as exc:
+        raise fail(_escape(str(exc)), exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("Interrupted: stopped on Ctrl-C (the store stays consistent: "
+                          "rerun the same command to resume).")
+        raise typer.Exit(130) from None
+
+
+def open_configured_store(ctx: typer.Context) -> Any:
+    """Open the store chosen by ``--store``/``GRAPHINV_STORE`` (call inside handle_errors)."""
+    from graphinv.store import open_store
+
+    return open_store(get_state(ctx).config())
+
+
+def emit_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    out: Path | None = None,
+    json_data: Any = None,
+) -> None:
+    """Print (or write to ``out``) rows as a rich table, JSON or CSV."""
+    from graphinv.render.tabular import to_csv, to_json, write_text_atomic
+
+    if fmt is OutputFormat.table and out is None:
+        table = Table(title=title, show_lines=False)
+        for c in columns:
+            table.add_column(str(c), overflow="fold")
+        for r in rows:
+            table.add_row(*[_cell(v) for v in r])
+        out_console.print(table)
+        return
+    if fmt is OutputFormat.csv:
+        text = to_csv(columns, rows)
+    else:
+        data = json_data if json_data is not None else [
+            dict(zip(columns, r, strict=False)) for r in rows
+        ]
+        text = to_json(data) + "\n"
+    if out is not None:
+        write_text_atomic(out, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _cell(v: Any) -> str:
+    from rich.markup import escape
+
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    if isinstance(v, (list, tuple)):
+        return escape(", ".join(str(x) for x in v))
+    return escape(str(v))

@@ -1,0 +1,81 @@
+"""Where the graph lives: store selection from options and environment.
+
+``--store`` / ``GRAPHINV_STORE`` is ``embedded`` (the default: an on-disk
+LadybugDB under ``--data-dir`` / ``GRAPHINV_DATA_DIR``) or a Neo4j URI.
+
+>>> StoreConfig.from_values(store="bolt://127.0.0.1:7687").backend
+'neo4j'
+>>> StoreConfig.from_values().backend
+'embedded'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphinv.errors import ConfigError
+
+__all__ = ["StoreConfig", "NEO4J_SCHEMES", "DEFAULT_DATA_DIR"]
+
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+DEFAULT_DATA_DIR = "graphinv-data"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Resolved store settings; build with :meth:`from_values`."""
+
+    store: str
+    data_dir: Path
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+    connect_timeout: float = 8.0
+
+    @property
+    def backend(self) -> str:
+        return "embedded" if self.store == "embedded" else "neo4j"
+
+    @property
+    def embedded_path(self) -> Path:
+        """The LadybugDB database file inside the data directory."""
+        return self.data_dir / "graph.lbug"
+
+    @classmethod
+    def from_values(
+        cls,
+        store: str | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+    ) -> StoreConfig:
+        """Combine explicit values with ``GRAPHINV_*`` environment variables."""
+        env = os.environ
+        store = (store or env.get("GRAPHINV_STORE") or "embedded").strip()
+        data = Path(data_dir or env.get("GRAPHINV_DATA_DIR") or DEFAULT_DATA_DIR)
+        if store != "embedded":
+            scheme = store.split("://", 1)[0].lower() if "://" in store else ""
+            if scheme not in NEO4J_SCHEMES:
+                raise ConfigError(
+                    "unknown store",
+                    value=store,
+                    hint="use 'embedded' or a Neo4j URI such as bolt://127.0.0.1:7687 "
+                    "(--store or GRAPHINV_STORE)",
+                )
+        return cls(
+            store=store,
+            data_dir=data,
+            user=user if user is not None else env.get("GRAPHINV_NEO4J_USER"),
+            password=password if password is not None else env.get("GRAPHINV_NEO4J_PASSWORD"),
+            database=database or env.get("GRAPHINV_NEO4J_DATABASE") or None,
+        )
+
+    def describe(self) -> str:
+        """Human description without secrets."""
+        if self.backend == "embedded":
+            return f"embedded (LadybugDB at {self.embedded_path})"
+        db = f", database {self.database}" if self.database else ""
+        return f"neo4j ({self.store}{db})"

@@ -1,0 +1,1 @@
+"""Rendering: HTML views and exports. The only package that imports pyvis."""

@@ -1,0 +1,383 @@
+"""The graph schema, declared once.
+
+Node kinds, relationship types, their properties, keys, normalizers, evidence
+strengths and display styles live here as data. Ingest, the stores (constraints
+and the embedded engine's table DDL), analysis, rendering and the docs all read
+this module; nothing else may invent a label, a relationship type or a property.
+
+Platform and country are normalized *properties* (codes), never nodes, so they
+cannot become super nodes.
+
+>>> NODE_KINDS["Phone"].normalizer
+'phone'
+>>> sorted(REL_TYPES["USES_PHONE"].sources)
+['Seller', 'Shop']
+>>> check_label("Shop")
+'Shop'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from graphinv.errors import SchemaError
+
+__all__ = [
+    "PropType",
+    "NodeKind",
+    "RelType",
+    "NODE_KINDS",
+    "META_KINDS",
+    "ALL_KINDS",
+    "REL_TYPES",
+    "IDENTIFIER_KINDS",
+    "ACTOR_KINDS",
+    "COMMON_NODE_PROPS",
+    "COMMON_REL_PROPS",
+    "EVIDENCE_CAP",
+    "RAWS_CAP",
+    "node_props",
+    "rel_props",
+    "check_label",
+    "check_rel_type",
+    "check_property",
+    "rel_type_for",
+    "node_id",
+    "split_node_id",
+    "describe",
+]
+
+PropType = Literal["STRING", "STRING[]", "BOOLEAN", "DOUBLE", "INT64"]
+
+#: Keep at most this many evidence records on one relationship; ``ev_count``
+#: still counts them all, so nothing is silently forgotten in the totals.
+EVIDENCE_CAP = 50
+#: Distinct raw spellings remembered per node (display and evidence).
+RAWS_CAP = 20
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """One node label.
+
+    ``strength`` is the evidentiary weight of sharing this identifier (0 for
+    the actors themselves); ``normalizer`` names a function in
+    :data:`graphinv.ingest.normalize.NORMALIZERS` that turns a raw value into
+    the node ``key``.
+    """
+
+    label: str
+    description: str
+    normalizer: str
+    props: tuple[tuple[str, PropType], ...] = ()
+    strength: float = 0.0
+    color: str = "#888888"
+    shape: str = "dot"
+    resolvable: bool = False  # near-duplicates are searched (fuzzy SAME_AS)
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.strength > 0
+
+
+@dataclass(frozen=True)
+class RelType:
+    """One relationship type with its allowed endpoint labels."""
+
+    name: str
+    description: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    props: tuple[tuple[str, PropType], ...] = ()
+    evidence: bool = True
+
+
+#: Properties every graph node has (besides its kind-specific ones).
+COMMON_NODE_PROPS: tuple[tuple[str, PropType], ...] = (
+    ("key", "STRING"),
+    ("display", "STRING"),
+    ("raws", "STRING[]"),
+    ("issues", "STRING[]"),
+    ("first_run", "STRING"),
+    ("first_seen", "STRING"),
+    ("last_seen", "STRING"),
+    ("flagged", "BOOLEAN"),
+    ("flags", "STRING[]"),
+    ("cluster_id", "STRING"),
+    ("risk", "DOUBLE"),
+    ("hub", "BOOLEAN"),
+    ("hub_reason", "STRING"),
+)
+
+#: Provenance carried by every evidence-bearing relationship. ``ev_keys`` are
+#: ``<file sha256[:16]>:<line>`` so replaying the same record is a no-op;
+#: ``ev`` holds one JSON object per record (source, file, line, run, at, raw).
+COMMON_REL_PROPS: tuple[tuple[str, PropType], ...] = (
+    ("ev_keys", "STRING[]"),
+    ("ev", "STRING[]"),
+    ("ev_count", "INT64"),
+    ("first_run", "STRING"),
+)
+
+_NODES = (
+    NodeKind(
+        "Seller",
+        "A legal or display name behind one or more shops.",
+        normalizer="name",
+        props=(("name", "STRING"), ("country", "STRING")),
+        color="#e45756",
+        shape="triangle",
+    ),
+    NodeKind(
+        "Shop",
+        "A storefront on one platform; shop_id is kept exactly as given in the input.",
+        normalizer="text",
+        props=(
+            ("shop_id", "STRING"),
+            ("name", "STRING"),
+            ("url", "STRING"),
+            ("platform", "STRING"),
+            ("site", "STRING"),
+            ("country", "STRING"),
+        ),
+        color="#4c78a8",
+        shape="dot",
+    ),
+    NodeKind(
+        "PaymentAccount",
+        "A payment account as provider:number.",
+        normalizer="payment",
+        props=(("provider", "STRING"), ("number", "STRING")),
+        strength=1.0,
+        color="#f58518",
+        shape="diamond",
+    ),
+    NodeKind(
+        "Phone",
+        "A phone number in E.164 (invalid numbers keep an 'invalid:' key).",
+        normalizer="phone",
+        props=(("country", "STRING"), ("valid", "BOOLEAN")),
+        strength=1.0,
+        color="#54a24b",
+        shape="square",
+    ),
+    NodeKind(
+        "Email",
+        "An e-mail address, trimmed and lower-cased, IDN domain in punycode.",
+        normalizer="email",
+        props=(("domain", "STRING"),),
+        strength=1.0,
+        color="#b279a2",
+        shape="square",
+    ),
+    NodeKind(
+        "Address",
+        "A physical address (warehouse, office); key is token-order insensitive.",
+        normalizer="address",
+        props=(("country", "STRING"), ("postcode", "STRING")),
+        strength=0.6,
+        color="#72b7b2",
+        shape="star",
+        resolvable=True,
+    ),
+    NodeKind(
+        "Supplier",
+        "A factory or wholesaler; legal forms are dropped from the key.",
+        normalizer="company",
+        props=(("name", "STRING"), ("country", "STRING")),
+        strength=0.25,
+        color="#9d755d",
+        shape="hexagon",
+        resolvable=True,
+    ),
+)
+
+_META = (
+    NodeKind(
+        "IngestRun",
+        "One ingest run: options, files with checksums, counts, start and end.",
+        normalizer="text",
+        props=(
+            ("started", "STRING"),
+            ("finished", "STRING"),
+            ("status", "STRING"),
+            ("source", "STRING"),
+            ("settings", "STRING"),
+            ("files", "STRING"),
+            ("counts", "STRING"),
+        ),
+    ),
+    NodeKind(
+        "ClusterRun",
+        "One clustering run: parameters, cluster membership summary, history events.",
+        normalizer="text",
+        props=(
+            ("created", "STRING"),
+            ("params", "STRING"),
+            ("clusters", "STRING"),
+            ("events", "STRING"),
+        ),
+    ),
+)
+
+_ACTORS = ("Seller", "Shop")
+
+_RELS = (
+    RelType("OPERATES", "A seller operates a shop.", ("Seller",), ("Shop",)),
+    RelType(
+        "LOCATED_AT",
+        "Ships from, is registered at or is located at an address.",
+        ("Seller", "Shop", "Supplier"),
+        ("Address",),
+    ),
+    RelType("PAID_VIA", "Receives money through a payment account.", _ACTORS,
+            ("PaymentAccount",)),
+    RelType("USES_PHONE", "Lists or answers on a phone number.", _ACTORS, ("Phone",)),
+    RelType("USES_EMAIL", "Lists or answers on an e-mail address.", _ACTORS, ("Email",)),
+    RelType("SOURCES_FROM", "Buys goods from a supplier.", _ACTORS, ("Supplier",)),
+    RelType(
+        "SAME_AS",
+        "Two spellings resolved as the same real-world identifier (fuzzy match).",
+        ("Address", "Supplier"),
+        ("Address", "Supplier"),
+        props=(("score", "DOUBLE"), ("method", "STRING")),
+        evidence=False,
+    ),
+)
+
+NODE_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType({k.label: k for k in _NODES})
+META_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType({k.label: k for k in _META})
+ALL_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType(
+    {**NODE_KINDS, **META_KINDS}
+)
+REL_TYPES: MappingProxyType[str, RelType] = MappingProxyType({r.name: r for r in _RELS})
+
+#: Labels whose sharing links actors, strongest first.
+IDENTIFIER_KINDS: tuple[str, ...] = tuple(
+    k.label for k in sorted(_NODES, key=lambda k: -k.strength) if k.is_identifier
+)
+ACTOR_KINDS: tuple[str, ...] = _ACTORS
+
+_IDENT_REL: dict[tuple[str, str], str] = {}
+for _r in _RELS:
+    if _r.name == "SAME_AS":
+        continue
+    for _s in _r.sources:
+        for _t in _r.targets:
+            _IDENT_REL[(_s, _t)] = _r.name
+
+
+def node_props(label: str) -> tuple[tuple[str, PropType], ...]:
+    """All properties of a label: common ones first (graph kinds), then its own.
+
+    >>> [p for p, _ in node_props("Email")][:2]
+    ['key', 'display']
+    """
+    kind = ALL_KINDS.get(check_label(label))
+    assert kind is not None
+    if label in META_KINDS:
+        return (("key", "STRING"),) + kind.props
+    return COMMON_NODE_PROPS + kind.props
+
+
+def rel_props(name: str) -> tuple[tuple[str, PropType], ...]:
+    """All properties of a relationship type."""
+    rel = REL_TYPES[check_rel_type(name)]
+    return (COMMON_REL_PROPS if rel.evidence else ()) + rel.props
+
+
+def check_label(label: str) -> str:
+    """Return ``label`` if it is in the allowlist, else raise :class:`SchemaError`.
+
+    >>> check_label("Shop`) DETACH DELETE n //")
+    Traceback (most recent call last):
+    ...
+    graphinv.errors.SchemaError: unknown node label — 'Shop`) DETACH DELETE n //' — use one of: ...
+    """
+    if isinstance(label, str) and label in ALL_KINDS:
+        return label
+    raise SchemaError(
+        "unknown node label", value=repr(label), hint="use one of: " + ", ".join(ALL_KINDS)
+    )
+
+
+def check_rel_type(name: str) -> str:
+    """Return ``name`` if it is an allowed relationship type, else raise."""
+    if isinstance(name, str) and name in REL_TYPES:
+        return name
+    raise SchemaError(
+        "unknown relationship type", value=repr(name), hint="use one of: " + ", ".join(REL_TYPES)
+    )
+
+
+def check_property(label: str, prop: str) -> str:
+    """Return ``prop`` if ``label`` declares it, else raise :class:`SchemaError`."""
+    if label in REL_TYPES:
+        allowed = [p for p, _ in rel_props(label)]
+    else:
+        allowed = [p for p, _ in node_props(label)]
+    if prop in allowed:
+        return prop
+    raise SchemaError(
+        f"unknown property for {label}", value=repr(prop), hint="use one of: " + ", ".join(allowed)
+    )
+
+
+def rel_type_for(source: str, target: str) -> str:
+    """The relationship type linking ``source`` to ``target`` (SAME_AS excluded).
+
+    >>> rel_type_for("Shop", "Phone")
+    'USES_PHONE'
+    """
+    try:
+        return _IDENT_REL[(source, target)]
+    except KeyError:
+        raise SchemaError(
+            "no relationship between these kinds", value=f"{source} -> {target}",
+            hint="see `graphinv schema` for allowed links",
+        ) from None
+
+
+def node_id(label: str, key: str) -> str:
+    """The id used in analysis and rendering: ``Label:key`` (unique by construction).
+
+    >>> node_id("Phone", "+8613800138000")
+    'Phone:+8613800138000'
+    """
+    return f"{label}:{key}"
+
+
+def split_node_id(nid: str) -> tuple[str, str]:
+    """Inverse of :func:`node_id`."""
+    label, _, key = nid.partition(":")
+    return label, key
+
+
+def describe(kinds: Iterable[str] | None = None) -> list[dict[str, object]]:
+    """A plain description of the schema for docs, ``graphinv schema`` and JSON."""
+    out: list[dict[str, object]] = []
+    for label in kinds or ALL_KINDS:
+        k = ALL_KINDS[label]
+        out.append({
+            "kind": "node",
+            "name": k.label,
+            "description": k.description,
+            "key": f"normalizer '{k.normalizer}'",
+            "strength": k.strength,
+            "properties": [p for p, _ in node_props(k.label)],
+        })
+    if kinds is None:
+        for r in _RELS:
+            out.append({
+                "kind": "relationship",
+                "name": r.name,
+                "description": r.description,
+                "from": list(r.sources),
+                "to": list(r.targets),
+                "properties": [p for p, _ in rel_props(r.name)],
+            })
+    return out
+

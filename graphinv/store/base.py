@@ -1,0 +1,182 @@
+"""The store contract: one interface, two backends (Neo4j and embedded LadybugDB).
+
+Nodes are addressed by ``(label, key)``; labels, relationship types and
+properties come only from :mod:`graphinv.schema`. Writes are idempotent MERGEs so
+a replayed batch (retry, crash, rerun) changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphinv import schema
+
+__all__ = [
+    "Store",
+    "QueryResult",
+    "StoreStatus",
+    "NodeRow",
+    "RelRow",
+    "evidence_entry",
+]
+
+#: A node to merge: must hold ``key``; other keys are schema properties.
+NodeRow = Mapping[str, Any]
+#: A relationship to merge: ``src``, ``dst`` (keys), optional ``ev_key``/``ev``
+#: (one provenance record), ``run``, and for SAME_AS ``score``/``method``.
+RelRow = Mapping[str, Any]
+
+
+@dataclass
+class QueryResult:
+    """Columns and rows of a read query (values are plain Python types)."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
+
+
+@dataclass
+class StoreStatus:
+    """What ``graphinv status`` shows."""
+
+    backend: str
+    location: str
+    reachable: bool
+    version: str = ""
+    schema_ok: bool = False
+    schema_items: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    nodes: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "location": self.location,
+            "reachable": self.reachable,
+            "version": self.version,
+            "schema_ok": self.schema_ok,
+            "schema_items": self.schema_items,
+            "missing": self.missing,
+            "nodes": self.nodes,
+            "relationships": self.relationships,
+        }
+
+
+def evidence_entry(
+    *, source: str, file: str, line: int, run: str, at: str, raw: str | None, sha: str
+) -> tuple[str, str]:
+    """One provenance record as ``(ev_key, ev_json)``.
+
+    The key depends only on the input file's content and the line, so the same
+    record ingested twice (rerun, resume, second path to the same file) is
+    stored once.
+
+    >>> k, j = evidence_entry(source="s", file="a.csv", line=3, run="r1", at="t",
+    ...                       raw="+86 138", sha="0123456789abcdef99")
+    >>> k
+    '0123456789abcdef:3'
+    """
+    key = f"{sha[:16]}:{line}"
+    payload = {"source": source, "file": file, "line": line, "run": run, "at": at, "raw": raw}
+    return key, json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+class Store(ABC):
+    """A graph store. Use as a context manager; see :func:`graphinv.store.open_store`."""
+
+    backend: str = ""
+    location: str = ""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- lifecycle -------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create constraints (Neo4j) or tables (embedded) if missing."""
+
+    @abstractmethod
+    def status(self) -> StoreStatus: ...
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Delete every node and relationship (the schema stays)."""
+
+    # -- writes ----------------------------------------------------------
+    @abstractmethod
+    def merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> int:
+        """MERGE nodes by key. First non-null value of a property wins; ``raws``
+        and ``issues`` and ``flags`` accumulate distinct entries; ``flagged`` is
+        sticky. Rows may carry ``raw`` (one spelling), ``issue_list`` and
+        ``flag`` (one JSON flag record). Returns how many nodes were created.
+        """
+
+    @abstractmethod
+    def merge_rels(self, rel_type: str, src_label: str, dst_label: str,
+                   rows: Sequence[RelRow]) -> int:
+        """MERGE relationships between existing nodes and append provenance.
+        Returns how many relationships were created."""
+
+    @abstractmethod
+    def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
+                       props: Sequence[str]) -> None:
+        """Write analysis results (e.g. ``cluster_id``, ``risk``) onto nodes by key."""
+
+    @abstractmethod
+    def clear_node_props(self, label: str, props: Sequence[str]) -> None:
+        """Set ``props`` to null on every node of ``label``."""
+
+    # -- reads -----------------------------------------------------------
+    @abstractmethod
+    def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """Yield ``(key, *props)`` for every node of ``label`` in one pass."""
+
+    @abstractmethod
+    def stream_rels(self, rel_type: str,
+                    props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
+        """Yield ``(src_label, src_key, dst_label, dst_key, *props)`` in one pass."""
+
+    @abstractmethod
+    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` already exist as ``label`` nodes."""
+
+    @abstractmethod
+    def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
+                 timeout: float | None = None) -> QueryResult:
+        """Run a read-only query (values only as parameters)."""
+
+    @abstractmethod
+    def explain_is_read_only(self, cypher: str,
+                             params: Mapping[str, Any] | None = None) -> bool:
+        """Ask the engine's planner whether ``cypher`` only reads."""
+
+    # -- conveniences shared by both backends ----------------------------
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Node counts per label and relationship counts per type."""
+        st = self.status()
+        return st.nodes, st.relationships
+
+    def get_nodes(self, label: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Full property maps of some nodes of ``label``, by key."""
+        schema.check_label(label)
+        props = [p for p, _ in schema.node_props(label)]
+        res = self.run_read(
+            f"MATCH (n:{label}) WHERE n.key IN $keys RETURN "
+            + ", ".join(f"n.{p}" for p in props),
+            {"keys": list(keys)},
+        )
+        return {r[0]: dict(zip(props, r, strict=True)) for r in res.rows}

@@ -1,0 +1,324 @@
+"""The Neo4j store, over Bolt with the official driver.
+
+Writes are batched ``UNWIND $rows … MERGE`` in managed write transactions
+(retried by the driver on transient errors, so every statement is idempotent).
+A batch too big for the server's transaction memory is halved down to one row;
+a commit whose outcome is unknown (``IncompleteCommit``) is replayed, which is
+safe because MERGE and the evidence keys make replays no-ops.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import neo4j
+from neo4j import exceptions as nx
+
+from graphinv import schema
+from graphinv.config import StoreConfig
+from graphinv.errors import (
+    QueryError,
+    QueryTimeout,
+    StoreAuthError,
+    StoreError,
+    StoreUnavailable,
+)
+from graphinv.store.base import QueryResult, Store, StoreStatus
+from graphinv.store.statements import (
+    merge_nodes_statement,
+    merge_rels_statement,
+    rel_waves,
+    set_props_statement,
+    shape_node_rows,
+)
+
+__all__ = ["Neo4jStore", "BatchRejected"]
+
+_BATCH = 10_000
+_REPLAYS = 5
+_MEMORY_CODES = ("TransactionMemoryLimit", "MemoryPoolOutOfMemoryError", "OutOfMemory")
+
+
+class BatchRejected(StoreError):
+    """One row still fails alone after halving (too big for the server's memory)."""
+
+    def __init__(self, row: Mapping[str, Any], reason: str) -> None:
+        super().__init__("row rejected by Neo4j", value=reason,
+                         hint="raise db.memory.transaction.max or shorten the row")
+        self.row = row
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _constraint_name(label: str) -> str:
+    return f"graphinv_{label.lower()}_key"
+
+
+class Neo4jStore(Store):
+    """A Neo4j 5.x database reached over Bolt.
+
+    Raises :class:`StoreUnavailable` (naming the URI) when nothing answers and
+    :class:`StoreAuthError` when the credentials are refused.
+    """
+
+    backend = "neo4j"
+
+    def __init__(self, config: StoreConfig, *, on_reject: Callable[[Mapping[str, Any], str],
+                 None] | None = None) -> None:
+        self.config = config
+        self.location = config.store
+        self.on_reject = on_reject
+        auth = (config.user or "neo4j", config.password or "") if config.password else None
+        hint_store = ("start Neo4j there, or set GRAPHINV_STORE / --store "
+                      "(use 'embedded' for the built-in store)")
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                config.store,
+                auth=auth,
+                connection_timeout=config.connect_timeout,
+                max_transaction_retry_time=15.0,
+                connection_acquisition_timeout=config.connect_timeout + 2,
+            )
+        except (ValueError, nx.ConfigurationError) as exc:
+            raise StoreUnavailable("invalid Neo4j URI", value=config.store, hint=str(exc)) from exc
+        try:
+            self._driver.verify_connectivity()
+        except nx.AuthError as exc:
+            self._driver.close()
+            raise StoreAuthError(
+                "Neo4j refused the credentials", value=f"user {config.user or 'neo4j'!r} at "
+                f"{config.store}", hint="set GRAPHINV_NEO4J_USER and GRAPHINV_NEO4J_PASSWORD",
+            ) from exc
+        except (nx.ServiceUnavailable, nx.SessionExpired, OSError, nx.DriverError) as exc:
+            self._driver.close()
+            raise StoreUnavailable(
+                "cannot reach Neo4j at " + config.store, value=_short(exc), hint=hint_store
+            ) from exc
+        self.ensure_schema()
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def _session(self, read: bool = False) -> neo4j.Session:
+        return self._driver.session(
+            database=self.config.database,
+            default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
+        )
+
+    def _run_auto(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        try:
+            with self._session() as s:
+                return list(s.run(cypher, dict(params or {})))  # type: ignore[arg-type]
+        except nx.ServiceUnavailable as exc:
+            raise StoreUnavailable("lost connection to Neo4j at " + self.location,
+                                   value=_short(exc), hint="check the server and rerun") from exc
+        except nx.Neo4jError as exc:
+            raise StoreError("Neo4j query failed", value=_short(exc)) from exc
+
+    # -- schema ----------------------------------------------------------
+    def ensure_schema(self) -> None:
+        for label in schema.ALL_KINDS:
+            self._run_auto(
+                f"CREATE CONSTRAINT {_constraint_name(label)} IF NOT EXISTS "
+                f"FOR (n:{label}) REQUIRE n.key IS UNIQUE"
+            )
+
+    def status(self) -> StoreStatus:
+        comps = self._run_auto("CALL dbms.components() YIELD name, versions, edition "
+                               "RETURN name, versions[0] AS v, edition")
+        version = ", ".join(f"{r['name']} {r['v']} {r['edition']}" for r in comps)
+        names = {r["name"] for r in self._run_auto("SHOW CONSTRAINTS YIELD name RETURN name")}
+        want = {_constraint_name(label): label for label in schema.ALL_KINDS}
+        st = StoreStatus(
+            backend=self.backend, location=self.location, reachable=True, version=version,
+            schema_items=[f"unique {lbl}.key" for n, lbl in want.items() if n in names],
+            missing=[f"unique {lbl}.key" for n, lbl in want.items() if n not in names],
+        )
+        st.schema_ok = not st.missing
+        for label in schema.ALL_KINDS:
+            st.nodes[label] = self._run_auto(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
+        for rel in schema.REL_TYPES:
+            st.relationships[rel] = self._run_auto(
+                f"MATCH ()-[r:{rel}]->() RETURN count(r) AS c")[0]["c"]
+        return st
+
+    def reset(self) -> None:
+        # IN TRANSACTIONS only runs in an auto-commit transaction; batches keep
+        # the delete within transaction memory on big graphs.
+        self._run_auto("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
+
+    # -- writes ----------------------------------------------------------
+    def _write(self, stmt: str, rows: list[dict[str, Any]]) -> None:
+        """Write ``rows`` in batches; halve on memory errors; replay unknown commits."""
+        stack = [rows[i:i + _BATCH] for i in range(0, len(rows), _BATCH)][::-1]
+        while stack:
+            batch = stack.pop()
+            try:
+                self._write_batch(stmt, batch)
+            except _TooBig as exc:
+                if len(batch) == 1:
+                    reason = f"too big for one transaction ({exc})"
+                    if self.on_reject is None:
+                        raise BatchRejected(batch[0], reason) from exc
+                    self.on_reject(batch[0], reason)
+                    continue
+                half = len(batch) // 2
+                stack.append(batch[half:])
+                stack.append(batch[:half])
+
+    def _write_batch(self, stmt: str, batch: list[dict[str, Any]]) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            try:
+                tx.run(stmt, rows=batch).consume()  # type: ignore[arg-type]
+            except nx.TransientError as exc:
+                if any(c in (exc.code or "") for c in _MEMORY_CODES):
+                    raise _TooBig(exc.code) from exc
+                raise
+
+        for attempt in range(_REPLAYS):
+            try:
+                with self._session() as s:
+                    s.execute_write(work)
+                return
+            except nx.IncompleteCommit:
+                # Outcome unknown and the driver does not retry: replaying is
+                # safe because every statement is an idempotent MERGE.
+                time.sleep(0.2 * (attempt + 1))
+            except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
+                if attempt == _REPLAYS - 1:
+                    raise StoreUnavailable(
+                        "lost connection to Neo4j at " + self.location, value=_short(exc),
+                        hint="check the server, then rerun the same command: it resumes",
+                    ) from exc
+                time.sleep(0.5 * (attempt + 1))
+            except nx.Neo4jError as exc:
+                if exc.code and any(c in exc.code for c in _MEMORY_CODES):
+                    raise _TooBig(exc.code) from exc
+                raise StoreError("Neo4j write failed", value=_short(exc)) from exc
+        raise StoreUnavailable("Neo4j commit outcome unknown after replays",
+                               value=self.location, hint="rerun the same command: it resumes")
+
+    def _count(self, pattern: str) -> int:
+        return int(self._run_auto(f"MATCH {pattern} RETURN count(*) AS c")[0]["c"])
+
+    def merge_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        shaped = shape_node_rows(label, rows)
+        if not shaped:
+            return 0
+        before = self._count(f"(n:{label})")
+        self._write(merge_nodes_statement(label, "neo4j"), shaped)
+        return self._count(f"(n:{label})") - before
+
+    def merge_rels(self, rel_type: str, src_label: str, dst_label: str,
+                   rows: Sequence[Mapping[str, Any]]) -> int:
+        stmt = merge_rels_statement(rel_type, src_label, dst_label, "neo4j")
+        pattern = f"(:{src_label})-[r:{rel_type}]->(:{dst_label})"
+        before = self._count(pattern)
+        for wave in rel_waves(rows):
+            self._write(stmt, wave)
+        return self._count(pattern) - before
+
+    def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
+                       props: Sequence[str]) -> None:
+        stmt = set_props_statement(label, props, "neo4j")
+        self._write(stmt, [{"key": r["key"], **{p: r.get(p) for p in props}} for r in rows])
+
+    def clear_node_props(self, label: str, props: Sequence[str]) -> None:
+        schema.check_label(label)
+        for p in props:
+            schema.check_property(label, p)
+            self._run_auto(
+                f"MATCH (n:{label}) WHERE n.{p} IS NOT NULL "
+                f"CALL {{ WITH n SET n.{p} = null }} IN TRANSACTIONS OF 10000 ROWS"
+            )
+
+    # -- reads -----------------------------------------------------------
+    def _stream(self, cypher: str) -> Iterator[tuple[Any, ...]]:
+        with self._session(read=True) as s:
+            for rec in s.run(cypher):  # type: ignore[arg-type]
+                yield tuple(rec.values())
+
+    def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        schema.check_label(label)
+        for p in props:
+            schema.check_property(label, p)
+        cols = ", ".join(["n.key"] + [f"n.{p}" for p in props])
+        return self._stream(f"MATCH (n:{label}) RETURN {cols}")
+
+    def stream_rels(self, rel_type: str, props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
+        schema.check_rel_type(rel_type)
+        for p in props:
+            schema.check_property(rel_type, p)
+        extra = "".join(f", r.{p}" for p in props)
+        return self._stream(
+            f"MATCH (a)-[r:{rel_type}]->(b) RETURN labels(a)[0], a.key, labels(b)[0], b.key{extra}"
+        )
+
+    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        schema.check_label(label)
+        rows = self._run_auto(f"MATCH (n:{label}) WHERE n.key IN $keys RETURN n.key AS k",
+                              {"keys": list(keys)})
+        return {r["k"] for r in rows}
+
+    def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
+                 timeout: float | None = None) -> QueryResult:
+        q = neo4j.Query(cypher, timeout=timeout)  # type: ignore[arg-type]
+        try:
+            with self._session(read=True) as s:
+                res = s.run(q, dict(params or {}))
+                columns = list(res.keys())
+                rows = [[_plain(v) for v in rec.values()] for rec in res]
+            return QueryResult(columns=columns, rows=rows)
+        except nx.ClientError as exc:
+            code = exc.code or ""
+            if "TransactionTimedOut" in code or "Timeout" in code:
+                raise QueryTimeout("query stopped at its timeout", value=f"{timeout} s",
+                                   hint="narrow the query or raise --timeout") from exc
+            if "ForbiddenDueToTransactionType" in code or "AccessMode" in code:
+                raise QueryError("query tried to write in a read-only transaction",
+                                 value=_short(exc)) from exc
+            raise QueryError("Neo4j rejected the query", value=_short(exc)) from exc
+        except nx.TransientError as exc:
+            if "Terminated" in (exc.code or "") or "Timeout" in (exc.code or ""):
+                raise QueryTimeout("query stopped at its timeout", value=f"{timeout} s",
+                                   hint="narrow the query or raise --timeout") from exc
+            raise QueryError("Neo4j query failed", value=_short(exc)) from exc
+        except nx.ServiceUnavailable as exc:
+            raise StoreUnavailable("lost connection to Neo4j at " + self.location,
+                                   value=_short(exc)) from exc
+
+    def explain_is_read_only(self, cypher: str,
+                             params: Mapping[str, Any] | None = None) -> bool:
+        try:
+            with self._session(read=True) as s:
+                summary = s.run("EXPLAIN " + cypher, dict(params or {})).consume()  # type: ignore[arg-type]
+        except nx.Neo4jError as exc:
+            raise QueryError("query does not compile", value=_short(exc)) from exc
+        return summary.query_type == "r"
+
+
+def _plain(v: Any) -> Any:
+    """Driver graph types → plain dicts/lists (stable across backends)."""
+    if isinstance(v, neo4j.graph.Node):
+        return dict(v.items())
+    if isinstance(v, neo4j.graph.Relationship):
+        return dict(v.items())
+    if isinstance(v, neo4j.graph.Path):
+        return {"nodes": [dict(n.items()) for n in v.nodes],
+                "relationships": [dict(r.items()) for r in v.relationships]}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if hasattr(v, "iso_format"):
+        return v.iso_format()
+    return v
+
+
+def _short(exc: BaseException) -> str:
+    msg = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return str(msg).splitlines()[0][:300]

@@ -1,0 +1,259 @@
+"""The embedded default store: LadybugDB (maintained fork of Kùzu), on disk, in process.
+
+No server to run: the database is one file under the data directory with a WAL
+next to it. Tables are generated from :mod:`graphinv.schema` (LadybugDB needs a
+typed schema up front). One process at a time may open it read-write; a second
+gets a clear error instead of a silent read-only view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from graphinv import schema
+from graphinv.config import StoreConfig
+from graphinv.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
+from graphinv.store.base import QueryResult, Store, StoreStatus
+from graphinv.store.statements import (
+    merge_nodes_statement,
+    merge_rels_statement,
+    rel_waves,
+    set_props_statement,
+    shape_node_rows,
+)
+
+__all__ = ["EmbeddedStore"]
+
+_BATCH = 5_000
+# Plan operators that change data; EXPLAIN output is a drawn plan, not a type flag.
+_WRITE_OPERATORS = re.compile(
+    r"\b(INSERT|SET_PROPERTY|SET_NODE_PROPERTY|SET_REL_PROPERTY|DELETE_NODE|DELETE_REL|"
+    r"DELETE|MERGE|CREATE_NODE|CREATE_REL|COPY|DROP|ALTER|CREATE_TABLE|CREATE_TYPE|"
+    r"STANDALONE_CALL|TRANSACTION|EXPORT|IMPORT|INSTALL|LOAD_EXTENSION|ATTACH|DETACH)",
+)
+
+
+def _ddl_type(t: str) -> str:
+    return t
+
+
+class EmbeddedStore(Store):
+    """A LadybugDB database at ``config.embedded_path``.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with EmbeddedStore(StoreConfig.from_values(data_dir=d)) as st:
+    ...     st.merge_nodes("Phone", [{"key": "+8613800138000", "raw": "+86 138 0013 8000"}])
+    1
+    """
+
+    backend = "embedded"
+
+    def __init__(self, config: StoreConfig) -> None:
+        import ladybug
+
+        self.config = config
+        self.location = str(config.embedded_path)
+        try:
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                "cannot create the data directory", value=str(config.data_dir),
+                hint=f"choose a writable --data-dir ({exc.strerror})",
+            ) from exc
+        try:
+            self._db = ladybug.Database(str(config.embedded_path))
+            self._conn = ladybug.Connection(self._db)
+        except RuntimeError as exc:
+            msg = str(exc)
+            hint = "close the other graphinv process using it, or use another --data-dir"
+            if "lock" not in msg.lower():
+                hint = f"check the data directory ({msg})"
+            raise StoreUnavailable(
+                "cannot open the embedded store", value=self.location, hint=hint
+            ) from exc
+        self._closed = False
+        self.ensure_schema()
+
+    # -- lifecycle -------------------------------------------------------
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._conn.close()
+            self._db.close()
+
+    def _exec(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return self._conn.execute(cypher, dict(params or {}))
+        except RuntimeError as exc:
+            msg = str(exc)
+            if "interrupted" in msg.lower() or "timeout" in msg.lower():
+                raise QueryTimeout("query stopped at its timeout", value=msg.splitlines()[0],
+                                   hint="narrow the query or raise --timeout") from exc
+            raise StoreError("embedded store query failed", value=msg.splitlines()[0]
+                             if msg else type(exc).__name__) from exc
+
+    def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        res = self._exec(cypher, params)
+        out = []
+        while res.has_next():
+            out.append(res.get_next())
+        return out
+
+    def _tables(self) -> dict[str, str]:
+        return {r[1]: r[2] for r in self._rows("CALL show_tables() RETURN *")}
+
+    def ensure_schema(self) -> None:
+        tables = self._tables()
+        for label in schema.ALL_KINDS:
+            if label in tables:
+                continue
+            cols = ", ".join(f"{p} {_ddl_type(t)}" for p, t in schema.node_props(label))
+            self._exec(f"CREATE NODE TABLE IF NOT EXISTS {label}({cols}, PRIMARY KEY(key))")
+        for rel in schema.REL_TYPES.values():
+            if rel.name in tables:
+                continue
+            pairs = ", ".join(f"FROM {s} TO {t}" for s in rel.sources for t in rel.targets)
+            cols = "".join(f", {p} {_ddl_type(t)}" for p, t in schema.rel_props(rel.name))
+            self._exec(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({pairs}{cols})")
+
+    def status(self) -> StoreStatus:
+        tables = self._tables()
+        want = list(schema.ALL_KINDS) + list(schema.REL_TYPES)
+        st = StoreStatus(
+            backend=self.backend,
+            location=self.location,
+            reachable=True,
+            version=_version(),
+            schema_items=[f"table {t}" for t in want if t in tables],
+            missing=[f"table {t}" for t in want if t not in tables],
+        )
+        st.schema_ok = not st.missing
+        for label in schema.ALL_KINDS:
+            st.nodes[label] = int(self._rows(f"MATCH (n:{label}) RETURN count(n)")[0][0])
+        for rel in schema.REL_TYPES:
+            st.relationships[rel] = int(self._rows(f"MATCH ()-[r:{rel}]->() RETURN count(r)")[0][0])
+        return st
+
+    def reset(self) -> None:
+        # Relationships first: DETACH DELETE over every table at once is slower.
+        for rel in schema.REL_TYPES:
+            self._exec(f"MATCH ()-[r:{rel}]->() DELETE r")
+        for label in schema.ALL_KINDS:
+            self._exec(f"MATCH (n:{label}) DELETE n")
+
+    # -- writes ----------------------------------------------------------
+    def _count(self, pattern: str) -> int:
+        return int(self._rows(f"MATCH {pattern} RETURN count(*)")[0][0])
+
+    def merge_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        shaped = shape_node_rows(label, rows)
+        if not shaped:
+            return 0
+        before = self._count(f"(n:{label})")
+        stmt = merge_nodes_statement(label, "ladybug")
+        for i in range(0, len(shaped), _BATCH):
+            self._exec(stmt, {"rows": shaped[i:i + _BATCH]})
+        return self._count(f"(n:{label})") - before
+
+    def merge_rels(self, rel_type: str, src_label: str, dst_label: str,
+                   rows: Sequence[Mapping[str, Any]]) -> int:
+        stmt = merge_rels_statement(rel_type, src_label, dst_label, "ladybug")
+        pattern = f"(:{src_label})-[r:{rel_type}]->(:{dst_label})"
+        before = self._count(pattern)
+        for wave in rel_waves(rows):
+            for i in range(0, len(wave), _BATCH):
+                self._exec(stmt, {"rows": wave[i:i + _BATCH]})
+        return self._count(pattern) - before
+
+    def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
+                       props: Sequence[str]) -> None:
+        stmt = set_props_statement(label, props, "ladybug")
+        shaped = [{"key": r["key"], **{p: r.get(p) for p in props}} for r in rows]
+        for i in range(0, len(shaped), _BATCH):
+            self._exec(stmt, {"rows": shaped[i:i + _BATCH]})
+
+    def clear_node_props(self, label: str, props: Sequence[str]) -> None:
+        schema.check_label(label)
+        for p in props:
+            schema.check_property(label, p)
+            self._exec(f"MATCH (n:{label}) WHERE n.{p} IS NOT NULL SET n.{p} = NULL")
+
+    # -- reads -----------------------------------------------------------
+    def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        schema.check_label(label)
+        for p in props:
+            schema.check_property(label, p)
+        cols = ", ".join(["n.key"] + [f"n.{p}" for p in props])
+        res = self._exec(f"MATCH (n:{label}) RETURN {cols}")
+        while res.has_next():
+            yield tuple(res.get_next())
+
+    def stream_rels(self, rel_type: str, props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
+        schema.check_rel_type(rel_type)
+        for p in props:
+            schema.check_property(rel_type, p)
+        extra = "".join(f", r.{p}" for p in props)
+        res = self._exec(
+            f"MATCH (a)-[r:{rel_type}]->(b) RETURN label(a), a.key, label(b), b.key{extra}"
+        )
+        while res.has_next():
+            yield tuple(res.get_next())
+
+    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        schema.check_label(label)
+        keys = list(keys)
+        found: set[str] = set()
+        for i in range(0, len(keys), _BATCH):
+            found.update(
+                r[0] for r in self._rows(
+                    f"MATCH (n:{label}) WHERE n.key IN $keys RETURN n.key",
+                    {"keys": keys[i:i + _BATCH]},
+                )
+            )
+        return found
+
+    def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
+                 timeout: float | None = None) -> QueryResult:
+        if timeout:
+            self._conn.set_query_timeout(int(timeout * 1000))
+        try:
+            res = self._exec(cypher, params)
+            columns = list(res.get_column_names())
+            rows = []
+            while res.has_next():
+                rows.append([_plain(v) for v in res.get_next()])
+            return QueryResult(columns=columns, rows=rows)
+        finally:
+            if timeout:
+                self._conn.set_query_timeout(0)
+
+    def explain_is_read_only(self, cypher: str,
+                             params: Mapping[str, Any] | None = None) -> bool:
+        try:
+            plan = self._rows("EXPLAIN " + cypher, params)
+        except StoreError as exc:
+            raise QueryError("query does not compile on the embedded store",
+                             value=exc.value, hint="check the Cypher dialect") from exc
+        text = "\n".join(str(c) for r in plan for c in r)
+        return _WRITE_OPERATORS.search(text) is None
+
+
+def _plain(v: Any) -> Any:
+    """Nodes/relationships come back as dicts with internal ids: drop those."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items() if k not in ("_id", "_src", "_dst")}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _version() -> str:
+    try:
+        import ladybug
+
+        return f"LadybugDB {getattr(ladybug, '__version__', '?')}"
+    except Exception:  # pragma: no cover - import already succeeded in __init__
+        return "LadybugDB"
