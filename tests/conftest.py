@@ -1,0 +1,83 @@
+"""Shared fixtures: stores on both backends, fixture paths, a CLI runner.
+
+The ``store`` fixture is parametrized over the embedded store and a real Neo4j
+(``neo4j`` marker). The Neo4j server comes from ``tests.neo4j_fixtures``
+(``GRAPHINV_TEST_NEO4J_URI``); with ``GRAPHINV_REQUIRE_NEO4J=1`` a missing server
+fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphinv.config import StoreConfig
+from graphinv.store import Store, open_store
+
+pytest_plugins = ["tests.neo4j_fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may pick up the developer's store settings or write into the CWD."""
+    for var in ("GRAPHINV_STORE", "GRAPHINV_DATA_DIR", "GRAPHINV_NEO4J_USER",
+                "GRAPHINV_NEO4J_PASSWORD", "GRAPHINV_NEO4J_DATABASE", "GRAPHINV_QUERIES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GRAPHINV_DATA_DIR", str(tmp_path / "graphinv-data"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def embedded_store(tmp_path: Path) -> Iterator[Store]:
+    st = open_store(StoreConfig.from_values(store="embedded", data_dir=tmp_path / "emb"))
+    try:
+        yield st
+    finally:
+        st.close()
+
+
+@pytest.fixture
+def neo4j_store(neo4j_uri: str) -> Iterator[Store]:
+    st = open_store(StoreConfig.from_values(store=neo4j_uri))
+    st.reset()
+    try:
+        yield st
+    finally:
+        st.close()
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same test on both backends (contract tests)."""
+    name = "embedded_store" if request.param == "embedded" else "neo4j_store"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """Global CLI options selecting a fresh store on either backend."""
+    if request.param == "embedded":
+        return ["--data-dir", str(tmp_path / "cli-data")]
+    uri = request.getfixturevalue("neo4j_uri")
+    st = open_store(StoreConfig.from_values(store=uri))
+    st.reset()
+    st.close()
+    return ["--store", uri, "--data-dir", str(tmp_path / "cli-data")]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
