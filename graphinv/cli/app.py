@@ -16,6 +16,7 @@ __all__ = ["app", "main"]
 # Each module registers its commands on ``app`` when imported.
 _COMMAND_MODULES = (
     "graphinv.cli.store_cmds",
+    "graphinv.cli.ingest_cmds",
 )
 
 

@@ -1,0 +1,229 @@
+"""Turn one mapped input row into graph entities and links (or a reject reason).
+
+Keys come from the schema's normalizers; raw values are kept for display and
+evidence. Rules:
+
+* a row with shop fields needs a ``shop_id`` (else rejected);
+* identifiers link to the most specific actor in the row — Shop, else Seller,
+  else Supplier (for addresses) — unless a mapping says otherwise;
+* platform and country are Shop/Seller properties (codes), never nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphinv import schema
+from graphinv.ingest.mapping import IDENTIFIER_FIELDS
+
+__all__ = ["Entity", "Link", "RowGraph", "RowRejected", "extract_row", "shop_key"]
+
+
+class RowRejected(ValueError):
+    """The row cannot be loaded; the message is the reason written to rejects."""
+
+
+@dataclass
+class Entity:
+    label: str
+    key: str
+    props: dict[str, Any]
+    raw: str | None
+    issues: tuple[str, ...] = ()
+
+
+@dataclass
+class Link:
+    rel: str
+    src_label: str
+    src_key: str
+    dst_label: str
+    dst_key: str
+    raw: str | None
+
+
+@dataclass
+class RowGraph:
+    entities: list[Entity] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    seen: str | None = None
+
+
+def _normalizers() -> dict[str, Callable[..., Any]]:
+    from graphinv.ingest.normalize import NORMALIZERS
+
+    return NORMALIZERS
+
+
+def shop_key(platform: str | None, shop_id: str) -> str:
+    """The Shop node key: ``<platform slug>:<text key of the shop id>``.
+
+    >>> shop_key("taobao", " ＳＨＯＰ-1 ")
+    'taobao:shop-1'
+    """
+    norm = _normalizers()
+    return f"{platform or 'unknown'}:{norm['text'](shop_id).key}"
+
+
+def _first(values: dict[str, list[str]], name: str) -> str | None:
+    vals = values.get(name)
+    return vals[0] if vals else None
+
+
+def _date(raw: str | None) -> str | None:
+    """ISO date (YYYY-MM-DD) or None; time parts are dropped."""
+    if not raw:
+        return None
+    import re
+
+    m = re.match(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", raw)
+    if not m:
+        return None
+    y, mo, d = (int(x) for x in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGraph:
+    """Entities and links asserted by one row.
+
+    >>> g = extract_row({"shop_id": ["S1"], "platform": ["AliExpress"],
+    ...                  "phone": ["+86 138 0013 8000"], "seller_country": ["China"]})
+    >>> [(e.label, e.key) for e in g.entities]
+    [('Shop', 'aliexpress:s1'), ('Phone', '+8613800138000')]
+    >>> [(lk.rel, lk.dst_key) for lk in g.links]
+    [('USES_PHONE', '+8613800138000')]
+    """
+    norm = _normalizers()
+    g = RowGraph()
+    country_raw = _first(values, "seller_country")
+    country = None
+    if country_raw:
+        c = norm["country"](country_raw)
+        country = c.key
+        if c.key is None:
+            g.issues.append(f"unknown country {country_raw!r}")
+    platform_raw = _first(values, "platform")
+    platform = site = None
+    if platform_raw:
+        p = norm["platform"](platform_raw)
+        platform = p.key
+        site = p.parts.get("site") if p.parts else None
+    g.seen = _date(_first(values, "first_seen"))
+    if _first(values, "first_seen") and g.seen is None:
+        g.issues.append("unreadable first_seen date")
+
+    shop_id = _first(values, "shop_id")
+    shop_name = _first(values, "shop_name")
+    shop_url = _first(values, "shop_url")
+    shop: Entity | None = None
+    if shop_id is None and (shop_name or shop_url):
+        raise RowRejected("missing shop_id (the row names a shop but not its id)")
+    if shop_id is not None:
+        sid = norm["text"](shop_id)
+        if not sid.key:
+            raise RowRejected("empty shop_id after normalization")
+        url = None
+        issues = list(sid.issues)
+        if shop_url:
+            u = norm["url"](shop_url)
+            issues.extend(u.issues)
+            if u.key is not None:
+                url = u.display
+        if shop_name:
+            issues.extend(norm["name"](shop_name).issues)
+        shop = Entity("Shop", shop_key(platform, shop_id), {
+            "shop_id": shop_id, "name": shop_name, "url": url, "platform": platform,
+            "site": site, "country": country, "display": shop_name or shop_id,
+        }, raw=shop_id, issues=tuple(dict.fromkeys(issues)))
+        g.entities.append(shop)
+
+    seller: Entity | None = None
+    seller_name = _first(values, "seller_name")
+    if seller_name:
+        s = norm["name"](seller_name)
+        if s.key:
+            seller = Entity("Seller", f"{country or 'xx'}:{s.key}", {
+                "name": seller_name, "country": country, "display": seller_name,
+            }, raw=seller_name, issues=s.issues)
+            g.entities.append(seller)
+            if shop is not None:
+                g.links.append(Link("OPERATES", "Seller", seller.key, "Shop", shop.key,
+                                    seller_name))
+
+    supplier_entities: list[Entity] = []
+    for field_name, label in IDENTIFIER_FIELDS.items():
+        kind = schema.NODE_KINDS[label]
+        for raw in values.get(field_name, ()):
+            n = norm[kind.normalizer](raw, country=country)
+            if n.key is None:
+                if n.issues:
+                    g.issues.extend(f"{field_name}: {i}" for i in n.issues)
+                continue
+            props: dict[str, Any] = {"display": n.display}
+            parts = dict(n.parts or {})
+            if label == "PaymentAccount":
+                props.update(provider=parts.get("provider"), number=parts.get("number"))
+            elif label == "Phone":
+                props.update(country=parts.get("country") or country,
+                             valid=not n.key.startswith("invalid:"))
+            elif label == "Email":
+                props.update(domain=parts.get("domain") or n.key.rpartition("@")[2])
+            elif label == "Address":
+                props.update(country=parts.get("country") or country,
+                             postcode=parts.get("postcode"))
+            elif label == "Supplier":
+                props.update(name=raw, country=country)
+            ent = Entity(label, n.key, props, raw=raw, issues=n.issues)
+            g.entities.append(ent)
+            if label == "Supplier":
+                supplier_entities.append(ent)
+
+    actor = _actor(link_to, shop, seller, supplier_entities)
+    for ent in g.entities:
+        if ent.label in ("Shop", "Seller"):
+            continue
+        if ent.label == "Supplier":
+            if actor is not None and actor.label in ("Shop", "Seller"):
+                g.links.append(Link("SOURCES_FROM", actor.label, actor.key, "Supplier",
+                                    ent.key, ent.raw))
+            continue
+        if actor is None:
+            continue
+        if actor.label == "Supplier" and ent.label != "Address":
+            continue
+        g.links.append(Link(schema.rel_type_for(actor.label, ent.label), actor.label,
+                            actor.key, ent.label, ent.key, ent.raw))
+
+    for raw in values.get("supplier_address", ()):
+        if not supplier_entities:
+            g.issues.append("supplier_address without supplier")
+            break
+        n = norm["address"](raw, country=country)
+        if n.key is None:
+            continue
+        ent = Entity("Address", n.key, {"display": n.display, "country": country,
+                                        "postcode": (n.parts or {}).get("postcode")},
+                     raw=raw, issues=n.issues)
+        g.entities.append(ent)
+        for sup in supplier_entities:
+            g.links.append(Link("LOCATED_AT", "Supplier", sup.key, "Address", ent.key, raw))
+
+    if not g.entities:
+        raise RowRejected("no shop, seller, supplier or identifier in the row")
+    if actor is None and any(e.label != "Supplier" for e in g.entities):
+        raise RowRejected("identifiers without a shop, seller or supplier to attach them to")
+    return g
+
+
+def _actor(link_to: str, shop: Entity | None, seller: Entity | None,
+           suppliers: list[Entity]) -> Entity | None:
+    order = {"shop": (shop, seller), "seller": (seller, shop), "supplier": ()}[link_to]
+    for cand in order:
+        if cand is not None:
+            return cand
+    return suppliers[0] if suppliers else None

@@ -1,0 +1,82 @@
+"""Flags: shops or identifiers known to be bad (takedown, test purchase, complaint).
+
+A flags file has columns ``shop_id`` (+ ``platform``) for shops, or ``kind`` and
+``value`` for identifiers (``kind`` is a node kind such as ``phone`` or
+``PaymentAccount``), plus ``flag``, ``reason`` and ``date``.
+
+>>> t = flag_target({"shop_id": "S1", "platform": "eBay", "flag": "takedown",
+...                  "reason": "fake", "date": "2025-01-02"}, source="tp")
+>>> t.label, t.key, t.record["flag"]
+('Shop', 'ebay:s1', 'takedown')
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from graphinv import schema
+from graphinv.ingest.extract import RowRejected, _date, shop_key
+from graphinv.ingest.mapping import header_key
+
+__all__ = ["FLAG_TYPES", "FlagTarget", "flag_target"]
+
+FLAG_TYPES = ("takedown", "test_purchase", "complaint", "suspicious")
+_FLAG_ALIASES = {"taken_down": "takedown", "take_down": "takedown", "removed": "takedown",
+                 "test_buy": "test_purchase", "testpurchase": "test_purchase",
+                 "confirmed_test_purchase": "test_purchase", "report": "complaint"}
+_KIND_ALIASES = {header_key(k): k for k in schema.NODE_KINDS} | {
+    "payment": "PaymentAccount", "payment_account": "PaymentAccount", "account": "PaymentAccount",
+    "phone": "Phone", "email": "Email", "e_mail": "Email", "address": "Address",
+    "supplier": "Supplier", "seller": "Seller", "shop": "Shop",
+}
+
+
+@dataclass
+class FlagTarget:
+    label: str
+    key: str
+    raw: str
+    record: dict[str, Any]
+
+    @property
+    def json(self) -> str:
+        return json.dumps(self.record, ensure_ascii=False, sort_keys=True)
+
+
+def flag_target(row: dict[str, Any], *, source: str) -> FlagTarget:
+    """The node one flags row points at, with its flag record; raises RowRejected."""
+    from graphinv.ingest.normalize import NORMALIZERS
+
+    f = {header_key(k): (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
+    flag = header_key(f.get("flag") or f.get("type") or f.get("status") or "")
+    flag = _FLAG_ALIASES.get(flag, flag)
+    if flag not in FLAG_TYPES:
+        raise RowRejected(f"unknown flag {f.get('flag')!r} (use one of {', '.join(FLAG_TYPES)})")
+    date_raw = f.get("date") or f.get("flag_date") or ""
+    date = _date(date_raw) if date_raw else None
+    if date_raw and date is None:
+        raise RowRejected(f"unreadable date {date_raw!r} (use YYYY-MM-DD)")
+    record = {"flag": flag, "reason": f.get("reason") or "", "date": date, "source": source}
+    if f.get("shop_id"):
+        platform = None
+        if f.get("platform"):
+            platform = NORMALIZERS["platform"](f["platform"]).key
+        return FlagTarget("Shop", shop_key(platform, f["shop_id"]), f["shop_id"], record)
+    kind = _KIND_ALIASES.get(header_key(f.get("kind") or ""))
+    value = f.get("value")
+    if not kind or not value:
+        raise RowRejected("flag row needs shop_id, or kind and value")
+    nk = schema.NODE_KINDS[kind]
+    country = None
+    if f.get("country"):
+        country = NORMALIZERS["country"](f["country"]).key
+    if kind == "Seller":
+        n = NORMALIZERS["name"](value)
+        key = f"{country or 'xx'}:{n.key}" if n.key else None
+    else:
+        key = NORMALIZERS[nk.normalizer](value, country=country).key
+    if not key:
+        raise RowRejected(f"flagged {kind} value {value!r} normalizes to nothing")
+    return FlagTarget(kind, key, value, record)

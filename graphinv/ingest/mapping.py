@@ -1,0 +1,267 @@
+"""Which input column feeds which graph field.
+
+A :class:`Mapping` maps the canonical *fields* below to columns of one input
+layout, with optional multi-value splitting and constants. Without a mapping
+file, :func:`builtin_mapping` recognizes common column names (listed in
+:data:`ALIASES` and in the README). A mapping file (TOML or YAML) looks like::
+
+    [source]
+    name = "aliexpress-scrape-2025-03"
+
+    [fields]
+    shop_id = "Store No."
+    shop_name = "Store name"
+    phone = { column = "Contacts", split = ";" }
+    platform = { value = "aliexpress" }        # a constant for the whole file
+
+    [options]
+    link_identifiers_to = "shop"               # shop | seller | supplier
+
+>>> m = builtin_mapping(["Shop ID", "Phone", "Store Name", "notes"])
+>>> sorted(m.fields)
+['phone', 'shop_id', 'shop_name']
+>>> m.unmapped
+['notes']
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping as TMapping
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphinv.errors import MappingError
+
+__all__ = [
+    "FIELDS",
+    "IDENTIFIER_FIELDS",
+    "ALIASES",
+    "FieldSpec",
+    "Mapping",
+    "builtin_mapping",
+    "load_mapping",
+    "header_key",
+]
+
+#: Canonical fields: name -> (graph kind or attribute, description).
+FIELDS: dict[str, str] = {
+    "listing_id": "listing or observation id (kept in evidence only)",
+    "shop_id": "the shop's id on its platform (kept exactly as given)",
+    "shop_name": "shop display name",
+    "shop_url": "shop URL (http/https only)",
+    "platform": "marketplace (normalized to a slug)",
+    "seller_name": "seller / legal name behind the shop",
+    "seller_country": "country of the seller or shop (ISO code or name)",
+    "address": "warehouse / registered / return address",
+    "phone": "phone number",
+    "email": "e-mail address",
+    "payment_account": "payment account (provider + number)",
+    "supplier": "factory or wholesaler name",
+    "supplier_address": "the supplier's address",
+    "first_seen": "date the shop was first observed (ISO date)",
+}
+
+#: Fields that become identifier nodes, with their node kind.
+IDENTIFIER_FIELDS: dict[str, str] = {
+    "address": "Address",
+    "phone": "Phone",
+    "email": "Email",
+    "payment_account": "PaymentAccount",
+    "supplier": "Supplier",
+}
+
+#: Built-in column names recognized without a mapping (compared after
+#: :func:`header_key`: NFKC, case-folded, non-alphanumerics collapsed to ``_``).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "listing_id": ("listing_id", "listing", "item_id", "offer_id", "product_id", "asin"),
+    "shop_id": ("shop_id", "store_id", "shopid", "storeid", "store_no", "seller_shop_id",
+                "shop", "store", "店铺id", "店铺_id", "店铺编号"),
+    "shop_name": ("shop_name", "store_name", "shop_title", "storefront", "店铺名称", "店铺名"),
+    "shop_url": ("shop_url", "store_url", "url", "shop_link", "store_link", "link", "店铺链接"),
+    "platform": ("platform", "marketplace", "site", "channel", "平台"),
+    "seller_name": ("seller_name", "seller", "merchant", "merchant_name", "company_name",
+                    "business_name", "legal_name", "卖家", "商家名称"),
+    "seller_country": ("seller_country", "country", "country_code", "shop_country",
+                       "ship_from_country", "国家"),
+    "address": ("address", "warehouse_address", "business_address", "return_address",
+                "ship_from", "ship_from_address", "registered_address", "地址", "发货地址"),
+    "phone": ("phone", "phones", "telephone", "tel", "mobile", "phone_number", "contact_phone",
+              "whatsapp", "电话", "手机"),
+    "email": ("email", "emails", "e_mail", "mail", "contact_email", "邮箱"),
+    "payment_account": ("payment_account", "payment", "payment_accounts", "account",
+                        "bank_account", "paypal", "alipay", "收款账户", "支付账户"),
+    "supplier": ("supplier", "supplier_name", "factory", "manufacturer", "vendor", "供应商",
+                 "工厂"),
+    "supplier_address": ("supplier_address", "factory_address"),
+    "first_seen": ("first_seen", "first_seen_date", "observed", "observed_at", "date_seen",
+                   "scraped_at", "date"),
+}
+
+_LINK_TARGETS = ("shop", "seller", "supplier")
+#: Built-in mapping splits these cells on ";" (scraped pages often list several).
+_MULTI = {"phone": ";", "email": ";", "payment_account": ";"}
+
+
+def header_key(name: str) -> str:
+    """Comparable form of a column header.
+
+    >>> header_key("  Shop-ID ")
+    'shop_id'
+    >>> header_key("Ｅ－Ｍａｉｌ")
+    'e_mail'
+    """
+    s = unicodedata.normalize("NFKC", name).casefold().strip().lstrip("\ufeff")
+    return re.sub(r"[^\w]+", "_", s).strip("_")
+
+
+_ALIAS_INDEX = {header_key(a): f for f, names in ALIASES.items() for a in names}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Where one field's value comes from: a column (optionally split) or a constant."""
+
+    column: str | None = None
+    value: str | None = None
+    split: str | None = None
+
+
+@dataclass
+class Mapping:
+    """A validated mapping for one input layout."""
+
+    fields: dict[str, FieldSpec]
+    source: str | None = None
+    link_to: str = "shop"
+    unmapped: list[str] = field(default_factory=list)
+    origin: str = "built-in column names"
+
+    def extract(self, row: TMapping[str, Any]) -> dict[str, list[str]]:
+        """Values of each field in one row (lists: a cell may hold several values)."""
+        out: dict[str, list[str]] = {}
+        for name, spec in self.fields.items():
+            if spec.value is not None:
+                out[name] = [spec.value]
+                continue
+            assert spec.column is not None
+            v = row.get(spec.column)
+            if v is None:
+                continue
+            vals = v if isinstance(v, list) else [v]
+            items: list[str] = []
+            for x in vals:
+                if x is None:
+                    continue
+                x = str(x)
+                parts = x.split(spec.split) if spec.split else [x]
+                items.extend(p for p in (q.strip() for q in parts) if p)
+            if items:
+                out[name] = items
+        return out
+
+    def check_columns(self, header: Sequence[str], file: str) -> None:
+        """Every mapped column must exist in this file's header."""
+        missing = [s.column for s in self.fields.values()
+                   if s.column is not None and s.column not in header]
+        if missing and header:
+            raise MappingError(
+                f"mapped column not found in {file}", value=repr(missing[0]),
+                hint="columns in the file: " + ", ".join(header),
+            )
+
+
+def builtin_mapping(header: Sequence[str]) -> Mapping:
+    """Recognize common column names; unknown columns are listed, not guessed."""
+    fields: dict[str, FieldSpec] = {}
+    unmapped: list[str] = []
+    for col in header:
+        f = _ALIAS_INDEX.get(header_key(col))
+        if f is None or f in fields:
+            unmapped.append(col)
+            continue
+        fields[f] = FieldSpec(column=col, split=_MULTI.get(f))
+    return Mapping(fields=fields, unmapped=unmapped)
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and validate a TOML or YAML mapping file.
+
+    Errors name the offending key and the allowed values.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise MappingError("cannot read mapping file", value=str(path),
+                           hint=exc.strerror or "check the path") from exc
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = tomllib.loads(text)
+    except Exception as exc:  # both parsers raise their own error families
+        raise MappingError("mapping file does not parse", value=str(path),
+                           hint=str(exc).splitlines()[0]) from exc
+    if not isinstance(data, dict):
+        raise MappingError("mapping must be a table", value=str(path),
+                           hint="expected [fields] and optional [source], [options]")
+    allowed_top = {"source", "fields", "options"}
+    for k in data:
+        if k not in allowed_top:
+            raise MappingError("unknown mapping section", value=repr(k),
+                               hint="allowed: " + ", ".join(sorted(allowed_top)))
+    raw_fields = data.get("fields")
+    if not isinstance(raw_fields, dict) or not raw_fields:
+        raise MappingError("mapping has no [fields] table", value=str(path),
+                           hint="map at least one field, e.g. shop_id = \"Store No.\"")
+    fields: dict[str, FieldSpec] = {}
+    for name, spec in raw_fields.items():
+        if name not in FIELDS:
+            raise MappingError("unknown field in mapping", value=f"fields.{name}",
+                               hint="allowed: " + ", ".join(FIELDS))
+        fields[name] = _spec(name, spec)
+    source = data.get("source") or {}
+    if not isinstance(source, dict) or any(k != "name" for k in source):
+        raise MappingError("bad [source] table", value=repr(source),
+                           hint="only `name = \"...\"` is allowed")
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise MappingError("bad [options] table", value=repr(options),
+                           hint="allowed: link_identifiers_to")
+    for k in options:
+        if k != "link_identifiers_to":
+            raise MappingError("unknown option", value=f"options.{k}",
+                               hint="allowed: link_identifiers_to")
+    link = options.get("link_identifiers_to", "shop")
+    if link not in _LINK_TARGETS:
+        raise MappingError("bad option value", value=f"options.link_identifiers_to = {link!r}",
+                           hint="allowed: " + ", ".join(_LINK_TARGETS))
+    return Mapping(fields=fields, source=source.get("name"), link_to=link, origin=str(path))
+
+
+def _spec(name: str, spec: Any) -> FieldSpec:
+    if isinstance(spec, str):
+        return FieldSpec(column=spec)
+    if not isinstance(spec, dict):
+        raise MappingError("bad field spec", value=f"fields.{name} = {spec!r}",
+                           hint="use a column name or {column=..., split=...} or {value=...}")
+    allowed = {"column", "value", "split"}
+    for k in spec:
+        if k not in allowed:
+            raise MappingError("unknown key in field spec", value=f"fields.{name}.{k}",
+                               hint="allowed: " + ", ".join(sorted(allowed)))
+    column, value, split = spec.get("column"), spec.get("value"), spec.get("split")
+    if (column is None) == (value is None):
+        raise MappingError("field needs exactly one of column or value", value=f"fields.{name}",
+                           hint="e.g. { column = \"Phones\", split = \";\" } or { value = \"ebay\" }")
+    for k, v in (("column", column), ("value", value), ("split", split)):
+        if v is not None and (not isinstance(v, str) or not v):
+            raise MappingError("field spec values must be non-empty strings",
+                               value=f"fields.{name}.{k} = {v!r}", hint="quote the value")
+    return FieldSpec(column=column, value=value, split=split)

@@ -1,0 +1,527 @@
+"""Ingest: files → normalized, resolved, provenance-tracked graph.
+
+Every record is either loaded or written to ``<data-dir>/rejects/<run>.csv``
+with file, line, reason and raw text, and the report reconciles
+``read == loaded + rejected``. Writes are idempotent MERGEs keyed by normalized
+identifiers and evidence keys (file checksum + line), so rerunning after a crash,
+Ctrl-C or a lost connection ends in the same graph as an uninterrupted run.
+
+>>> import tempfile, pathlib
+>>> from graphinv.config import StoreConfig
+>>> from graphinv.store import open_store
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.csv").write_text("shop_id,platform,phone\\nS1,ebay,+1 212 555 0100\\n")
+>>> with open_store(StoreConfig.from_values(data_dir=d / "data")) as st:
+...     rep = ingest_paths(st, [d / "a.csv"], IngestOptions(data_dir=d / "data"))
+>>> rep.read, rep.loaded, rep.rejected, rep.nodes_new["Shop"], rep.links_new["USES_PHONE"]
+(1, 1, 0, 1, 1)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphinv import schema
+from graphinv.errors import InputError, OutputError
+from graphinv.ingest.extract import RowGraph, RowRejected, extract_row
+from graphinv.ingest.flags import flag_target
+from graphinv.ingest.mapping import IDENTIFIER_FIELDS, Mapping, builtin_mapping, load_mapping
+from graphinv.ingest.read import InputFile, Record, Reject, discover, file_info, read_file
+from graphinv.store.base import Store, evidence_entry
+
+__all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id"]
+
+_NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
+Progress = Callable[[int], None]
+
+
+def new_run_id(now: _dt.datetime | None = None) -> str:
+    """``YYYYMMDDTHHMMSSZ-<6 hex>``: sorts by time, unique per run."""
+    now = now or _dt.datetime.now(_dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class IngestOptions:
+    """How to ingest. ``data_dir`` holds rejects, conflicts and run checkpoints."""
+
+    data_dir: Path = Path("graphinv-data")
+    source: str | None = None
+    mapping: Path | None = None
+    flags: list[Path] = field(default_factory=list)
+    dry_run: bool = False
+    strict: bool = False
+    encoding: str | None = None
+    resolve: bool = True
+    batch_rows: int = 20_000
+
+
+@dataclass
+class FileReport:
+    path: str
+    sha256: str
+    kind: str
+    encoding: str | None = None
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    role: str = "records"
+    mapping: str = ""
+    unmapped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    source: str
+    started: str
+    finished: str = ""
+    status: str = "running"
+    dry_run: bool = False
+    resumed: bool = False
+    files: list[FileReport] = field(default_factory=list)
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    nodes_new: dict[str, int] = field(default_factory=dict)
+    links_new: dict[str, int] = field(default_factory=dict)
+    evidence_new: dict[str, int] = field(default_factory=dict)
+    flags_loaded: int = 0
+    same_as: int = 0
+    conflicts: int = 0
+    issues: dict[str, int] = field(default_factory=dict)
+    rejects_path: str | None = None
+    conflicts_path: str | None = None
+    reject_samples: list[dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reconciled(self) -> bool:
+        return self.read == self.loaded + self.rejected
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["reconciled"] = self.reconciled
+        return d
+
+
+class _Rejects:
+    """Rejects CSV written next to the data; temp file renamed at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self.samples: list[dict[str, Any]] = []
+        self._fh: Any = None
+        self._w: Any = None
+
+    def add(self, file: str, line: int, reason: str, raw: str) -> None:
+        from graphinv.render.tabular import neutralize
+
+        if self._fh is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path.with_suffix(".csv.tmp"), "w", encoding="utf-8",
+                                newline="")
+            except OSError as exc:
+                raise OutputError("cannot write the rejects file", value=str(self.path),
+                                  hint=f"check --data-dir ({exc.strerror})") from exc
+            self._w = csv.writer(self._fh)
+            self._w.writerow(["file", "line", "reason", "raw"])
+        self._w.writerow([neutralize(file), line, neutralize(reason), neutralize(raw)])
+        self.count += 1
+        if len(self.samples) < 20:
+            self.samples.append({"file": file, "line": line, "reason": reason})
+
+    def close(self) -> str | None:
+        if self._fh is None:
+            return None
+        self._fh.close()
+        os.replace(self.path.with_suffix(".csv.tmp"), self.path)
+        return str(self.path)
+
+
+class _Checkpoint:
+    """Where a run is, so a rerun of the same inputs resumes under the same run id."""
+
+    def __init__(self, runs_dir: Path, fingerprint: str) -> None:
+        self.dir = runs_dir
+        self.fingerprint = fingerprint
+
+    def find_unfinished(self) -> dict[str, Any] | None:
+        if not self.dir.is_dir():
+            return None
+        for p in sorted(self.dir.glob("*.json"), reverse=True):
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if data.get("fingerprint") == self.fingerprint:
+                return data if data.get("status") != "complete" else None
+        return None
+
+    def save(self, run_id: str, **state: Any) -> None:
+        from graphinv.render.tabular import write_text_atomic
+
+        payload = {"run_id": run_id, "fingerprint": self.fingerprint, **state}
+        write_text_atomic(self.dir / f"{run_id}.json", json.dumps(payload, indent=1))
+
+
+class _Batch:
+    """Node and relationship rows of one chunk, shaped for the store."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.rels: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.records = 0
+
+    def add(self, g: RowGraph, *, info: InputFile, line: int, source: str, run: str,
+            at: str, fname: str) -> None:
+        self.records += 1
+        for e in g.entities:
+            row = {"key": e.key, "raw": e.raw, "issue_list": list(e.issues), "run": run,
+                   **e.props}
+            if e.label == "Shop" and g.issues:
+                row["issue_list"] = list(dict.fromkeys(list(e.issues) + g.issues))[:20]
+            if e.label in ("Shop", "Seller"):
+                row["seen"] = g.seen
+            self.nodes[e.label].append(row)
+        for lk in g.links:
+            ek, ej = evidence_entry(source=source, file=fname, line=line, run=run, at=at,
+                                    raw=lk.raw, sha=info.sha256)
+            self.rels[(lk.rel, lk.src_label, lk.dst_label)].append(
+                {"src": lk.src_key, "dst": lk.dst_key, "ek": ek, "ej": ej, "run": run})
+
+    def write(self, store: Store) -> None:
+        for label in _NODE_ORDER:
+            if self.nodes.get(label):
+                store.merge_nodes(label, self.nodes[label])
+        for (rel, src, dst), rows in sorted(self.rels.items()):
+            store.merge_rels(rel, src, dst, rows)
+
+
+def _fingerprint(infos: Iterable[InputFile], opts: IngestOptions, source: str) -> str:
+    h = hashlib.sha256()
+    for i in infos:
+        h.update(i.sha256.encode())
+    h.update(json.dumps([source, str(opts.mapping), opts.resolve, opts.encoding]).encode())
+    return h.hexdigest()[:24]
+
+
+def ingest_paths(
+    store: Store | None,
+    paths: list[Path],
+    options: IngestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest files (and flags files) into ``store``; ``store`` may be None for a dry run.
+
+    Raises :class:`InputError` for a file that cannot be read at all, and in
+    ``strict`` mode for the first bad row (before anything is written).
+    """
+    opts = options or IngestOptions()
+    t0 = time.perf_counter()
+    files = discover(list(paths))
+    flag_files = discover(list(opts.flags)) if opts.flags else []
+    infos = [file_info(p) for p in files]
+    flag_infos = [file_info(p) for p in flag_files]
+    mapping = load_mapping(opts.mapping) if opts.mapping else None
+    source = opts.source or (mapping.source if mapping and mapping.source else None) \
+        or (files[0].parent.name if files else "input")
+    runs_dir = opts.data_dir / "runs"
+    ckpt = _Checkpoint(runs_dir, _fingerprint(infos + flag_infos, opts, source))
+    previous = None if opts.dry_run else ckpt.find_unfinished()
+    run_id = previous["run_id"] if previous else new_run_id()
+    report = IngestReport(run_id=run_id, source=source, started=_now(), dry_run=opts.dry_run,
+                          resumed=previous is not None)
+    if opts.strict:
+        _validate_all(infos, flag_infos, mapping, opts, source)
+    if opts.dry_run or store is None:
+        report.dry_run = True
+
+    before_nodes: dict[str, int] = {}
+    before_rels: dict[str, int] = {}
+    before_ev: dict[str, int] = {}
+    if not report.dry_run:
+        assert store is not None
+        before_nodes, before_rels = store.counts()
+        before_ev = _evidence_counts(store)
+        _record_run(store, report, opts, infos + flag_infos, status="running")
+        ckpt.save(run_id, status="running", started=report.started)
+
+    suffix = "-dry-run" if report.dry_run else ""
+    rejects = _Rejects(opts.data_dir / "rejects" / f"{run_id}{suffix}.csv")
+    conflicts: list[list[Any]] = []
+    issues: Counter[str] = Counter()
+    t_norm = t_write = 0.0
+    try:
+        for info in infos:
+            fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
+            report.files.append(fr)
+            shops_seen: dict[str, tuple[Any, ...]] = {}
+            for chunk in _chunks(_records(info, opts, mapping, fr), opts.batch_rows):
+                t1 = time.perf_counter()
+                batch = _Batch()
+                for item in chunk:
+                    fr.read += 1
+                    if isinstance(item, Reject):
+                        fr.rejected += 1
+                        rejects.add(item.file, item.line, item.reason, item.raw)
+                        continue
+                    rec, g = item
+                    if isinstance(g, str):
+                        fr.rejected += 1
+                        rejects.add(rec.file, rec.line, g, _raw_of(rec))
+                        continue
+                    fr.loaded += 1
+                    for e in g.entities:
+                        for i in e.issues:
+                            issues[f"{e.label}: {i}"] += 1
+                    for i in g.issues:
+                        issues[i.split(" '")[0]] += 1
+                    _note_conflict(g, shops_seen, rec, conflicts)
+                    batch.add(g, info=info, line=rec.line, source=source, run=run_id,
+                              at=report.started, fname=info.path.name)
+                t2 = time.perf_counter()
+                t_norm += t2 - t1
+                if not report.dry_run:
+                    assert store is not None
+                    batch.write(store)
+                    ckpt.save(run_id, status="running", started=report.started,
+                              at_file=str(info.path), rows_done=fr.read)
+                t_write += time.perf_counter() - t2
+                if progress:
+                    progress(len(chunk))
+        for info in flag_infos:
+            fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind, role="flags")
+            report.files.append(fr)
+            _ingest_flags(store if not report.dry_run else None, info, opts, source, run_id,
+                          fr, rejects, report, progress)
+        report.read = sum(f.read for f in report.files)
+        report.loaded = sum(f.loaded for f in report.files)
+        report.rejected = sum(f.rejected for f in report.files)
+        t3 = time.perf_counter()
+        if opts.resolve and not report.dry_run:
+            from graphinv.ingest.resolve import resolve_store
+
+            assert store is not None
+            report.same_as = resolve_store(store, run_id)
+        report.seconds["resolve"] = round(time.perf_counter() - t3, 3)
+    except BaseException:
+        report.status = "interrupted"
+        if not report.dry_run and store is not None:
+            try:
+                ckpt.save(run_id, status="interrupted", started=report.started)
+            except Exception:  # noqa: BLE001 - never hide the original error
+                pass
+        raise
+    finally:
+        report.rejects_path = rejects.close()
+    report.seconds["normalize"] = round(t_norm, 3)
+    report.seconds["write"] = round(t_write, 3)
+    report.conflicts = len(conflicts)
+    report.issues = dict(issues.most_common())
+    report.reject_samples = rejects.samples
+    if conflicts:
+        report.conflicts_path = _write_conflicts(opts.data_dir, run_id, suffix, conflicts)
+    if not report.dry_run:
+        assert store is not None
+        after_nodes, after_rels = store.counts()
+        after_ev = _evidence_counts(store)
+        report.nodes_new = {k: after_nodes.get(k, 0) - before_nodes.get(k, 0)
+                            for k in schema.NODE_KINDS}
+        report.links_new = {k: after_rels.get(k, 0) - before_rels.get(k, 0)
+                            for k in schema.REL_TYPES}
+        report.evidence_new = {k: after_ev.get(k, 0) - before_ev.get(k, 0) for k in after_ev}
+    report.status = "complete"
+    report.finished = _now()
+    report.seconds["total"] = round(time.perf_counter() - t0, 3)
+    if not report.dry_run:
+        assert store is not None
+        _record_run(store, report, opts, infos + flag_infos, status="complete")
+        ckpt.save(run_id, status="complete", started=report.started, finished=report.finished)
+    return report
+
+
+def _records(info: InputFile, opts: IngestOptions, mapping: Mapping | None,
+             fr: FileReport) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
+    """Records of one file, each already extracted (or its reject reason)."""
+    cache: dict[tuple[str, ...], Mapping] = {}
+    for item in read_file(info.path, encoding=opts.encoding, info=info):
+        fr.encoding = info.encoding
+        if isinstance(item, Reject):
+            yield item
+            continue
+        m = mapping
+        if m is None:
+            cols = tuple(item.fields)
+            m = cache.get(cols)
+            if m is None:
+                m = builtin_mapping(list(cols))
+                _require_useful(m, info, cols)
+                cache[cols] = m
+                fr.unmapped = sorted(set(fr.unmapped) | set(m.unmapped))
+        else:
+            if not cache:
+                m.check_columns(info.header, str(info.path))
+                cache[()] = m
+        fr.mapping = m.origin
+        try:
+            g = extract_row(m.extract(item.fields), link_to=m.link_to)
+        except RowRejected as exc:
+            yield item, str(exc)
+            continue
+        yield item, g
+
+
+def _require_useful(m: Mapping, info: InputFile, cols: tuple[str, ...]) -> None:
+    useful = {"shop_id", "seller_name", *IDENTIFIER_FIELDS}
+    if not useful & set(m.fields):
+        raise InputError(
+            "no recognizable columns", value=f"{info.path}: {', '.join(cols)[:300]}",
+            hint="name columns like shop_id, seller_name, phone, email, address, "
+            "payment_account, supplier — or pass --mapping FILE",
+        )
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    buf: list[Any] = []
+    for it in items:
+        buf.append(it)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _raw_of(rec: Record) -> str:
+    return json.dumps(rec.fields, ensure_ascii=False)[:2000]
+
+
+def _note_conflict(g: RowGraph, seen: dict[str, tuple[Any, ...]], rec: Record,
+                   out: list[list[Any]]) -> None:
+    """Same shop id, different name or seller: first row wins, the clash is reported."""
+    shop = next((e for e in g.entities if e.label == "Shop"), None)
+    if shop is None:
+        return
+    seller = next((e.props.get("name") for e in g.entities if e.label == "Seller"), None)
+    sig = (shop.props.get("name"), seller)
+    first = seen.get(shop.key)
+    if first is None:
+        seen[shop.key] = (*sig, rec.line)
+        return
+    for i, fname in enumerate(("shop_name", "seller_name")):
+        if sig[i] and first[i] and sig[i] != first[i]:
+            out.append([rec.file, rec.line, shop.props.get("shop_id"), fname, first[i], sig[i],
+                        first[2]])
+
+
+def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:
+    from graphinv.render.tabular import to_csv, write_text_atomic
+
+    path = data_dir / "runs" / f"{run_id}{suffix}-conflicts.csv"
+    cols = ["file", "line", "shop_id", "field", "kept", "conflicting", "kept_from_line"]
+    write_text_atomic(path, to_csv(cols, rows))
+    return str(path)
+
+
+def _ingest_flags(store: Store | None, info: InputFile, opts: IngestOptions, source: str,
+                  run_id: str, fr: FileReport, rejects: _Rejects, report: IngestReport,
+                  progress: Progress | None) -> None:
+    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in read_file(info.path, encoding=opts.encoding, info=info):
+        fr.encoding = info.encoding
+        fr.read += 1
+        if isinstance(item, Reject):
+            fr.rejected += 1
+            rejects.add(item.file, item.line, item.reason, item.raw)
+            continue
+        try:
+            t = flag_target(item.fields, source=source)
+        except RowRejected as exc:
+            fr.rejected += 1
+            rejects.add(item.file, item.line, str(exc), _raw_of(item))
+            continue
+        fr.loaded += 1
+        row: dict[str, Any] = {"key": t.key, "flag": t.json, "run": run_id}
+        if t.label == "Shop":
+            platform = t.key.split(":", 1)[0]
+            row.update(shop_id=t.raw, platform=None if platform == "unknown" else platform,
+                       display=t.raw)
+        by_label[t.label].append(row)
+    if progress:
+        progress(fr.read)
+    report.flags_loaded += fr.loaded
+    if store is not None:
+        for label, rows in by_label.items():
+            store.merge_nodes(label, rows)
+
+
+def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: Mapping | None,
+                  opts: IngestOptions, source: str) -> None:
+    """--strict: stop at the first bad row, before anything is written."""
+    for info in infos:
+        fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
+        for item in _records(info, opts, mapping, fr):
+            if isinstance(item, Reject):
+                raise InputError("bad row (--strict)", value=f"{item.file}:{item.line}",
+                                 hint=item.reason)
+            rec, g = item
+            if isinstance(g, str):
+                raise InputError("bad row (--strict)", value=f"{rec.file}:{rec.line}", hint=g)
+    for info in flag_infos:
+        for item in read_file(info.path, encoding=opts.encoding):
+            if isinstance(item, Reject):
+                raise InputError("bad flags row (--strict)", value=f"{item.file}:{item.line}",
+                                 hint=item.reason)
+            try:
+                flag_target(item.fields, source=source)
+            except RowRejected as exc:
+                raise InputError("bad flags row (--strict)", value=f"{item.file}:{item.line}",
+                                 hint=str(exc)) from exc
+
+
+def _evidence_counts(store: Store) -> dict[str, int]:
+    out = {}
+    for rel in schema.REL_TYPES.values():
+        if not rel.evidence:
+            continue
+        res = store.run_read(f"MATCH ()-[r:{rel.name}]->() RETURN sum(r.ev_count) AS n")
+        out[rel.name] = int(res.rows[0][0] or 0) if res.rows else 0
+    return out
+
+
+def _record_run(store: Store, report: IngestReport, opts: IngestOptions,
+                infos: list[InputFile], *, status: str) -> None:
+    files = [{"path": str(i.path), "sha256": i.sha256, "size": i.size, "encoding": i.encoding}
+             for i in infos]
+    counts = {"read": report.read, "loaded": report.loaded, "rejected": report.rejected,
+              "nodes_new": report.nodes_new, "links_new": report.links_new,
+              "evidence_new": report.evidence_new, "same_as": report.same_as,
+              "conflicts": report.conflicts}
+    settings = {"mapping": str(opts.mapping) if opts.mapping else None,
+                "resolve": opts.resolve, "encoding": opts.encoding, "strict": opts.strict,
+                "flags": [str(p) for p in opts.flags]}
+    store.merge_nodes("IngestRun", [{
+        "key": report.run_id, "started": report.started, "finished": report.finished or None,
+        "status": status, "source": report.source,
+        "settings": json.dumps(settings, sort_keys=True),
+        "files": json.dumps(files, sort_keys=True), "counts": json.dumps(counts, sort_keys=True),
+    }])
