@@ -111,6 +111,8 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_CANDIDATES = ("gb18030", "big5", "shift_jis", "euc_kr", "cp1252", "latin_1", "cp1251",
+               "utf_16")
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ascii": "utf-8",
             "iso-8859-1": "latin-1", "windows-1252": "cp1252"}
 
@@ -133,7 +135,9 @@ def detect_encoding(path: Path) -> str:
             return "utf-8-sig"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    # Candidates we expect from marketplace exports; an open-ended guess on a
+    # small sample picks exotic code pages (cp1250 for Latin-1 text, say).
+    best = from_bytes(sample, cp_isolation=list(_CANDIDATES)).best()
     if best is None:
         raise InputError("cannot detect the file's encoding", value=str(path),
                          hint="pass --encoding (e.g. gb18030, latin-1)")
@@ -230,23 +234,32 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
         lineno, text = item
         if not text.strip():
             continue
+        taken: list[tuple[int, str]] = []
         if '"' in text and _open_quote(text, delim):
-            text, error = _continue_record(src, text, delim)
+            joined, taken, error = _continue_record(src, text, delim)
             if error:
                 yield Reject(name, lineno, error, _safe(text.rstrip("\r\n")[:2000]))
                 continue
+            text = joined
         raw = text.rstrip("\r\n")
         if "\x00" in text:
             yield Reject(name, lineno, "NUL byte in row", raw.replace("\x00", "\\0")[:2000])
             continue
         try:
             cells = next(csv.reader([text], delimiter=delim, strict=True))
+            problem = None if len(cells) == width else (
+                f"row has {len(cells)} fields, header has {width}")
         except csv.Error as exc:
-            yield Reject(name, lineno, f"malformed CSV: {exc}", raw[:2000])
-            continue
-        if len(cells) != width:
-            yield Reject(name, lineno, f"row has {len(cells)} fields, header has {width}",
-                         raw[:2000])
+            problem = (f"field over {MAX_FIELD // 1024} KB" if "field limit" in str(exc)
+                       else f"malformed CSV: {exc}")
+        if problem:
+            if taken:
+                # A stray quote joined this line with the next ones: reject only
+                # this line and read the following lines again on their own.
+                src.push(taken)
+                problem = "unterminated or stray quote"
+                raw = text.split("\n", 1)[0].rstrip("\r")
+            yield Reject(name, lineno, problem, _safe(raw[:2000]))
             continue
         if len(text) > MAX_FIELD:
             big = [h for h, c in zip(header, cells, strict=True) if len(c) > MAX_FIELD]
@@ -257,7 +270,8 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
         yield Record(name, lineno, dict(zip(header, cells, strict=True)))
 
 
-def _continue_record(src: _Lines, text: str, delim: str) -> tuple[str, str | None]:
+def _continue_record(src: _Lines, text: str,
+                     delim: str) -> tuple[str, list[tuple[int, str]], str | None]:
     """Join physical lines while a quoted field is open.
 
     A quote left open until the end of the file would swallow every following
@@ -272,11 +286,11 @@ def _continue_record(src: _Lines, text: str, delim: str) -> tuple[str, str | Non
             if item is not None:
                 taken.append(item)
             src.push(taken)
-            return text, "unterminated quoted field"
+            return text, [], "unterminated quoted field"
         taken.append(item)
         joined += item[1]
         if not _open_quote(joined, delim):
-            return joined, None
+            return joined, taken, None
 
 
 def _open_quote(text: str, delim: str) -> bool:
