@@ -1,0 +1,335 @@
+"""The clustering seam: evidence in, partition and scores out.
+
+:class:`ClusterEngine` is the small protocol every engine implements (an
+in-database engine, igraph or networkit could take over by implementing it);
+:class:`NetworkxEngine` is the default:
+
+1. *Cores*: connected components over strong, non-hub evidence, computed with
+   union-find over integer arrays (no graph object).
+2. *Weak ties*: two cores are tied when the weak evidence they share (suppliers,
+   widely shared addresses or seller names) adds up to ``weak_join_min``. Cores
+   tied that way form super-components.
+3. *Communities*: only super-components with more than one core go to networkx
+   Louvain (seeded), on a small graph whose nodes are whole cores (a chain gang
+   is never cut in the middle), so gangs joined only by weak links are split
+   apart again.
+4. *Size guard*: a cluster above ``max_cluster_share`` of all shops is split
+   with Louvain on its shop–identifier graph.
+
+Hubs never appear here: their weight is 0.
+
+>>> from graphinv.analysis.projection import Projection
+>>> from graphinv.analysis.weighting import build_evidence
+>>> p = Projection()
+>>> a, b, c = (p.add_node("Shop", k) for k in ("x:a", "x:b", "x:c"))
+>>> ph = p.add_node("Phone", "+1")
+>>> p.add_link("USES_PHONE", a, ph); p.add_link("USES_PHONE", b, ph)
+>>> NetworkxEngine().partition(build_evidence(p), EngineOptions()).clusters
+[[0, 1]]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import networkx as nx
+
+from graphinv.analysis.disjoint import DisjointSet
+from graphinv.analysis.weighting import Evidence
+
+__all__ = [
+    "EngineOptions",
+    "Partition",
+    "ClusterEngine",
+    "NetworkxEngine",
+    "personalized_pagerank",
+]
+
+#: Weak groups touching more cores than this are not expanded into pairs.
+_MAX_PAIR_FANOUT = 200
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Knobs of the clustering and ranking stages."""
+
+    seed: int = 42
+    resolution: float = 1.0
+    weak_join_min: float = 0.5
+    max_cluster_share: float = 0.05
+    max_cluster_min: int = 50
+    damping: float = 0.85
+
+
+@dataclass
+class Partition:
+    """Clusters as lists of shop ordinals (each ascending, ordered by first shop)."""
+
+    clusters: list[list[int]]
+    cores: int = 0
+    split_components: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class ClusterEngine(Protocol):
+    """What an engine must provide: a partition of the shops and risk scores.
+
+    ``rank`` works on the evidence graph whose nodes are shop ordinals
+    ``0..n_shops-1`` and groups ``n_shops + g``; ``seeds`` maps such nodes to
+    their personalization weight; the result maps nodes to scores summing to 1.
+    """
+
+    name: str
+
+    def partition(self, ev: Evidence, options: EngineOptions) -> Partition: ...
+
+    def rank(self, ev: Evidence, seeds: Mapping[int, float],
+             options: EngineOptions) -> dict[int, float]: ...
+
+
+class NetworkxEngine:
+    """Union-find over arrays, then networkx Louvain inside the few components
+    that need splitting."""
+
+    name = "networkx"
+
+    # -- partition -------------------------------------------------------
+    def partition(self, ev: Evidence, options: EngineOptions) -> Partition:
+        t0 = time.perf_counter()
+        n = ev.n_shops
+        uf = DisjointSet(n)
+        for g in range(ev.n_groups):
+            if ev.strong[g]:
+                members = ev.shops_of(g)
+                first = members[0]
+                for s in members[1:]:
+                    uf.union(first, s)
+        core_of = uf.labels()
+        n_cores = max(core_of, default=-1) + 1
+        internal = [0.0] * n_cores
+        for g in range(ev.n_groups):
+            if ev.strong[g]:
+                internal[core_of[ev.shops_of(g)[0]]] += ev.weight[g] * (ev.size(g) - 1)
+        pairs = _weak_pairs(ev, core_of)
+        cuf = DisjointSet(n_cores)
+        for (c1, c2), w in pairs.items():
+            if w >= options.weak_join_min:
+                cuf.union(c1, c2)
+        super_of = cuf.labels()
+        t1 = time.perf_counter()
+
+        by_super: dict[int, list[int]] = {}
+        for c in range(n_cores):
+            by_super.setdefault(super_of[c], []).append(c)
+        pairs_by_super: dict[int, dict[tuple[int, int], float]] = {}
+        for (c1, c2), w in pairs.items():
+            sc = super_of[c1]
+            if sc == super_of[c2] and len(by_super[sc]) > 1:
+                pairs_by_super.setdefault(sc, {})[(c1, c2)] = w
+        core_groups: list[list[int]] = []
+        split = 0
+        for sc, cores in by_super.items():
+            if len(cores) == 1:
+                core_groups.append(cores)
+                continue
+            split += 1
+            core_groups.extend(_split_cores(cores, pairs_by_super.get(sc, {}), internal,
+                                            options))
+        shops_of_core: list[list[int]] = [[] for _ in range(n_cores)]
+        for s, c in enumerate(core_of):
+            shops_of_core[c].append(s)
+        clusters: list[list[int]] = []
+        for cg in core_groups:
+            shops = sorted(s for c in cg for s in shops_of_core[c])
+            if len(shops) >= 2:
+                clusters.append(shops)
+        limit = max(options.max_cluster_min, int(options.max_cluster_share * n))
+        final: list[list[int]] = []
+        for cl in clusters:
+            if len(cl) > limit:
+                split += 1
+                final.extend(_split_large(ev, cl, limit, options))
+            else:
+                final.append(cl)
+        final = [c for c in final if len(c) >= 2]
+        final.sort(key=lambda c: c[0])
+        t2 = time.perf_counter()
+        return Partition(clusters=final, cores=n_cores, split_components=split,
+                         timings={"components": t1 - t0, "communities": t2 - t1})
+
+    # -- ranking -----------------------------------------------------------
+    def rank(self, ev: Evidence, seeds: Mapping[int, float],
+             options: EngineOptions) -> dict[int, float]:
+        if not seeds:
+            return {}
+        n = ev.n_shops
+        # PageRank mass never leaves a component: only seeded components matter.
+        uf = DisjointSet(n)
+        for g in range(ev.n_groups):
+            if ev.weight[g] > 0:
+                members = ev.shops_of(g)
+                for s in members[1:]:
+                    uf.union(members[0], s)
+        roots = set()
+        for node in seeds:
+            if node < n:
+                roots.add(uf.find(node))
+            elif ev.weight[node - n] > 0:
+                roots.update(uf.find(s) for s in ev.shops_of(node - n))
+        graph = nx.Graph()
+        shops = [s for s in range(n) if uf.find(s) in roots]
+        graph.add_nodes_from(shops)
+        wanted = set(shops)
+        for g in range(ev.n_groups):
+            w = ev.weight[g]
+            if w <= 0:
+                continue
+            members = ev.shops_of(g)
+            if members[0] not in wanted:
+                continue
+            graph.add_weighted_edges_from((n + g, s, w) for s in members)
+        personal = {k: v for k, v in seeds.items() if k in graph}
+        if not personal:
+            return {}
+        return personalized_pagerank(graph, personal, damping=options.damping)
+
+
+def _weak_pairs(ev: Evidence, core_of: list[int]) -> dict[tuple[int, int], float]:
+    """Summed weight of the weak evidence shared by each pair of cores."""
+    pairs: dict[tuple[int, int], float] = {}
+    for g in range(ev.n_groups):
+        w = ev.weight[g]
+        if w <= 0 or ev.strong[g] or ev.size(g) < 2:
+            continue
+        cores = sorted({core_of[s] for s in ev.shops_of(g)})
+        k = len(cores)
+        if k < 2 or k > _MAX_PAIR_FANOUT:
+            continue
+        for i in range(k):
+            ci = cores[i]
+            for j in range(i + 1, k):
+                key = (ci, cores[j])
+                pairs[key] = pairs.get(key, 0.0) + w
+    return pairs
+
+
+def _split_cores(cores: list[int], pairs: Mapping[tuple[int, int], float],
+                 internal: list[float], options: EngineOptions) -> list[list[int]]:
+    """Louvain over whole cores; then keep only sufficiently tied pieces together."""
+    graph = nx.Graph()
+    graph.add_nodes_from(cores)
+    for c in cores:
+        if internal[c] > 0:
+            graph.add_edge(c, c, weight=internal[c])
+    for (c1, c2), w in sorted(pairs.items()):
+        graph.add_edge(c1, c2, weight=w)
+    comms = nx.community.louvain_communities(graph, weight="weight",
+                                             resolution=options.resolution,
+                                             seed=options.seed)
+    out: list[list[int]] = []
+    for comm in comms:
+        members = sorted(comm)
+        if len(members) == 1:
+            out.append(members)
+            continue
+        uf = DisjointSet(len(members))
+        pos = {c: i for i, c in enumerate(members)}
+        for (c1, c2), w in pairs.items():
+            if w >= options.weak_join_min and c1 in pos and c2 in pos:
+                uf.union(pos[c1], pos[c2])
+        pieces: dict[int, list[int]] = {}
+        for c, lab in zip(members, uf.labels(), strict=True):
+            pieces.setdefault(lab, []).append(c)
+        out.extend(pieces.values())
+    out.sort(key=lambda cs: cs[0])
+    return out
+
+
+def _split_large(ev: Evidence, shops: list[int], limit: int,
+                 options: EngineOptions, depth: int = 0) -> list[list[int]]:
+    """Louvain over the shop–identifier graph of one oversized cluster."""
+    wanted = set(shops)
+    graph = nx.Graph()
+    graph.add_nodes_from(shops)
+    n = ev.n_shops
+    groups: set[int] = set()
+    for s in shops:
+        groups.update(ev.groups_of_shop(s))
+    for g in sorted(groups):
+        w = ev.weight[g]
+        if w <= 0:
+            continue
+        inside = [s for s in ev.shops_of(g) if s in wanted]
+        if len(inside) >= 2:
+            graph.add_weighted_edges_from((n + g, s, w) for s in inside)
+    comms = nx.community.louvain_communities(graph, weight="weight",
+                                             resolution=options.resolution * (1 + depth),
+                                             seed=options.seed)
+    out: list[list[int]] = []
+    for comm in comms:
+        part = sorted(x for x in comm if x < n)
+        if len(part) > limit and depth < 3 and len(part) < len(shops):
+            out.extend(_split_large(ev, part, limit, options, depth + 1))
+        elif part:
+            out.append(part)
+    return out
+
+
+def personalized_pagerank(graph: nx.Graph, personalization: Mapping[int, float], *,
+                          damping: float = 0.85, tol: float = 1e-10,
+                          max_iter: int = 200) -> dict[int, float]:
+    """Weighted personalized PageRank by power iteration (pure Python).
+
+    networkx's own ``pagerank`` needs numpy and scipy; this one does not.
+    Dangling nodes return their mass to the personalization vector.
+
+    >>> g = nx.Graph([(0, 1), (1, 2)])
+    >>> r = personalized_pagerank(g, {0: 1.0})
+    >>> r[0] > r[1] > r[2]
+    True
+    """
+    nodes = list(graph)
+    if not nodes:
+        return {}
+    pos = {v: i for i, v in enumerate(nodes)}
+    total = float(sum(personalization.values()))
+    p = [0.0] * len(nodes)
+    for v, w in personalization.items():
+        if v in pos:
+            p[pos[v]] = w / total
+    adj: list[list[tuple[int, float]]] = [[] for _ in nodes]
+    out_w = [0.0] * len(nodes)
+    for u, v, w in graph.edges(data="weight", default=1.0):
+        iu, iv = pos[u], pos[v]
+        if iu == iv:
+            continue
+        adj[iu].append((iv, w))
+        adj[iv].append((iu, w))
+        out_w[iu] += w
+        out_w[iv] += w
+    x = list(p)
+    for _ in range(max_iter):
+        nxt = [0.0] * len(nodes)
+        dangling = 0.0
+        for i, xi in enumerate(x):
+            if xi == 0.0:
+                continue
+            ow = out_w[i]
+            if ow <= 0:
+                dangling += xi
+                continue
+            share = damping * xi / ow
+            for j, w in adj[i]:
+                nxt[j] += share * w
+        rest = (1.0 - damping) + damping * dangling
+        for i, pi in enumerate(p):
+            if pi:
+                nxt[i] += rest * pi
+        err = sum(abs(a - b) for a, b in zip(nxt, x, strict=True))
+        x = nxt
+        if err < tol * len(nodes):
+            break
+    return {nodes[i]: xi for i, xi in enumerate(x) if xi > 0}

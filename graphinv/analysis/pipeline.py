@@ -1,0 +1,427 @@
+"""``run_clusters(store, options)``: the whole clustering run, stage by stage.
+
+projection → weighting (specificity, hubs) → engine partition (components, then
+Louvain where needed) → risk (personalized PageRank from flagged seeds) →
+reports → stable ids (history) → write-back (``cluster_id``, ``risk``, ``hub``,
+``hub_reason``) and a ``ClusterRun`` record. Stage timings are kept in
+:attr:`ClusterResult.timings` for the benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphinv import schema
+from graphinv.analysis import details as det
+from graphinv.analysis import history, report
+from graphinv.analysis.engine import ClusterEngine, EngineOptions, NetworkxEngine
+from graphinv.analysis.projection import LINK_RELS, project
+from graphinv.analysis.risk import RiskScores, cluster_risk, score_risk
+from graphinv.analysis.weighting import (
+    Evidence,
+    HubList,
+    WeightOptions,
+    build_evidence,
+    read_hub_list,
+)
+from graphinv.errors import UsageError
+from graphinv.store.base import Store
+
+__all__ = ["ClusterOptions", "ClusterResult", "run_clusters", "reappearances", "STAGES"]
+
+#: Stage names, in order, as reported to ``progress`` and in ``timings``.
+STAGES = ("projection", "weighting", "components", "communities", "risk", "report",
+          "write-back")
+
+ProgressFn = Callable[[str, str], None]
+
+_WRITE_BATCH = 20_000
+_RESULT_PROPS = ("cluster_id", "risk", "hub", "hub_reason")
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Everything a clustering run depends on (stored with the run)."""
+
+    min_shops: int = 2
+    min_platforms: int = 1
+    min_countries: int = 1
+    seed: int = 42
+    hubs_file: Path | None = None
+    lead_min: float = 0.1
+    weights: WeightOptions = field(default_factory=WeightOptions)
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    write: bool = True
+    details: bool = False
+
+    def check(self) -> None:
+        for name in ("min_shops", "min_platforms", "min_countries"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be at least 1",
+                                 value=getattr(self, name))
+        if self.min_shops < 2:
+            raise UsageError("--min-shops must be at least 2 (one shop is not a network)",
+                             value=self.min_shops)
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "min_shops": self.min_shops,
+            "min_platforms": self.min_platforms,
+            "min_countries": self.min_countries,
+            "seed": self.seed,
+            "hubs_file": str(self.hubs_file) if self.hubs_file else None,
+            "lead_min": self.lead_min,
+            "weights": asdict(self.weights),
+            "engine": asdict(self.engine),
+        }
+
+
+@dataclass
+class ClusterResult:
+    """What a run produced; every field is plain JSON-able data."""
+
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    hubs: list[dict[str, Any]] = field(default_factory=list)
+    leads: list[dict[str, Any]] = field(default_factory=list)
+    ties: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    unmatched_hubs: list[str] = field(default_factory=list)
+    run_key: str | None = None
+    created: str | None = None
+    engine: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    graphs: dict[str, dict[str, Any]] | None = None
+
+    def cluster(self, cluster_id: str) -> dict[str, Any]:
+        for c in self.clusters:
+            if c["cluster_id"] == cluster_id:
+                return c
+        raise UsageError("no such cluster in this run", value=cluster_id,
+                         hint="see `graphinv clusters` for the cluster ids")
+
+
+class _Clock:
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name, "start")
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0)
+                                       + time.perf_counter() - t0, 4)
+            if self.progress:
+                self.progress(name, "done")
+
+
+@dataclass
+class _Kept:
+    """The reported clusters (shop ordinals), their assigned groups and centralities."""
+
+    clusters: list[list[int]]
+    groups: dict[int, list[int]]
+    cents: list[dict[int, float]]
+
+
+def reappearances(ev: Evidence) -> dict[int, list[tuple[int, int]]]:
+    """Unflagged shops that use an identifier of a flagged shop (or a flagged
+    identifier) and were first seen after the flag date.
+
+    Returns ``shop ordinal -> [(group, flagged node index), ...]``.
+    """
+    proj = ev.proj
+    out: dict[int, list[tuple[int, int]]] = {}
+    for node in sorted(proj.flagged):
+        dates = proj.flag_dates(node)
+        if not dates:
+            continue
+        since = dates[0]
+        s0 = ev.shop_ord.get(node)
+        if s0 is not None:
+            groups = [g for g in ev.groups_of_shop(s0) if not ev.hub[g]]
+        else:
+            g0 = ev.group_of.get(node)
+            groups = [g0] if g0 is not None and not ev.hub[g0] else []
+        for g in groups:
+            for s in ev.shops_of(g):
+                n = ev.shops[s]
+                if s == s0 or n in proj.flagged:
+                    continue
+                seen = proj.first_seen[n]
+                if seen and seen > since:
+                    out.setdefault(s, []).append((g, node))
+    return out
+
+
+def _countries(report_row: Mapping[str, Any]) -> int:
+    return len(report_row["countries"])
+
+
+def _sort_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (-r["risk"], -len(r["platforms"]), -_countries(r), -r["shops"], r["members"][0])
+
+
+def run_clusters(store: Store, options: ClusterOptions | None = None, *,
+                 engine: ClusterEngine | None = None,
+                 progress: ProgressFn | None = None) -> ClusterResult:
+    """Cluster the shops in ``store``; write results back unless ``options.write`` is off."""
+    opts = options or ClusterOptions()
+    opts.check()
+    eng = engine or NetworkxEngine()
+    eopts = EngineOptions(**{**asdict(opts.engine), "seed": opts.seed})
+    clock = _Clock(progress)
+    result = ClusterResult(engine=eng.name, params=opts.as_params())
+
+    with clock.stage("projection"):
+        proj = project(store)
+    with clock.stage("weighting"):
+        hubs = read_hub_list(opts.hubs_file, proj) if opts.hubs_file else HubList()
+        result.unmatched_hubs = hubs.unmatched
+        ev = build_evidence(proj, opts.weights, hubs)
+    part = eng.partition(ev, eopts)
+    clock.timings["components"] = round(part.timings.get("components", 0.0), 4)
+    clock.timings["communities"] = round(part.timings.get("communities", 0.0), 4)
+    with clock.stage("risk"):
+        scores = score_risk(ev, eng, eopts, lead_min=opts.lead_min)
+    with clock.stage("report"):
+        previous = history.load_previous(store) if opts.write else None
+        kept = _build_reports(store, ev, part.clusters, scores, opts, previous, result)
+    if opts.write:
+        with clock.stage("write-back"):
+            _write_back(store, ev, scores, result, kept)
+    if opts.details:
+        with clock.stage("details"):
+            result.graphs = _cluster_graphs(store, ev, scores, result, kept)
+    result.timings = clock.timings
+    result.stats = {
+        "shops": ev.n_shops,
+        "nodes": proj.n_nodes,
+        "links": proj.n_links,
+        "groups": ev.n_groups,
+        "hubs": len(result.hubs),
+        "cores": part.cores,
+        "split_components": part.split_components,
+        "clusters": len(result.clusters),
+        "clustered_shops": len(result.members),
+        "flagged_shops": len(scores.flagged_shops),
+        "leads": len(result.leads),
+    }
+    return result
+
+
+def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores: RiskScores,
+                   opts: ClusterOptions, previous: history.PreviousRun | None,
+                   result: ClusterResult) -> _Kept:
+    proj = ev.proj
+    group_cluster = report.assign_groups(ev, clusters)
+    reports, cents = report.describe_clusters(ev, clusters, group_cluster,
+                                              flagged=proj.flagged)
+    keep = [i for i, r in enumerate(reports)
+            if r["shops"] >= opts.min_shops and len(r["platforms"]) >= opts.min_platforms
+            and len(r["countries"]) >= opts.min_countries]
+    kept_clusters = [clusters[i] for i in keep]
+    kept_groups: dict[int, list[int]] = {}
+    new_index = {old: new for new, old in enumerate(keep)}
+    for g, i in group_cluster.items():
+        if i in new_index:
+            kept_groups.setdefault(new_index[i], []).append(g)
+    risks = cluster_risk(scores, kept_clusters, kept_groups)
+    reports = [reports[i] for i in keep]
+    cents = [cents[i] for i in keep]
+    lead_set = set(scores.leads)
+    back = reappearances(ev)
+    for r, shops, risk in zip(reports, kept_clusters, risks, strict=True):
+        r["risk"] = risk
+        r["leads"] = [proj.ids[ev.shops[s]] for s in sorted(
+            (s for s in shops if s in lead_set), key=lambda s: (-scores.shop[s], s))]
+        r["reappeared"] = any(s in back for s in shops)
+    order = sorted(range(len(reports)), key=lambda i: _sort_key(reports[i]))
+    reports = [reports[i] for i in order]
+    kept_clusters = [kept_clusters[i] for i in order]
+    cents = [cents[i] for i in order]
+    position = {old: new for new, old in enumerate(order)}
+    kept_groups = {position[i]: gs for i, gs in kept_groups.items()}
+
+    shop_keys = [[proj.key_of(ev.shops[s]) for s in shops] for shops in kept_clusters]
+    old = previous.clusters if previous else {}
+    next_id = previous.next_id if previous else 1
+    ids, events = history.assign_ids(shop_keys, old, next_id)
+    for r, cid in zip(reports, ids, strict=True):
+        r["cluster_id"] = cid
+    for r, shops in zip(reports, kept_clusters, strict=True):
+        if not r["reappeared"]:
+            continue
+        hits = [(s, g, f) for s in shops for g, f in back.get(s, ())]
+        events.append({
+            "event": "reappeared",
+            "cluster": r["cluster_id"],
+            "shops": sorted({proj.ids[ev.shops[s]] for s, _, _ in hits}),
+            "via": sorted({ev.rep(g) for _, g, _ in hits}),
+            "flagged": sorted({proj.ids[f] for _, _, f in hits}),
+        })
+
+    labels = det.fetch_displays(store, report.wanted_labels(reports)
+                                | {ev.rep(g) for g in range(ev.n_groups) if ev.hub[g]})
+    report.fill_labels(reports, labels)
+    result.clusters = reports
+    result.hubs = report.hub_reports(ev, labels)
+    result.ties = report.cluster_ties(ev, kept_clusters, ids)
+    result.events = events
+    cluster_of_shop = {s: i for i, shops in enumerate(kept_clusters) for s in shops}
+    result.leads = [{
+        "id": proj.ids[ev.shops[s]],
+        "shop_id": proj.shop_id[ev.shops[s]],
+        "platform": proj.platform[ev.shops[s]],
+        "cluster_id": ids[cluster_of_shop[s]] if s in cluster_of_shop else None,
+        "risk": scores.shop.get(s, 0.0),
+    } for s in scores.leads]
+    result.members = [{
+        "id": proj.ids[ev.shops[s]],
+        "shop_id": proj.shop_id[ev.shops[s]],
+        "platform": proj.platform[ev.shops[s]],
+        "cluster_id": cid,
+        "risk": scores.shop.get(s, 0.0),
+    } for cid, shops in zip(ids, kept_clusters, strict=True) for s in shops]
+    result.params["next_id"] = max([previous.next_id if previous else 1]
+                                   + [(history.parse_id(c) or 0) + 1 for c in ids])
+    result.params["clusters"] = len(ids)
+    return _Kept(kept_clusters, kept_groups, cents)
+
+
+def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterResult,
+                kept: _Kept) -> None:
+    """Replace the previous run's results on the nodes and record the run."""
+    proj = ev.proj
+    kept_clusters, kept_groups = kept.clusters, kept.groups
+    ids = [r["cluster_id"] for r in result.clusters]
+    rows: dict[int, dict[str, Any]] = {}
+
+    def row(node: int) -> dict[str, Any]:
+        r = rows.get(node)
+        if r is None:
+            r = rows[node] = {"cluster_id": None, "risk": None, "hub": None, "hub_reason": None}
+        return r
+
+    for s, x in scores.shop.items():
+        row(ev.shops[s])["risk"] = x
+    for g, x in scores.group.items():
+        for n in ev.group_nodes[g]:
+            row(n)["risk"] = x
+    for i, shops in enumerate(kept_clusters):
+        for s in shops:
+            r = row(ev.shops[s])
+            r["cluster_id"] = ids[i]
+            if r["risk"] is None:
+                r["risk"] = 0.0
+        for g in kept_groups.get(i, ()):
+            for n in ev.group_nodes[g]:
+                r = row(n)
+                r["cluster_id"] = ids[i]
+                if r["risk"] is None:
+                    r["risk"] = 0.0
+    for g in range(ev.n_groups):
+        if ev.hub[g]:
+            for n in ev.group_nodes[g]:
+                r = row(n)
+                r["hub"] = True
+                r["hub_reason"] = ev.hub_reason.get(g, "")
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for node, r in rows.items():
+        label, key = schema.split_node_id(proj.ids[node])
+        by_label.setdefault(label, []).append({"key": key, **r})
+    for label in schema.NODE_KINDS:
+        store.clear_node_props(label, _RESULT_PROPS)
+    for label, items in sorted(by_label.items()):
+        items.sort(key=lambda r: r["key"])
+        for i in range(0, len(items), _WRITE_BATCH):
+            store.set_node_props(label, items[i:i + _WRITE_BATCH], _RESULT_PROPS)
+    key, created = history.new_run_key()
+    clusters = {cid: sorted(proj.key_of(ev.shops[s]) for s in shops)
+                for cid, shops in zip(ids, kept_clusters, strict=True)}
+    history.record_run(store, key=key, created=created, params=result.params,
+                       clusters=clusters, events=result.events)
+    result.run_key, result.created = key, created
+
+
+def _cluster_graphs(store: Store, ev: Evidence, scores: RiskScores, result: ClusterResult,
+                    kept: _Kept) -> dict[str, dict[str, Any]]:
+    """Nodes and edges of every reported cluster, with display data and evidence."""
+    proj = ev.proj
+    kept_clusters, cents = kept.clusters, kept.cents
+    member_sets = [set(r["members"]) for r in result.clusters]
+    owner: dict[str, int] = {}
+    for i, ms in enumerate(member_sets):
+        for m in ms:
+            owner.setdefault(m, i)
+    shop_cluster = {ev.shops[s]: i for i, shops in enumerate(kept_clusters) for s in shops}
+    links: list[list[tuple[str, str, str]]] = [[] for _ in result.clusters]
+    for a, b, rc in zip(proj.src, proj.dst, proj.rel, strict=True):
+        ia, ib = proj.ids[a], proj.ids[b]
+        rel = LINK_RELS[rc]
+        targets = {owner.get(ia)}
+        if rel == "OPERATES":
+            targets.add(shop_cluster.get(b))
+        for t in targets:
+            if t is not None:
+                links[t].append((rel, ia, ib))
+    node_sets: list[set[str]] = []
+    where: dict[str, list[int]] = {}
+    for i, ms in enumerate(member_sets):
+        ns = set(ms)
+        for _rel, a, b in links[i]:
+            ns.add(a)
+            ns.add(b)
+        node_sets.append(ns)
+        for nid in ns:
+            where.setdefault(nid, []).append(i)
+    for a, b in zip(proj.same_src, proj.same_dst, strict=True):
+        ia, ib = proj.ids[a], proj.ids[b]
+        for i in set(where.get(ia, ())) & set(where.get(ib, ())):
+            links[i].append(("SAME_AS", ia, ib))
+    all_nodes = set(where)
+    props = det.fetch_nodes(store, all_nodes)
+    evidence = det.fetch_evidence(store, (lk for ls in links for lk in ls))
+    lead_ids = {x["id"] for x in result.leads}
+    out: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(result.clusters):
+        cent = {proj.ids[v]: c for v, c in cents[i].items()}
+        nodes = []
+        for nid in sorted(node_sets[i]):
+            view = det.node_view(nid, props.get(nid, {}))
+            idx = proj.index[nid]
+            g = ev.group_of.get(idx)
+            s = ev.shop_ord.get(idx)
+            risk = scores.shop.get(s) if s is not None else (
+                scores.group.get(g) if g is not None else None)
+            view.update({
+                "lead": nid in lead_ids,
+                "hub": bool(g is not None and ev.hub[g]),
+                "hub_reason": ev.hub_reason.get(g) if g is not None else None,
+                "centrality": cent.get(nid, 0.0),
+                "risk": risk,
+            })
+            nodes.append(view)
+        edges = []
+        for rel, a, b in sorted(set(links[i])):
+            if rel == "OPERATES":
+                g = ev.group_of.get(proj.index[a])
+            else:
+                g = ev.group_of.get(proj.index[b])
+            weight = ev.weight[g] if g is not None else 0.0
+            edges.append({"source": a, "target": b, "type": rel, "weight": round(weight, 6),
+                          "evidence": evidence.get((rel, a, b), [])})
+        out[r["cluster_id"]] = {"report": r, "nodes": nodes, "edges": edges}
+    return out

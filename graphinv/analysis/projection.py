@@ -1,0 +1,230 @@
+"""Stream the store into compact integer-indexed structures.
+
+One pass per label over ``Store.stream_nodes`` (ids and the few properties the
+analysis needs) and one pass per relationship type over ``Store.stream_rels``
+(endpoint keys only). No graph object is built here and there is no per-node
+round trip: every node becomes an integer, every link a pair of integers in
+two ``array('i')`` columns.
+
+Node ids follow the contract ``"<Label>:<key>"`` (:func:`graphinv.schema.node_id`).
+
+>>> p = Projection()
+>>> p.add_node("Shop", "ebay:s1")
+0
+>>> p.add_node("Phone", "+8613800138000")
+1
+>>> p.add_link("USES_PHONE", 0, 1)
+>>> p.ids, p.kind_of(1), p.n_links
+(['Shop:ebay:s1', 'Phone:+8613800138000'], 'Phone', 1)
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphinv import schema
+from graphinv.store.base import Store
+
+__all__ = [
+    "KINDS",
+    "LINK_RELS",
+    "Projection",
+    "project",
+    "ProgressFn",
+    "flag_records",
+]
+
+#: Node kinds the analysis reads, in a fixed order (their index is the kind code).
+KINDS: tuple[str, ...] = tuple(schema.NODE_KINDS)
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+#: Relationship types that carry evidence between actors and identifiers.
+LINK_RELS: tuple[str, ...] = tuple(r for r in schema.REL_TYPES if r != "SAME_AS")
+_REL_CODE = {r: i for i, r in enumerate(LINK_RELS)}
+
+#: ``progress(stage, done)``: called now and then while streaming; never prints.
+ProgressFn = Callable[[str, int], None]
+
+_PROGRESS_EVERY = 50_000
+
+
+def _intern(cache: dict[str, str], value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    return cache.setdefault(text, text)
+
+
+@dataclass
+class Projection:
+    """Every graph node as an integer, links as integer pairs.
+
+    Per-node columns are lists aligned with :attr:`ids`; rarely-set values
+    (flags, payment provider, previous results) are sparse dicts.
+    """
+
+    ids: list[str] = field(default_factory=list)
+    kinds: bytearray = field(default_factory=bytearray)
+    index: dict[str, int] = field(default_factory=dict)
+    platform: list[str | None] = field(default_factory=list)
+    country: list[str | None] = field(default_factory=list)
+    shop_id: list[str | None] = field(default_factory=list)
+    first_seen: list[str | None] = field(default_factory=list)
+    provider: dict[int, str] = field(default_factory=dict)
+    flags: dict[int, list[str]] = field(default_factory=dict)
+    flagged: set[int] = field(default_factory=set)
+    # Results of the previous ``graphinv clusters`` run (only with ``with_results``).
+    cluster_id: dict[int, str] = field(default_factory=dict)
+    hub_reason: dict[int, str] = field(default_factory=dict)
+    # Links actor -> identifier (and Seller -> Shop), as parallel integer columns.
+    src: array = field(default_factory=lambda: array("i"))
+    dst: array = field(default_factory=lambda: array("i"))
+    rel: bytearray = field(default_factory=bytearray)
+    # SAME_AS pairs (Address<->Address, Supplier<->Supplier).
+    same_src: array = field(default_factory=lambda: array("i"))
+    same_dst: array = field(default_factory=lambda: array("i"))
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.src)
+
+    def add_node(self, label: str, key: str, *, platform: str | None = None,
+                 country: str | None = None, shop_id: str | None = None,
+                 first_seen: str | None = None) -> int:
+        """Add one node (or return the existing index of ``Label:key``)."""
+        nid = schema.node_id(label, key)
+        i = self.index.get(nid)
+        if i is not None:
+            return i
+        i = len(self.ids)
+        self.index[nid] = i
+        self.ids.append(nid)
+        self.kinds.append(_KIND_CODE[label])
+        self.platform.append(platform)
+        self.country.append(country)
+        self.shop_id.append(shop_id)
+        self.first_seen.append(first_seen)
+        return i
+
+    def add_link(self, rel_type: str, src: int, dst: int) -> None:
+        self.src.append(src)
+        self.dst.append(dst)
+        self.rel.append(_REL_CODE[rel_type])
+
+    def kind_of(self, i: int) -> str:
+        return KINDS[self.kinds[i]]
+
+    def rel_of(self, link: int) -> str:
+        return LINK_RELS[self.rel[link]]
+
+    def nodes_of(self, label: str) -> Iterator[int]:
+        code = _KIND_CODE[label]
+        return (i for i, k in enumerate(self.kinds) if k == code)
+
+    def key_of(self, i: int) -> str:
+        return schema.split_node_id(self.ids[i])[1]
+
+    def flag_dates(self, i: int) -> list[str]:
+        """Dates (``YYYY-MM-DD``) of the flags on node ``i``, oldest first."""
+        return sorted(d for d in (r.get("date") for r in flag_records(self.flags.get(i, ())))
+                      if isinstance(d, str) and d)
+
+
+def flag_records(flags: Any) -> list[dict[str, Any]]:
+    """Parse the ``flags`` property (JSON strings) into dicts, skipping bad ones.
+
+    >>> flag_records(['{"flag": "takedown", "date": "2025-01-02"}', 'oops'])
+    [{'flag': 'takedown', 'date': '2025-01-02'}]
+    """
+    out: list[dict[str, Any]] = []
+    for f in flags or ():
+        if isinstance(f, dict):
+            out.append(f)
+            continue
+        try:
+            rec = json.loads(f)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(rec, dict):
+            out.append(rec)
+    return out
+
+
+def _node_props(label: str, with_results: bool) -> list[str]:
+    own = {p for p, _ in schema.node_props(label)}
+    props = ["flagged", "flags", "first_seen"]
+    for p in ("shop_id", "platform", "country", "provider"):
+        if p in own:
+            props.append(p)
+    if with_results:
+        props += ["cluster_id", "hub", "hub_reason"]
+    return props
+
+
+def project(store: Store, *, with_results: bool = False,
+            progress: ProgressFn | None = None) -> Projection:
+    """Read every graph node and link of ``store`` into a :class:`Projection`.
+
+    ``with_results`` also reads ``cluster_id`` and ``hub``/``hub_reason`` written
+    by the previous run (used by ``explain`` and ``evaluate``).
+    """
+    proj = Projection()
+    cache: dict[str, str] = {}
+    done = 0
+    for label in KINDS:
+        props = _node_props(label, with_results)
+        col = {p: i + 1 for i, p in enumerate(props)}
+        for row in store.stream_nodes(label, props):
+            idx = proj.add_node(
+                label, row[0],
+                platform=_intern(cache, row[col["platform"]]) if "platform" in col else None,
+                country=_intern(cache, row[col["country"]]) if "country" in col else None,
+                shop_id=row[col["shop_id"]] if "shop_id" in col else None,
+                first_seen=_intern(cache, row[col["first_seen"]]),
+            )
+            if row[col["flagged"]] or row[col["flags"]]:
+                proj.flagged.add(idx)
+                proj.flags[idx] = list(row[col["flags"]] or ())
+            if "provider" in col and row[col["provider"]]:
+                proj.provider[idx] = _intern(cache, row[col["provider"]]) or ""
+            if with_results:
+                if row[col["cluster_id"]]:
+                    proj.cluster_id[idx] = row[col["cluster_id"]]
+                if row[col["hub"]]:
+                    proj.hub_reason[idx] = row[col["hub_reason"]] or "marked as a hub"
+            done += 1
+            if progress and done % _PROGRESS_EVERY == 0:
+                progress("nodes", done)
+    if progress:
+        progress("nodes", done)
+    index = proj.index
+    done = 0
+    for rel_type in LINK_RELS:
+        code = _REL_CODE[rel_type]
+        for sl, sk, dl, dk in store.stream_rels(rel_type):
+            a = index.get(f"{sl}:{sk}")
+            b = index.get(f"{dl}:{dk}")
+            if a is None or b is None:
+                continue
+            proj.src.append(a)
+            proj.dst.append(b)
+            proj.rel.append(code)
+            done += 1
+            if progress and done % _PROGRESS_EVERY == 0:
+                progress("links", done)
+    for sl, sk, dl, dk in store.stream_rels("SAME_AS"):
+        a = index.get(f"{sl}:{sk}")
+        b = index.get(f"{dl}:{dk}")
+        if a is not None and b is not None and a != b:
+            proj.same_src.append(a)
+            proj.same_dst.append(b)
+    if progress:
+        progress("links", done)
+    return proj

@@ -1,0 +1,278 @@
+"""Cluster reports and cluster graphs, as plain JSON-able dicts.
+
+The shapes are the "Analysis → render contract" of docs/ARCHITECTURE.md:
+:func:`describe_clusters` builds the cluster reports (also the rows of
+``graphinv clusters --format json``), :func:`cluster_graph` one cluster page and
+:func:`overview` the index page (reports plus weak/hub ties between clusters).
+
+>>> report_columns()[:4]
+['cluster_id', 'shops', 'sellers', 'platforms']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from graphinv.analysis.weighting import Evidence
+from graphinv.errors import UsageError
+
+if TYPE_CHECKING:
+    from graphinv.analysis.pipeline import ClusterResult
+
+__all__ = [
+    "assign_groups",
+    "describe_clusters",
+    "wanted_labels",
+    "fill_labels",
+    "hub_reports",
+    "cluster_ties",
+    "cluster_graph",
+    "overview",
+    "member_rows",
+    "report_columns",
+    "report_rows",
+    "KEY_ENTITIES",
+    "TOP_IDENTIFIERS",
+]
+
+KEY_ENTITIES = 5
+TOP_IDENTIFIERS = 10
+_BETWEENNESS_MAX_NODES = 400
+_TIE_MAX_CLUSTERS = 10
+
+
+
+def assign_groups(ev: Evidence, clusters: Sequence[Sequence[int]]) -> dict[int, int]:
+    """Each non-hub group touching clustered shops -> the cluster holding most of them
+    (ties to the earlier cluster)."""
+    counts: dict[int, dict[int, int]] = {}
+    for i, shops in enumerate(clusters):
+        for s in shops:
+            for g in ev.groups_of_shop(s):
+                if ev.hub[g]:
+                    continue
+                c = counts.setdefault(g, {})
+                c[i] = c.get(i, 0) + 1
+    return {g: min(c, key=lambda i: (-c[i], i)) for g, c in counts.items()}
+
+
+def _centrality(ev: Evidence, shops: Sequence[int], shared: Mapping[int, int]) -> dict[int, float]:
+    """Centrality of shop nodes and group representatives inside one cluster.
+
+    Betweenness on the shop–identifier graph of the cluster (identifiers shared
+    by at least two of its shops), or weighted degree for big clusters.
+    Keys are node indices.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(ev.shops[s] for s in shops)
+    wanted = set(shops)
+    for g in sorted(shared):
+        rep = ev.group_nodes[g][0]
+        for s in ev.shops_of(g):
+            if s in wanted:
+                graph.add_edge(rep, ev.shops[s], weight=ev.weight[g])
+    if graph.number_of_nodes() <= _BETWEENNESS_MAX_NODES:
+        cent = nx.betweenness_centrality(graph, normalized=True)
+    else:
+        deg = dict(graph.degree(weight="weight"))
+        top = max(deg.values(), default=0.0) or 1.0
+        cent = {v: d / top for v, d in deg.items()}
+    return {v: round(c, 6) for v, c in cent.items()}
+
+
+def describe_clusters(
+    ev: Evidence,
+    clusters: Sequence[Sequence[int]],
+    group_cluster: Mapping[int, int],
+    *,
+    flagged: set[int],
+) -> tuple[list[dict[str, Any]], list[dict[int, float]]]:
+    """Facts of each cluster (no id, risk, leads or reappeared yet) and the
+    centrality of its nodes (by node index).
+
+    Labels are left as None and suppliers as node ids: fill them with
+    :func:`fill_labels` once the display texts are fetched.
+    """
+    proj = ev.proj
+    members_of: list[list[int]] = [[] for _ in clusters]
+    for g, i in group_cluster.items():
+        members_of[i].extend(ev.group_nodes[g])
+    out = []
+    cents = []
+    for i, shops in enumerate(clusters):
+        shared: dict[int, int] = {}
+        touching: set[int] = set()
+        for s in shops:
+            for g in ev.groups_of_shop(s):
+                if ev.hub[g]:
+                    continue
+                touching.add(g)
+                shared[g] = shared.get(g, 0) + 1
+        shop_nodes = [ev.shops[s] for s in shops]
+        platforms = sorted({p for p in (proj.platform[n] for n in shop_nodes) if p})
+        countries = {c for c in (proj.country[n] for n in shop_nodes) if c}
+        providers: set[str] = set()
+        suppliers: set[str] = set()
+        sellers = 0
+        for g in touching:
+            kind = ev.group_kind[g]
+            if kind == "Seller":
+                sellers += 1
+            if kind in ("Seller", "Address"):
+                countries.update(c for c in (proj.country[n] for n in ev.group_nodes[g]) if c)
+            elif kind == "PaymentAccount":
+                providers.update(proj.provider[n] for n in ev.group_nodes[g]
+                                 if n in proj.provider)
+            elif kind == "Supplier":
+                suppliers.add(ev.rep(g))
+        multi = {g: c for g, c in shared.items() if c >= 2}
+        cent = _centrality(ev, shops, multi)
+        cents.append(cent)
+        key_entities = [
+            {"id": proj.ids[v], "kind": proj.kind_of(v), "label": None, "centrality": c}
+            for v, c in sorted(cent.items(), key=lambda kv: (-kv[1], proj.ids[kv[0]]))
+            [:KEY_ENTITIES]
+        ]
+        top = sorted(multi, key=lambda g: (-multi[g], -ev.weight[g], ev.rep(g)))
+        top_identifiers = [
+            {"id": ev.rep(g), "kind": ev.group_kind[g], "label": None,
+             "shops": multi[g]}
+            for g in top[:TOP_IDENTIFIERS]
+        ]
+        members = shop_nodes + members_of[i]
+        out.append({
+            "cluster_id": None,
+            "shops": len(shops),
+            "sellers": sellers,
+            "platforms": platforms,
+            "countries": sorted(countries),
+            "payment_providers": sorted(providers),
+            "suppliers": sorted(suppliers),
+            "flagged_shops": sum(1 for n in shop_nodes if n in flagged),
+            "risk": 0.0,
+            "reappeared": False,
+            "leads": [],
+            "key_entities": key_entities,
+            "top_identifiers": top_identifiers,
+            "members": sorted(proj.ids[n] for n in members),
+        })
+    return out, cents
+
+
+def wanted_labels(reports: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Node ids whose display text the reports need."""
+    out: set[str] = set()
+    for r in reports:
+        out.update(e["id"] for e in r["key_entities"])
+        out.update(t["id"] for t in r["top_identifiers"])
+        out.update(r["suppliers"])
+    return out
+
+
+def fill_labels(reports: Sequence[dict[str, Any]], labels: Mapping[str, str]) -> None:
+    """Put display texts into reports built by :func:`describe_clusters`."""
+    def text(nid: str) -> str:
+        return labels.get(nid) or nid.partition(":")[2]
+
+    for r in reports:
+        for e in r["key_entities"]:
+            e["label"] = text(e["id"])
+        for t in r["top_identifiers"]:
+            t["label"] = text(t["id"])
+        r["suppliers"] = sorted({text(x) for x in r["suppliers"]})
+
+
+def hub_reports(ev: Evidence, labels: Mapping[str, str] | None = None
+                ) -> list[dict[str, Any]]:
+    """Every hub with its reason, biggest first."""
+    proj = ev.proj
+    out: list[dict[str, Any]] = []
+    for g in range(ev.n_groups):
+        if not ev.hub[g]:
+            continue
+        nodes = ev.group_nodes[g]
+        out.append({
+            "id": ev.rep(g),
+            "kind": ev.group_kind[g],
+            "label": (labels or {}).get(ev.rep(g)) or proj.key_of(nodes[0]),
+            "shops": ev.size(g),
+            "spellings": [proj.ids[n] for n in nodes],
+            "reason": ev.hub_reason.get(g, ""),
+        })
+    out.sort(key=lambda h: (-h["shops"], h["id"]))
+    return out
+
+
+def cluster_ties(ev: Evidence, clusters: Sequence[Sequence[int]],
+                 ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Weak or hub evidence shared between clusters (the overview's edges)."""
+    cluster_of = {s: i for i, shops in enumerate(clusters) for s in shops}
+    acc: dict[tuple[int, int], list[Any]] = {}
+    for g in range(ev.n_groups):
+        if ev.strong[g] or ev.size(g) < 2:
+            continue
+        touched = sorted({cluster_of[s] for s in ev.shops_of(g) if s in cluster_of})
+        if len(touched) < 2 or len(touched) > _TIE_MAX_CLUSTERS:
+            continue
+        w = ev.base_weight[g] if ev.hub[g] else ev.weight[g]
+        for x in range(len(touched)):
+            for y in range(x + 1, len(touched)):
+                slot = acc.setdefault((touched[x], touched[y]), [0.0, []])
+                slot[0] += w
+                slot[1].append(ev.rep(g))
+    out = [{"source": ids[a], "target": ids[b], "weight": round(w, 6), "via": sorted(via)[:5]}
+           for (a, b), (w, via) in acc.items()]
+    out.sort(key=lambda t: (t["source"], t["target"]))
+    return out
+
+
+def cluster_graph(result: ClusterResult, cluster_id: str) -> dict[str, Any]:
+    """The nodes and edges of one cluster page (``{"report", "nodes", "edges"}``).
+
+    Needs a result computed with ``details=True`` (``graphinv clusters --html``).
+    """
+    graphs = result.graphs
+    if graphs is None:
+        raise UsageError("cluster graphs were not computed", value=cluster_id,
+                         hint="run the clustering with details=True (graphinv clusters --html)")
+    if cluster_id not in graphs:
+        raise UsageError("no such cluster in this run", value=cluster_id,
+                         hint="see `graphinv clusters` for the cluster ids")
+    return graphs[cluster_id]
+
+
+def overview(result: ClusterResult) -> dict[str, Any]:
+    """The index page: every cluster report and the ties between clusters."""
+    return {"clusters": result.clusters, "ties": result.ties, "hubs": result.hubs}
+
+
+def member_rows(result: ClusterResult) -> list[list[Any]]:
+    """One row per shop in a cluster: shop_id (as in the input), platform, cluster_id, risk."""
+    return [[m["shop_id"], m["platform"], m["cluster_id"], m["risk"]] for m in result.members]
+
+
+def report_columns() -> list[str]:
+    """Columns of the flat (table/CSV) cluster listing."""
+    return ["cluster_id", "shops", "sellers", "platforms", "countries", "payment_providers",
+            "suppliers", "flagged_shops", "risk", "reappeared", "leads", "key_entities",
+            "top_identifiers"]
+
+
+def report_rows(reports: Sequence[Mapping[str, Any]], *,
+                for_table: bool = False) -> list[list[Any]]:
+    """Flat rows for table/CSV output: lists joined, top identifiers with shop counts."""
+    rows = []
+    for r in reports:
+        tops = [f"{t['label']} ({t['shops']})" for t in r["top_identifiers"]]
+        keys = [e["label"] for e in r["key_entities"]]
+        count_list = (lambda xs: f"{len(xs)}: {', '.join(xs)}") if for_table else list
+        rows.append([
+            r["cluster_id"], r["shops"], r["sellers"], count_list(r["platforms"]),
+            count_list(r["countries"]), r["payment_providers"], r["suppliers"],
+            r["flagged_shops"], r["risk"], r["reappeared"], len(r["leads"]) if for_table
+            else r["leads"], keys[:3] if for_table else keys, tops[:3] if for_table else tops,
+        ])
+    return rows
