@@ -9,6 +9,7 @@ safe because MERGE and the evidence keys make replays no-ops.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -35,6 +36,10 @@ from graphinv.store.statements import (
 )
 
 __all__ = ["Neo4jStore", "BatchRejected"]
+
+# The driver logs connection failures itself; graphinv reports them as errors,
+# so keep the driver's records out of the terminal unless a handler is configured.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 _BATCH = 10_000
 _REPLAYS = 5

@@ -1,0 +1,144 @@
+"""The CLI: every command has help, exit codes follow the house rules."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from graphinv import __version__
+from graphinv.cli.app import app
+
+FX = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def _all_command_paths() -> list[list[str]]:
+    root = typer.main.get_command(app)
+    out: list[list[str]] = []
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        out.append(path)
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+
+    walk(root, [])
+    return out
+
+
+@pytest.mark.parametrize("path", _all_command_paths(), ids=lambda p: " ".join(p) or "graphinv")
+def test_every_command_has_help(runner: CliRunner, path: list[str]) -> None:
+    res = runner.invoke(app, [*path, "--help"])
+    assert res.exit_code == 0, res.output
+    assert "Usage:" in res.output
+    cmd = typer.main.get_command(app)
+    for name in path:
+        assert isinstance(cmd, click.Group)
+        cmd = cmd.commands[name]
+    assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
+
+
+def test_version(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"graphinv {__version__}"
+
+
+def test_status_on_both_stores(runner: CliRunner, store_args: list[str]) -> None:
+    res = runner.invoke(app, [*store_args, "status", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["reachable"] and data["schema_ok"]
+    assert data["backend"] in ("embedded", "neo4j")
+    assert set(data["nodes"]) >= {"Shop", "Seller", "Phone"}
+
+
+def test_status_table(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "status"])
+    assert res.exit_code == 0 and "embedded" in res.output and "Shop" in res.output
+
+
+def test_unreachable_neo4j_fails_fast_and_clearly(runner: CliRunner) -> None:
+    t0 = time.monotonic()
+    res = runner.invoke(app, ["--store", "bolt://127.0.0.1:1", "status"])
+    assert time.monotonic() - t0 < 10
+    assert res.exit_code == 1
+    assert "Error: cannot reach Neo4j at bolt://127.0.0.1:1" in res.output
+    assert "GRAPHINV_STORE" in res.output
+
+
+def test_unknown_store_is_usage_error(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["--store", "mysql://x", "status"])
+    assert res.exit_code == 2 and "unknown store" in res.output
+
+
+def test_usage_error_exit_2(runner: CliRunner) -> None:
+    assert runner.invoke(app, ["status", "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+
+
+def test_reset_needs_yes(runner: CliRunner, store_args: list[str]) -> None:
+    res = runner.invoke(app, [*store_args, "ingest", str(FX / "flat_utf8.csv")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*store_args, "reset"])
+    assert res.exit_code == 2 and "--yes" in res.output
+    res = runner.invoke(app, [*store_args, "status", "-f", "json"])
+    assert json.loads(res.output)["nodes"]["Shop"] == 3
+    res = runner.invoke(app, [*store_args, "reset", "--yes"])
+    assert res.exit_code == 0
+    res = runner.invoke(app, [*store_args, "status", "-f", "json"])
+    assert json.loads(res.output)["nodes"]["Shop"] == 0
+
+
+def test_schema_command(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["schema", "-f", "json"])
+    assert res.exit_code == 0
+    names = {d["name"] for d in json.loads(res.output)}
+    assert {"Shop", "PaymentAccount", "SAME_AS", "OPERATES"} <= names
+
+
+def test_ingest_cli_reports_and_reconciles(runner: CliRunner, store_args: list[str]) -> None:
+    res = runner.invoke(app, [*store_args, "ingest", str(FX / "bad_rows.csv"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["reconciled"] and data["read"] == 10 and data["rejected"] == 5
+    assert Path(data["rejects_path"]).is_file()
+
+
+def test_ingest_cli_table(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",
+                              str(FX / "flat_utf8.csv"), "--flags", str(FX / "flags.csv")])
+    assert res.exit_code == 0, res.output
+    assert "read 5 = loaded 4 + rejected 1" in res.output
+
+
+def test_ingest_cli_errors(runner: CliRunner, tmp_path: Path) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    res = runner.invoke(app, [*d, "ingest", str(tmp_path / "missing.csv")])
+    assert res.exit_code == 1 and "does not exist" in res.output
+    res = runner.invoke(app, [*d, "ingest", str(FX / "bad_rows.csv"), "--strict"])
+    assert res.exit_code == 1 and "bad_rows.csv:3" in res.output
+    res = runner.invoke(app, [*d, "ingest", str(FX / "custom_layout.csv"),
+                              "--mapping", str(FX / "bad_mapping.toml")])
+    assert res.exit_code == 2 and "fields.telephone" in res.output
+    res = runner.invoke(app, [*d, "ingest", str(FX / "empty.csv")])
+    assert res.exit_code == 1 and "empty file" in res.output
+    res = runner.invoke(app, [*d, "ingest", str(FX / "flat_utf8.csv"), "--dry-run"])
+    assert res.exit_code == 0 and "dry run" in res.output
+
+
+def test_ctrl_c_exits_130(runner: CliRunner, tmp_path: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import graphinv.ingest.pipeline as pipeline
+
+    def boom(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "ingest_paths", boom)
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",
+                              str(FX / "flat_utf8.csv")])
+    assert res.exit_code == 130 and "Interrupted" in res.output
