@@ -35,7 +35,8 @@ def _root(
     )] = None,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", envvar="GRAPHINV_DATA_DIR", show_envvar=True,
-        help="Data directory of the embedded store, rejects and run logs [default: ./graphinv-data].",
+        help="Data directory of the embedded store, rejects and run logs "
+        "[default: ./graphinv-data].",
     )] = None,
     database: Annotated[str | None, typer.Option(
         "--database", envvar="GRAPHINV_NEO4J_DATABASE", help="Neo4j database name.",

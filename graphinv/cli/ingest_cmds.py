@@ -25,7 +25,7 @@ def _count_lines(paths: list[Path]) -> int:
     total = 0
     for p in paths:
         with open(p, "rb") as fh:
-            for chunk in iter(lambda f=fh: f.read(1 << 20), b""):
+            while chunk := fh.read(1 << 20):
                 total += chunk.count(b"\n")
     return max(total, 1)
 

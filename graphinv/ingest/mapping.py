@@ -259,7 +259,7 @@ def _spec(name: str, spec: Any) -> FieldSpec:
     column, value, split = spec.get("column"), spec.get("value"), spec.get("split")
     if (column is None) == (value is None):
         raise MappingError("field needs exactly one of column or value", value=f"fields.{name}",
-                           hint="e.g. { column = \"Phones\", split = \";\" } or { value = \"ebay\" }")
+                           hint='e.g. { column = "Phones", split = ";" } or { value = "ebay" }')
     for k, v in (("column", column), ("value", value), ("split", split)):
         if v is not None and (not isinstance(v, str) or not v):
             raise MappingError("field spec values must be non-empty strings",

@@ -487,15 +487,14 @@ def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: 
             if isinstance(g, str):
                 raise InputError("bad row (--strict)", value=f"{rec.file}:{rec.line}", hint=g)
     for info in flag_infos:
-        for item in read_file(info.path, encoding=opts.encoding):
-            if isinstance(item, Reject):
-                raise InputError("bad flags row (--strict)", value=f"{item.file}:{item.line}",
-                                 hint=item.reason)
+        for flag_item in read_file(info.path, encoding=opts.encoding):
+            where = f"{flag_item.file}:{flag_item.line}"
+            if isinstance(flag_item, Reject):
+                raise InputError("bad flags row (--strict)", value=where, hint=flag_item.reason)
             try:
-                flag_target(item.fields, source=source)
+                flag_target(flag_item.fields, source=source)
             except RowRejected as exc:
-                raise InputError("bad flags row (--strict)", value=f"{item.file}:{item.line}",
-                                 hint=str(exc)) from exc
+                raise InputError("bad flags row (--strict)", value=where, hint=str(exc)) from exc
 
 
 def _evidence_counts(store: Store) -> dict[str, int]:

@@ -117,7 +117,7 @@ class Neo4jStore(Store):
     def _run_auto(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         try:
             with self._session() as s:
-                return list(s.run(cypher, dict(params or {})))  # type: ignore[arg-type]
+                return list(s.run(cypher, dict(params or {})))
         except nx.ServiceUnavailable as exc:
             raise StoreUnavailable("lost connection to Neo4j at " + self.location,
                                    value=_short(exc), hint="check the server and rerun") from exc
@@ -178,7 +178,7 @@ class Neo4jStore(Store):
     def _write_batch(self, stmt: str, batch: list[dict[str, Any]]) -> None:
         def work(tx: neo4j.ManagedTransaction) -> None:
             try:
-                tx.run(stmt, rows=batch).consume()  # type: ignore[arg-type]
+                tx.run(stmt, rows=batch).consume()
             except nx.TransientError as exc:
                 if any(c in (exc.code or "") for c in _MEMORY_CODES):
                     raise _TooBig(exc.code) from exc
@@ -244,7 +244,7 @@ class Neo4jStore(Store):
     # -- reads -----------------------------------------------------------
     def _stream(self, cypher: str) -> Iterator[tuple[Any, ...]]:
         with self._session(read=True) as s:
-            for rec in s.run(cypher):  # type: ignore[arg-type]
+            for rec in s.run(cypher):
                 yield tuple(rec.values())
 
     def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
@@ -271,7 +271,7 @@ class Neo4jStore(Store):
 
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
                  timeout: float | None = None) -> QueryResult:
-        q = neo4j.Query(cypher, timeout=timeout)  # type: ignore[arg-type]
+        q = neo4j.Query(cypher, timeout=timeout)
         try:
             with self._session(read=True) as s:
                 res = s.run(q, dict(params or {}))
@@ -300,7 +300,7 @@ class Neo4jStore(Store):
                              params: Mapping[str, Any] | None = None) -> bool:
         try:
             with self._session(read=True) as s:
-                summary = s.run("EXPLAIN " + cypher, dict(params or {})).consume()  # type: ignore[arg-type]
+                summary = s.run("EXPLAIN " + cypher, dict(params or {})).consume()
         except nx.Neo4jError as exc:
             raise QueryError("query does not compile", value=_short(exc)) from exc
         return summary.query_type == "r"

@@ -1,0 +1,192 @@
+"""Run a saved or ad-hoc query safely: guard, parameters, dialect, plan, timeout.
+
+Order of the checks (the first three happen before the store sees anything):
+
+1. :func:`graphinv.querylib.guard.check_query` — lexical refusal of writes,
+   file access, plugins, several statements, unbounded paths;
+2. :func:`graphinv.querylib.params.bind_params` — typed, bounded parameters;
+3. backend fit (``requires: neo4j``) and translation for the embedded store;
+4. ``store.explain_is_read_only`` — the planner must agree the query only reads;
+5. ``store.run_read`` — a read transaction with a timeout.
+
+>>> from graphinv.querylib.header import parse_query_text
+>>> q = parse_query_text("// name: x\\n// description: d\\n// param: n int = 2\\n"
+...                      "UNWIND range(1, $n) AS i RETURN i", "x.cypher")
+>>> p = prepare_query(q, {"n": "3"}, backend="embedded", limit=10, from_text=True)
+>>> p.params, p.cypher.splitlines()[-1]
+({'n': 3}, 'LIMIT 11')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from graphinv.errors import QueryError, QueryRefused
+from graphinv.querylib.guard import check_query
+from graphinv.querylib.header import SavedQuery
+from graphinv.querylib.lexer import significant, tokenize
+from graphinv.querylib.params import bind_params, embedded_type
+from graphinv.querylib.translate import to_embedded
+from graphinv.store.base import Store
+
+__all__ = ["PreparedQuery", "QueryRun", "prepare_query", "run_query", "DEFAULT_TIMEOUT",
+           "DEFAULT_LIMIT", "plain_value"]
+
+#: Seconds a query may run before the store stops it.
+DEFAULT_TIMEOUT = 60.0
+#: Rows returned unless the caller asks for another limit.
+DEFAULT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """What will be sent to the store."""
+
+    query: SavedQuery
+    backend: str
+    cypher: str
+    params: dict[str, Any]
+    limit: int | None
+
+
+@dataclass
+class QueryRun:
+    """The result of a run: columns, rows (plain values) and how it went."""
+
+    name: str
+    backend: str
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+    elapsed: float = 0.0
+    cypher: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+def prepare_query(query: SavedQuery, params: Mapping[str, Any] | None = None, *,
+                  backend: str, limit: int | None = DEFAULT_LIMIT,
+                  from_text: bool = False) -> PreparedQuery:
+    """Check, bind and translate ``query`` for ``backend`` without touching a store."""
+    checked = check_query(query.text)
+    if not query.runs_on(backend):
+        other = query.requires or "another store"
+        raise QueryError(
+            f"query {query.name!r} needs the {other} store", value=f"current store: {backend}",
+            hint=("run it against Neo4j with --store bolt://HOST:7687" if other == "neo4j"
+                  else "run it with --store embedded"),
+        )
+    values = bind_params(query.params, params or {}, from_text=from_text)
+    values = {k: v for k, v in values.items() if k in checked.params}
+    if limit is not None and limit < 0:
+        raise QueryError("the row limit cannot be negative", value=limit, hint="use --limit 0 "
+                         "for no limit")
+    limit = limit or None
+    cypher = checked.cypher
+    if limit is not None:
+        cypher = with_limit(cypher, limit + 1)
+    if backend == "embedded":
+        casts = {p.name: embedded_type(p.type) for p in query.params
+                 if p.name in values and (values[p.name] is None or values[p.name] == [])}
+        cypher = to_embedded(cypher, casts)
+        check_query(cypher)  # the translation must pass the same guard
+    return PreparedQuery(query=query, backend=backend, cypher=cypher, params=values,
+                         limit=limit)
+
+
+def run_query(store: Store, query: SavedQuery, params: Mapping[str, Any] | None = None, *,
+              limit: int | None = DEFAULT_LIMIT, timeout: float | None = DEFAULT_TIMEOUT,
+              from_text: bool = False) -> QueryRun:
+    """Run ``query`` read-only on ``store``; see the module doc for the checks.
+
+    Raises :class:`QueryRefused`, :class:`graphinv.errors.ParameterError`,
+    :class:`graphinv.errors.QueryTimeout` or :class:`QueryError`.
+    """
+    if timeout is not None and timeout <= 0:
+        raise QueryError("the timeout must be positive", value=timeout,
+                         hint="e.g. --timeout 30")
+    prep = prepare_query(query, params, backend=store.backend, limit=limit,
+                         from_text=from_text)
+    if not store.explain_is_read_only(prep.cypher, prep.params):
+        raise QueryRefused("query refused: the planner says it writes", value=query.name,
+                           hint="saved and ad-hoc queries only read")
+    t0 = time.monotonic()
+    res = store.run_read(prep.cypher, prep.params, timeout=timeout)
+    elapsed = time.monotonic() - t0
+    rows = [[plain_value(v) for v in r] for r in res.rows]
+    if query.sort_lists:
+        idx = [i for i, c in enumerate(res.columns) if c in query.sort_lists]
+        for r in rows:
+            for i in idx:
+                if isinstance(r[i], list):
+                    r[i] = sorted(r[i], key=_sort_key)
+    truncated = prep.limit is not None and len(rows) > prep.limit
+    if truncated:
+        rows = rows[: prep.limit]
+    return QueryRun(name=query.name, backend=store.backend, columns=list(res.columns),
+                    rows=rows, truncated=truncated, elapsed=elapsed, cypher=prep.cypher,
+                    params=prep.params)
+
+
+def with_limit(cypher: str, n: int) -> str:
+    """Append ``LIMIT n`` when the final RETURN has none (and there is no UNION).
+
+    >>> with_limit("MATCH (s:Shop) RETURN s.key AS k ORDER BY k", 5)
+    'MATCH (s:Shop) RETURN s.key AS k ORDER BY k\\nLIMIT 5'
+    >>> with_limit("MATCH (s:Shop) RETURN s.key AS k LIMIT 3", 5)
+    'MATCH (s:Shop) RETURN s.key AS k LIMIT 3'
+    """
+    sig = significant(tokenize(cypher))
+    depth = 0
+    last_return = -1
+    for i, t in enumerate(sig):
+        if t.is_punct("(", "[", "{"):
+            depth += 1
+        elif t.is_punct(")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and t.is_kw("UNION"):
+            return cypher
+        elif depth == 0 and t.is_kw("RETURN"):
+            last_return = i
+    if last_return < 0:
+        return cypher
+    depth = 0
+    for t in sig[last_return:]:
+        if t.is_punct("(", "[", "{"):
+            depth += 1
+        elif t.is_punct(")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and t.is_kw("LIMIT"):
+            return cypher
+    return f"{cypher.rstrip()}\nLIMIT {int(n)}"
+
+
+def plain_value(v: Any) -> Any:
+    """Store values as plain JSON-able Python: the embedded store's integer sums
+    come back as ``Decimal``; dates become ISO text.
+
+    >>> plain_value([Decimal("3"), Decimal("0.5")])
+    [3, 0.5]
+    """
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, list):
+        return [plain_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain_value(x) for k, x in v.items()}
+    if isinstance(v, (_dt.date, _dt.datetime, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, _dt.timedelta):
+        return v.total_seconds()
+    return v
+
+
+def _sort_key(v: Any) -> tuple[int, str]:
+    return (0 if v is None else 1, str(v))

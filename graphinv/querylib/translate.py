@@ -1,0 +1,265 @@
+"""Neo4j Cypher → the embedded store's (LadybugDB) dialect, on tokens.
+
+Saved queries are written once, in Neo4j's Cypher. Before one runs on the
+embedded store, the differences that would fail — or, worse, silently return
+other rows — are rewritten (see ``/work/shared/notes/embedded-ladybug.md``):
+
+=============================================  =====================================
+Neo4j                                          LadybugDB
+=============================================  =====================================
+``shortestPath((a)-[*..6]-(b))``               ``(a)-[* SHORTEST 1..6]-(b)``
+``allShortestPaths((a)-[*..6]-(b))``           ``(a)-[* ALL SHORTEST 1..6]-(b)``
+``-[:T*1..3]-`` (never reuses a relationship)  ``-[:T* TRAIL 1..3]-``
+``type(r)``                                    ``label(r)``
+``labels(n)[0]`` / ``labels(n)``               ``label(n)`` / ``[label(n)]``
+``[x IN l WHERE p | e]``                       ``list_transform(list_filter(l, x -> p), x -> e)``
+``l[i]``, ``l[a..b]`` (0-based)                ``l[i+1]``, ``l[a+1..b]`` (1-based)
+``toString(x)``, ``toInteger(x)``, …           ``CAST(x AS STRING)``, ``CAST(x AS INT64)``
+``split(s, d)``                                ``string_split(s, d)``
+``$p`` whose value is null or ``[]``           ``CAST($p AS TYPE)`` (typed from the header)
+=============================================  =====================================
+
+Strings and comments are copied untouched. Constructs with no translation
+(pattern comprehensions, map projections) are left alone and fail to compile
+on the embedded store with a clear error; such queries declare
+``requires: neo4j``.
+
+>>> to_embedded("MATCH p = shortestPath((a)-[*..6]-(b)) RETURN [n IN nodes(p) | n.key] AS ks")
+'MATCH p = (a)-[* SHORTEST 1..6]-(b) RETURN list_transform(nodes(p), n -> n.key) AS ks'
+>>> to_embedded("MATCH (a)-[r*1..3]-(b) RETURN type(r[0]) AS t, labels(b)[0] AS k")
+'MATCH (a)-[r* TRAIL 1..3]-(b) RETURN label(r[1]) AS t, label(b) AS k'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from graphinv.errors import QueryError
+from graphinv.querylib.lexer import KEYWORDS, Token, match_close, tokenize
+
+__all__ = ["to_embedded", "TranslationError"]
+
+_CASTS = {"tostring": "STRING", "tointeger": "INT64", "tofloat": "DOUBLE",
+          "toboolean": "BOOLEAN"}
+_RENAMES = {"type": "label", "split": "string_split"}
+_KNOWN_CALLS = frozenset({"shortestpath", "allshortestpaths", "labels", *_CASTS, *_RENAMES})
+_LADYBUG_MODES = frozenset({"SHORTEST", "ALL", "TRAIL", "ACYCLIC", "WSHORTEST"})
+
+
+class TranslationError(QueryError):
+    """A construct that cannot be rewritten for the embedded store."""
+
+
+def to_embedded(cypher: str, casts: Mapping[str, str] | None = None) -> str:
+    """Rewrite Neo4j Cypher for LadybugDB; ``casts`` maps parameter names to the
+    LadybugDB type they must be CAST to (nulls and empty lists have no type there).
+
+    >>> to_embedded("RETURN $shop AS s", {"shop": "STRING"})
+    'RETURN CAST($shop AS STRING) AS s'
+    """
+    toks = tokenize(cypher)
+    return _Translator(toks, dict(casts or {})).run(0, len(toks), "TRAIL")
+
+
+class _Translator:
+    def __init__(self, toks: Sequence[Token], casts: dict[str, str]) -> None:
+        self.t = toks
+        self.casts = casts
+        # index of the next / previous significant token
+        self.nxt: list[int] = [len(toks)] * (len(toks) + 1)
+        nxt = len(toks)
+        for i in range(len(toks) - 1, -1, -1):
+            self.nxt[i] = nxt
+            if toks[i].kind not in ("ws", "comment"):
+                nxt = i
+        self.prv: list[int] = [-1] * len(toks)
+        prv = -1
+        for i, tok in enumerate(toks):
+            self.prv[i] = prv
+            if tok.kind not in ("ws", "comment"):
+                prv = i
+        self._sig = [i for i, tok in enumerate(toks) if tok.kind not in ("ws", "comment")]
+        self._sig_pos = {j: k for k, j in enumerate(self._sig)}
+        self._sig_toks = [toks[j] for j in self._sig]
+
+    # -- helpers -------------------------------------------------------
+    def first_sig(self, i: int) -> int:
+        """``i`` if significant, else the next significant index."""
+        if i < len(self.t) and self.t[i].kind not in ("ws", "comment"):
+            return i
+        return self.nxt[i]
+
+    def close(self, i: int) -> int:
+        """Index (in ``self.t``) of the bracket closing the one at ``i``."""
+        c = match_close(self._sig_toks, self._sig_pos[i])
+        if c < 0:
+            raise TranslationError("unbalanced brackets", value=f"line {self.t[i].line}",
+                                   hint="check the query's parentheses and brackets")
+        return self._sig[c]
+
+    def top_level(self, lo: int, hi: int, pred: object) -> list[int]:
+        """Indexes in [lo, hi) at bracket depth 0 whose token satisfies ``pred``."""
+        out, depth = [], 0
+        for j in range(lo, hi):
+            tok = self.t[j]
+            if tok.is_punct("(", "[", "{"):
+                depth += 1
+            elif tok.is_punct(")", "]", "}"):
+                depth -= 1
+            elif depth == 0 and pred(tok):  # type: ignore[operator]
+                out.append(j)
+        return out
+
+    # -- the rewrite ---------------------------------------------------
+    def run(self, lo: int, hi: int, mode: str) -> str:
+        out: list[str] = []
+        i = lo
+        while i < hi:
+            tok = self.t[i]
+            nx = self.nxt[i] if i < len(self.t) else hi
+            if tok.kind == "ident" and nx < hi and self.t[nx].is_punct("("):
+                done = self.call(i, nx, hi, mode, out)
+                if done is not None:
+                    i = done
+                    continue
+            if tok.kind == "param" and tok.name in self.casts:
+                out.append(f"CAST({tok.text} AS {self.casts[tok.name]})")
+                i += 1
+                continue
+            if tok.is_punct("["):
+                done = self.bracket(i, hi, mode, out)
+                if done is not None:
+                    i = done
+                    continue
+            out.append(tok.text)
+            i += 1
+        return "".join(out)
+
+    def call(self, i: int, open_i: int, hi: int, mode: str, out: list[str]) -> int | None:
+        """Function-call rewrites; returns the index after the call, or None."""
+        tok = self.t[i]
+        prev = self.prv[i]
+        if prev >= 0 and self.t[prev].is_punct("."):
+            return None
+        name = tok.text.lower()
+        if name not in _KNOWN_CALLS:
+            return None
+        close = self.close(open_i)
+        inner_lo = open_i + 1
+        if name in ("shortestpath", "allshortestpaths"):
+            m = "ALL SHORTEST" if name == "allshortestpaths" else "SHORTEST"
+            out.append(self.run(inner_lo, close, m).strip())
+            return close + 1
+        if name in _CASTS:
+            out.append(f"CAST({self.run(inner_lo, close, mode).strip()} AS {_CASTS[name]})")
+            return close + 1
+        if name in _RENAMES:
+            out.append(f"{_RENAMES[name]}({self.run(inner_lo, close, mode)})")
+            return close + 1
+        if name == "labels":
+            arg = self.run(inner_lo, close, mode)
+            after = self.nxt[close]
+            if after < hi and self.t[after].is_punct("["):
+                end = self.close(after)
+                inner = [self.t[j] for j in range(after + 1, end)
+                         if self.t[j].kind not in ("ws", "comment")]
+                if len(inner) == 1 and inner[0].text == "0":
+                    out.append(f"label({arg})")
+                    return end + 1
+            out.append(f"[label({arg})]")
+            return close + 1
+        return None
+
+    def bracket(self, i: int, hi: int, mode: str, out: list[str]) -> int | None:
+        close = self.close(i)
+        prev = self.prv[i]
+        p = self.t[prev] if prev >= 0 else None
+        first = self.first_sig(i + 1)
+        second = self.nxt[first] if first < close else close
+        if (first < close and self.t[first].kind in ("ident", "qident")
+                and second < close and self.t[second].is_kw("IN")):
+            out.append(self.comprehension(first, second, close, mode))
+            return close + 1
+        if p is not None and p.is_punct("-", "<-"):
+            out.append(self.rel_pattern(i, close, mode))
+            return close + 1
+        if p is not None and _indexable(p):
+            out.append(self.index(i, close, mode))
+            return close + 1
+        return None
+
+    def comprehension(self, var_i: int, in_i: int, close: int, mode: str) -> str:
+        var = self.t[var_i].text
+        src_lo = in_i + 1
+        wheres = self.top_level(src_lo, close, lambda t: t.is_kw("WHERE"))
+        pipes = self.top_level(src_lo, close, lambda t: t.is_punct("|"))
+        pipe = pipes[0] if pipes else None
+        where = wheres[0] if wheres and (pipe is None or wheres[0] < pipe) else None
+        src_hi = where if where is not None else pipe if pipe is not None else close
+        src = self.run(src_lo, src_hi, mode).strip()
+        if where is not None:
+            pred = self.run(where + 1, pipe if pipe is not None else close, mode).strip()
+            src = f"list_filter({src}, {var} -> {pred})"
+        if pipe is not None:
+            expr = self.run(pipe + 1, close, mode).strip()
+            src = f"list_transform({src}, {var} -> {expr})"
+        return src
+
+    def rel_pattern(self, i: int, close: int, mode: str) -> str:
+        stars = self.top_level(i + 1, close, lambda t: t.is_punct("*"))
+        if not stars:
+            return "[" + self.run(i + 1, close, mode) + "]"
+        star = stars[0]
+        j = self.first_sig(star + 1)
+        if j < close and self.t[j].upper in _LADYBUG_MODES:
+            return "[" + self.run(i + 1, close, mode) + "]"  # already LadybugDB syntax
+        lo = hi = None
+        if j < close and self.t[j].kind == "number":
+            lo = self.t[j].text
+            j = self.nxt[j]
+        if j < close and self.t[j].is_punct(".."):
+            j = self.nxt[j]
+            if j < close and self.t[j].kind == "number":
+                hi = self.t[j].text
+                j = self.nxt[j]
+        elif lo is not None:
+            hi = lo
+        if hi is None:
+            raise TranslationError("variable-length path without an upper bound",
+                                   value=f"line {self.t[star].line}",
+                                   hint="give one, e.g. -[*1..4]-")
+        head = self.run(i + 1, star, mode)
+        rest = self.run(j, close, mode) if j < close else ""
+        return f"[{head}* {mode} {lo or 1}..{hi}{(' ' + rest.strip()) if rest.strip() else ''}]"
+
+    def index(self, i: int, close: int, mode: str) -> str:
+        sig = [j for j in range(i + 1, close) if self.t[j].kind not in ("ws", "comment")]
+        toks = [self.t[j] for j in sig]
+        if len(toks) == 1 and toks[0].kind == "string":
+            return "[" + self.run(i + 1, close, mode) + "]"  # map access m['k']
+        dots = self.top_level(i + 1, close, lambda t: t.is_punct(".."))
+        if dots:
+            d = dots[0]
+            lo = self.run(i + 1, d, mode).strip()
+            hi = self.run(d + 1, close, mode).strip()
+            return f"[{_plus_one(lo) if lo else '1'}..{hi}]"
+        inner = self.run(i + 1, close, mode).strip()
+        if inner.startswith("-"):
+            return f"[{inner}]"  # negative positions count from the end in both
+        return f"[{_plus_one(inner)}]"
+
+
+def _plus_one(expr: str) -> str:
+    """``"0"`` → ``"1"``; other expressions get ``(expr) + 1``."""
+    if expr.isdigit():
+        return str(int(expr) + 1)
+    return f"({expr}) + 1"
+
+
+def _indexable(prev: Token) -> bool:
+    """Whether ``[`` after ``prev`` indexes a value (rather than opening a list)."""
+    if prev.is_punct(")", "]", "}"):
+        return True
+    if prev.kind in ("param", "qident", "string"):
+        return True
+    return prev.kind == "ident" and prev.upper not in KEYWORDS

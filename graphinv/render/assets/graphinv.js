@@ -1,0 +1,272 @@
+/* graphinv page script: network view, search, kind filter, neighbourhood
+ * highlight, side panel, sortable/filterable cluster table.
+ *
+ * Safety rule: data only ever reaches the page through textContent, DOM
+ * properties and vis-network string titles (rendered as text by vis 9.1.2).
+ * Never innerHTML, never insertAdjacentHTML, never document.write.
+ */
+(function () {
+  "use strict";
+
+  var gi = (window.graphinv = {
+    ready: false, drawnMs: null, network: null, nodes: null, edges: null, errors: []
+  });
+  var DIM_NODE = { background: "rgba(205,210,215,0.35)", border: "rgba(160,165,170,0.35)" };
+  var DIM_EDGE = { color: "rgba(190,195,200,0.2)" };
+  var DIM_FONT = { color: "rgba(60,60,60,0.25)" };
+  var FONT = { color: "#343434" };
+
+  function byId(id) { return document.getElementById(id); }
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+
+  function setText(id, text) {
+    var e = byId(id);
+    if (e) { e.textContent = text; }
+  }
+
+  var data = JSON.parse(byId("graphinv-data").textContent);
+  gi.data = data;
+
+  /* ---------- network ---------- */
+
+  var origNodeColor = {};
+  var origEdgeColor = {};
+  var highlighted = null;
+
+  function highlight(id) {
+    var keepNodes = new Set(gi.network.getConnectedNodes(id));
+    keepNodes.add(id);
+    var keepEdges = new Set(gi.network.getConnectedEdges(id));
+    var nodeUpd = [];
+    gi.nodes.forEach(function (n) {
+      var keep = keepNodes.has(n.id);
+      nodeUpd.push({ id: n.id, color: keep ? origNodeColor[n.id] : DIM_NODE,
+                     font: keep ? FONT : DIM_FONT });
+    });
+    var edgeUpd = [];
+    gi.edges.forEach(function (e) {
+      edgeUpd.push({ id: e.id, color: keepEdges.has(e.id) ? origEdgeColor[e.id] : DIM_EDGE });
+    });
+    gi.nodes.update(nodeUpd);
+    gi.edges.update(edgeUpd);
+    highlighted = id;
+  }
+
+  function unhighlight() {
+    if (highlighted === null) { return; }
+    var nodeUpd = [];
+    gi.nodes.forEach(function (n) {
+      nodeUpd.push({ id: n.id, color: origNodeColor[n.id], font: FONT });
+    });
+    var edgeUpd = [];
+    gi.edges.forEach(function (e) { edgeUpd.push({ id: e.id, color: origEdgeColor[e.id] }); });
+    gi.nodes.update(nodeUpd);
+    gi.edges.update(edgeUpd);
+    highlighted = null;
+  }
+
+  function showNode(id) {
+    var n = gi.nodes.get(id);
+    if (n) { setText("details", n.title || n.label || ""); }
+  }
+
+  function showEdge(id) {
+    var e = gi.edges.get(id);
+    if (e) { setText("details", e.title || e.label || ""); }
+  }
+
+  function focusNode(id) {
+    gi.network.selectNodes([id]);
+    gi.network.focus(id, { scale: 1.1, animation: false });
+    highlight(id);
+    showNode(id);
+  }
+
+  function search(query) {
+    var q = String(query || "").trim().toLowerCase();
+    var list = byId("search-results");
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    if (!q) { setText("search-status", ""); return []; }
+    var labelHits = [];
+    var otherHits = [];
+    gi.nodes.forEach(function (n) {
+      if (n.hidden) { return; }
+      var label = String(n.label || "").toLowerCase();
+      if (label.indexOf(q) >= 0) { labelHits.push(n); }
+      else if (String(n.title || "").toLowerCase().indexOf(q) >= 0) { otherHits.push(n); }
+    });
+    var hits = labelHits.concat(otherHits);
+    hits.slice(0, 50).forEach(function (n) {
+      var li = el("li");
+      var b = el("button", n.label + " (" + (n.group || "") + ")");
+      b.type = "button";
+      b.addEventListener("click", function () { focusNode(n.id); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    setText("search-status", hits.length === 0 ? "no match" :
+      hits.length + (hits.length === 1 ? " match" : " matches") +
+      (hits.length > 50 ? " (first 50 listed)" : ""));
+    if (hits.length) { focusNode(hits[0].id); }
+    return hits.map(function (n) { return n.id; });
+  }
+
+  function buildLegend(g) {
+    var legend = byId("legend");
+    if (!legend || !g.legend) { return; }
+    g.legend.forEach(function (item) {
+      var label = el("label");
+      var box = el("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.setAttribute("data-kind", item.kind);
+      box.addEventListener("change", function () { filterKind(item.kind, box.checked); });
+      var sw = el("span", null, "swatch");
+      sw.style.backgroundColor = item.color;
+      label.appendChild(box);
+      label.appendChild(sw);
+      label.appendChild(el("span", item.kind + " (" + item.shape + ") " + item.count));
+      legend.appendChild(label);
+    });
+    (g.markers || []).forEach(function (m) { legend.appendChild(el("span", m, "marker")); });
+  }
+
+  function filterKind(kind, show) {
+    var upd = [];
+    gi.nodes.forEach(function (n) {
+      if (n.group === kind) { upd.push({ id: n.id, hidden: !show }); }
+    });
+    gi.nodes.update(upd);
+  }
+
+  function initGraph(g) {
+    var groups = (g.options && g.options.groups) || {};
+    g.nodes.forEach(function (n) {
+      if (!n.color) {
+        var gr = groups[n.group];
+        n.color = gr && gr.color ? gr.color : "#888888";
+      }
+      origNodeColor[n.id] = n.color;
+    });
+    var defEdge = (g.options && g.options.edges && g.options.edges.color) || {};
+    g.edges.forEach(function (e) {
+      origEdgeColor[e.id] = e.color || { color: defEdge.color || "#9aa3ad" };
+    });
+    gi.nodes = new vis.DataSet(g.nodes);
+    gi.edges = new vis.DataSet(g.edges);
+    gi.network = new vis.Network(byId("network"), { nodes: gi.nodes, edges: gi.edges },
+                                 g.options);
+    gi.network.once("afterDrawing", function () {
+      gi.drawnMs = performance.now();
+      gi.ready = true;
+      document.body.setAttribute("data-ready", "1");
+    });
+    gi.network.on("click", function (p) {
+      if (p.nodes.length) { highlight(p.nodes[0]); showNode(p.nodes[0]); }
+      else if (p.edges.length) { unhighlight(); showEdge(p.edges[0]); }
+      else { unhighlight(); }
+    });
+    gi.network.on("doubleClick", function (p) {
+      if (!p.nodes.length) { return; }
+      var n = gi.nodes.get(p.nodes[0]);
+      if (n && typeof n.href === "string" && /^cluster-[A-Za-z0-9._-]+\.html$/.test(n.href)) {
+        window.location.href = n.href;
+      }
+    });
+    buildLegend(g);
+    var input = byId("search");
+    byId("search-btn").addEventListener("click", function () { search(input.value); });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); search(input.value); }
+    });
+    byId("fit-btn").addEventListener("click", function () { gi.network.fit(); });
+    var physics = false;
+    var pbtn = byId("physics-btn");
+    pbtn.addEventListener("click", function () {
+      physics = !physics;
+      gi.network.setOptions({ physics: { enabled: physics } });
+      pbtn.textContent = physics ? "Physics: on" : "Physics: off";
+      pbtn.setAttribute("aria-pressed", physics ? "true" : "false");
+    });
+    gi.search = search;
+    gi.focusNode = focusNode;
+    gi.highlight = highlight;
+    gi.unhighlight = unhighlight;
+    gi.filterKind = filterKind;
+  }
+
+  /* ---------- index table ---------- */
+
+  function initTable() {
+    var table = byId("clusters");
+    if (!table) { return; }
+    var tbody = table.tBodies[0];
+    var heads = table.tHead.rows[0].cells;
+    var filter = byId("table-filter");
+
+    function count() {
+      var shown = 0;
+      Array.prototype.forEach.call(tbody.rows, function (r) { if (!r.hidden) { shown += 1; } });
+      setText("table-count", shown + " of " + tbody.rows.length + " clusters");
+    }
+
+    function sortBy(col, numeric, desc) {
+      var rows = Array.prototype.slice.call(tbody.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute("data-v") || "";
+        var y = b.cells[col].getAttribute("data-v") || "";
+        var c;
+        if (numeric) {
+          var fx = parseFloat(x), fy = parseFloat(y);
+          fx = isNaN(fx) ? -Infinity : fx;
+          fy = isNaN(fy) ? -Infinity : fy;
+          c = fx - fy;
+        } else {
+          c = x.localeCompare(y);
+        }
+        return desc ? -c : c;
+      });
+      rows.forEach(function (r) { tbody.appendChild(r); });
+      Array.prototype.forEach.call(heads, function (h, i) {
+        if (i === col) { h.setAttribute("aria-sort", desc ? "descending" : "ascending"); }
+        else { h.removeAttribute("aria-sort"); }
+      });
+    }
+
+    Array.prototype.forEach.call(heads, function (h, i) {
+      var kind = h.getAttribute("data-sort");
+      if (!kind) { return; }
+      h.tabIndex = 0;
+      function go() {
+        var desc = h.getAttribute("aria-sort") !== "descending";
+        sortBy(i, kind === "num", desc);
+      }
+      h.addEventListener("click", go);
+      h.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { go(); } });
+    });
+    filter.addEventListener("input", function () {
+      var q = filter.value.trim().toLowerCase();
+      Array.prototype.forEach.call(tbody.rows, function (r) {
+        r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+      });
+      count();
+    });
+    count();
+    gi.sortTable = sortBy;
+  }
+
+  try {
+    if (data.graph) { initGraph(data.graph); }
+    if (data.page === "index") { initTable(); }
+  } catch (err) {
+    gi.errors.push(String(err));
+    setText("details", "The view could not start: " + err);
+    throw err;
+  }
+})();

@@ -1,0 +1,154 @@
+"""Exports written next to each cluster page: JSON, GraphML, GEXF, members CSV.
+
+* ``cluster-<id>.json`` — ``{"report", "nodes", "edges"}``, strict JSON;
+* ``cluster-<id>.graphml`` and ``cluster-<id>.gexf`` — for Gephi/yEd: every
+  attribute a string, number or boolean (lists joined with ``"; "``, None
+  left out, characters XML cannot hold removed), kind colours in GEXF;
+* ``cluster-<id>-members.csv`` — one row per node, spreadsheet-formula
+  injection neutralized (:func:`graphinv.render.tabular.neutralize`).
+
+The full cluster is exported even when the page draws a reduced graph.
+
+>>> from graphinv.render.model import prepare_graph
+>>> from graphinv.render.synthetic import synthetic_cluster
+>>> import tempfile
+>>> g = prepare_graph(synthetic_cluster(20, seed=1))
+>>> paths = write_cluster_exports(g, tempfile.mkdtemp(), "G-SYN")
+>>> sorted(p.name for p in paths.values())  # doctest: +NORMALIZE_WHITESPACE
+['cluster-G-SYN-members.csv', 'cluster-G-SYN.gexf', 'cluster-G-SYN.graphml',
+ 'cluster-G-SYN.json']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from graphinv.render.model import Graph
+from graphinv.render.safe import text
+from graphinv.render.tabular import to_csv, to_json, write_text_atomic
+from graphinv.schema import NODE_KINDS
+
+__all__ = ["MEMBER_COLUMNS", "export_names", "write_cluster_exports", "members_csv",
+           "to_networkx", "graphml_text", "gexf_text", "cluster_json"]
+
+MEMBER_COLUMNS = ("id", "kind", "label", "key", "raws", "platform", "country", "shop_id",
+                  "url", "flagged", "flags", "lead", "hub", "hub_reason", "centrality",
+                  "risk", "links")
+
+# XML 1.0 cannot hold C0 controls other than tab/LF/CR, nor U+FFFE/U+FFFF.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def export_names(stem: str) -> dict[str, str]:
+    """File names of one cluster's exports.
+
+    >>> export_names("G-1")["csv"]
+    'cluster-G-1-members.csv'
+    """
+    return {"json": f"cluster-{stem}.json", "graphml": f"cluster-{stem}.graphml",
+            "gexf": f"cluster-{stem}.gexf", "csv": f"cluster-{stem}-members.csv"}
+
+
+def _flag_text(flags: list[dict[str, str]]) -> str:
+    return "; ".join(" ".join(v for v in (f.get("flag"), f.get("date"), f.get("reason"),
+                                          f.get("source")) if v) for f in flags)
+
+
+def _degrees(g: Graph) -> dict[str, int]:
+    deg: dict[str, int] = {}
+    for e in g.edges:
+        deg[e["source"]] = deg.get(e["source"], 0) + 1
+        deg[e["target"]] = deg.get(e["target"], 0) + 1
+    return deg
+
+
+def members_csv(g: Graph) -> str:
+    """One CSV row per node of the cluster (neutralized cells)."""
+    deg = _degrees(g)
+    rows = []
+    for n in g.nodes:
+        row = dict(n, flags=_flag_text(n["flags"]), links=deg.get(n["id"], 0))
+        rows.append([row.get(c) for c in MEMBER_COLUMNS])
+    return to_csv(MEMBER_COLUMNS, rows)
+
+
+def cluster_json(g: Graph) -> str:
+    """``{"report", "nodes", "edges"}`` as strict JSON text."""
+    return to_json({"report": g.report, "nodes": g.nodes, "edges": g.edges}) + "\n"
+
+
+def _xml(value: Any) -> str | float | int | bool | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    s = _XML_BAD.sub("", text(value))
+    return s
+
+
+def to_networkx(g: Graph, *, viz: bool = False) -> Any:
+    """A ``networkx.MultiDiGraph`` with flat, typed attributes (no None)."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph(name=_xml(g.report["cluster_id"]))
+    cmax = max((n["centrality"] for n in g.nodes), default=0.0) or 1.0
+    for n in g.nodes:
+        attrs: dict[str, Any] = {
+            "kind": n["kind"], "label": n["label"], "key": n["key"],
+            "raws": "; ".join(n["raws"]), "platform": n["platform"], "country": n["country"],
+            "shop_id": n["shop_id"], "url": n["url"], "flagged": bool(n["flagged"]),
+            "flags": _flag_text(n["flags"]), "lead": bool(n["lead"]), "hub": bool(n["hub"]),
+            "hub_reason": n["hub_reason"], "centrality": float(n["centrality"]),
+            "risk": None if n["risk"] is None else float(n["risk"]),
+        }
+        clean = {k: _xml(v) for k, v in attrs.items()}
+        clean = {k: v for k, v in clean.items() if v is not None and v != ""}
+        if viz:
+            color = NODE_KINDS[n["kind"]].color if n["kind"] in NODE_KINDS else "#888888"
+            r, gg, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+            clean["viz"] = {"color": {"r": r, "g": gg, "b": b, "a": 1.0},
+                            "size": round(5 + 20 * (n["centrality"] / cmax) ** 0.5, 2)}
+        G.add_node(_xml(n["id"]), **clean)
+    for e in g.edges:
+        ev = e["evidence"]
+        records = " | ".join(
+            f"{x.get('file', '')}:{x.get('line', '')} [{x.get('source', '')}] {x.get('raw', '')}"
+            for x in ev[:20])
+        attrs = {"type": e["type"], "weight": float(e["weight"]), "evidence_count": len(ev),
+                 "evidence": records}
+        clean = {k: _xml(v) for k, v in attrs.items()}
+        G.add_edge(_xml(e["source"]), _xml(e["target"]),
+                   **{k: v for k, v in clean.items() if v is not None and v != ""})
+    return G
+
+
+def graphml_text(g: Graph) -> str:
+    """GraphML (UTF-8 declared) of the cluster."""
+    import networkx as nx
+
+    return "\n".join(nx.generate_graphml(to_networkx(g))) + "\n"
+
+
+def gexf_text(g: Graph) -> str:
+    """GEXF 1.2 of the cluster with kind colours and centrality sizes."""
+    import networkx as nx
+
+    return "\n".join(nx.generate_gexf(to_networkx(g, viz=True))) + "\n"
+
+
+def write_cluster_exports(g: Graph, out_dir: str | os.PathLike[str],
+                          stem: str) -> dict[str, Path]:
+    """Write the four exports of one cluster; returns ``{format: path}``."""
+    out = Path(out_dir)
+    names = export_names(stem)
+    return {
+        "json": write_text_atomic(out / names["json"], cluster_json(g)),
+        "graphml": write_text_atomic(out / names["graphml"], graphml_text(g)),
+        "gexf": write_text_atomic(out / names["gexf"], gexf_text(g)),
+        "csv": write_text_atomic(out / names["csv"], members_csv(g)),
+    }

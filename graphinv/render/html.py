@@ -1,0 +1,608 @@
+"""HTML pages: one per cluster plus an index, self-contained and offline.
+
+pyvis builds the vis-network data (nodes, edges, options — assigned directly,
+``add_node`` is quadratic); our own Jinja2 templates (autoescaped) write the
+page, because pyvis's template loads scripts from CDNs, inserts the heading
+unescaped and switches tooltips to ``innerHTML`` when a title contains
+``href``. Here titles are plain text, all data goes through
+:func:`graphinv.render.assets.script_json`, and a Content-Security-Policy
+allows only our own inline scripts.
+
+Layout is computed in Python (:mod:`graphinv.render.layout`) and shipped
+with physics off, so a 1,000-node cluster draws in a second or two.
+
+>>> import tempfile, pathlib
+>>> from graphinv.render.synthetic import synthetic_site
+>>> site = synthetic_site([40, 25], seed=2)
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> index = write_site(site["reports"], site["graphs"], site["overview_edges"], out)
+>>> index.name, (out / "cluster-G-0001.html").exists(), (out / "cluster-G-0002.gexf").exists()
+('index.html', True, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphinv.render.assets import (
+    VIS_VERSION,
+    asset_text,
+    csp,
+    inline_script,
+    inline_style,
+    script_json,
+    vis_css,
+    vis_js,
+)
+from graphinv.render.exports import export_names, write_cluster_exports
+from graphinv.render.layout import spring_layout
+from graphinv.render.model import Graph, as_int, prepare_graph, prepare_report
+from graphinv.render.reduce import DEFAULT_MAX_NODES, Reduced, reduce_graph
+from graphinv.render.safe import number, safe_filename, short, text, visible
+from graphinv.render.tabular import to_csv, to_json, write_text_atomic
+from graphinv.schema import NODE_KINDS
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "OVERVIEW_MAX_CLUSTERS",
+    "RenderedPage",
+    "render_cluster_page",
+    "render_index_page",
+    "write_site",
+    "cluster_stems",
+]
+
+#: The overview graph on the index page draws at most this many clusters
+#: (highest risk first); the table always lists all of them.
+OVERVIEW_MAX_CLUSTERS = 1500
+
+_FLAG_BORDER = "#d62728"
+_LEAD_BORDER = "#111111"
+_HUB_FILL = "#dedede"
+_EDGE_COLOR = "#9aa3ad"
+_TITLE_MAX = 3000
+_EVIDENCE_ROWS = 20
+
+
+@dataclass
+class RenderedPage:
+    """One page's HTML and what it cost (bench: sizes in bytes, times in seconds)."""
+
+    html: str
+    data_bytes: int
+    drawn_nodes: int
+    drawn_edges: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@functools.cache
+def _env() -> Any:
+    from jinja2 import Environment, FunctionLoader, StrictUndefined
+
+    return Environment(loader=FunctionLoader(asset_text), autoescape=True,
+                       undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+@functools.cache
+def _static() -> dict[str, str]:
+    from markupsafe import Markup
+
+    from graphinv import __version__
+
+    js, css = vis_js(), vis_css()
+    app_js = inline_script(asset_text("graphinv.js"))
+    app_css = inline_style(asset_text("graphinv.css"))
+    return {
+        "vis_js": Markup(js), "vis_css": Markup(css), "app_js": Markup(app_js),
+        "app_css": Markup(app_css), "csp": csp([js, app_js], [css, app_css]),
+        "version": __version__, "vis_version": VIS_VERSION,
+    }
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}g}"
+
+
+def _darker(color: str, f: float = 0.7) -> str:
+    try:
+        r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return "#555555"
+    return "#{:02x}{:02x}{:02x}".format(int(r * f), int(g * f), int(b * f))
+
+
+def _style(kind: str) -> tuple[str, str]:
+    k = NODE_KINDS.get(kind)
+    return (k.color, k.shape) if k else ("#888888", "dot")
+
+
+def _record(ev: Mapping[str, str]) -> str:
+    where = ":".join(x for x in (ev.get("file", ""), ev.get("line", "")) if x)
+    src = f"[{ev['source']}] " if ev.get("source") else ""
+    return f"{short(where, 60)} {src}{short(ev.get('raw', ''), 100)}".strip()
+
+
+def _pyvis_payload(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],
+                   options: dict[str, Any]) -> dict[str, Any]:
+    """Let pyvis hold and hand back the network data (its template is not used)."""
+    from pyvis.network import Network
+
+    net = Network(height="100%", width="100%", directed=False, cdn_resources="in_line")
+    net.nodes = nodes  # direct assignment: add_node is O(n) per call
+    net.edges = edges
+    net.options = options  # a dict, so pyvis does not reparse it
+    out_nodes, out_edges, _heading, _h, _w, options_json = net.get_network_data()
+    return {"nodes": out_nodes, "edges": out_edges, "options": json.loads(options_json)}
+
+
+def _options(n_nodes: int, groups: dict[str, Any] | None) -> dict[str, Any]:
+    big = n_nodes > 800
+    return {
+        "autoResize": True,
+        "physics": {"enabled": False, "solver": "forceAtlas2Based",
+                    "stabilization": {"enabled": False},
+                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110}},
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "interaction": {"hover": not big, "tooltipDelay": 150, "hideEdgesOnDrag": big,
+                        "hideEdgesOnZoom": big, "navigationButtons": False,
+                        "keyboard": False, "multiselect": False},
+        "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif", "color": "#343434"},
+                  "borderWidth": 1, "borderWidthSelected": 3,
+                  "scaling": {"label": {"drawThreshold": 7}}},
+        "edges": {"smooth": False, "color": {"color": _EDGE_COLOR, "highlight": "#222222",
+                                             "hover": "#444444", "inherit": False},
+                  "font": {"size": 9, "align": "middle", "color": "#555555", "strokeWidth": 2},
+                  "scaling": {"label": {"drawThreshold": 7}}, "selectionWidth": 2},
+        "groups": groups or {},
+    }
+
+
+# ---------------------------------------------------------------- cluster page
+
+
+def _sources_by_node(edges: Sequence[Mapping[str, Any]], cap: int = 2) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        for ev in e["evidence"][:cap]:
+            rec = _record(ev)
+            for nid in (e["source"], e["target"]):
+                lst = out[nid]
+                if len(lst) < cap and rec not in lst:
+                    lst.append(rec)
+    return out
+
+
+def _node_title(n: Mapping[str, Any], links: int, sources: list[str], hidden: int,
+                labels: Mapping[str, str]) -> str:
+    lines = [f"{n['kind']}: {visible(n['label'])}"]
+    if n.get("group_of"):
+        lines.append(f"Group of {n['count']} {n['kind']} nodes, each linked only here:")
+        lines += ["  " + short(m, 100) for m in n["group_of"]]
+        if n["count"] > len(n["group_of"]):
+            lines.append(f"  … and {n['count'] - len(n['group_of'])} more (see the exports)")
+    if n["hub"]:
+        lines.append("HUB — " + visible(n["hub_reason"] or "shared identifier, down-weighted"))
+        if hidden:
+            lines.append(f"  {hidden:,} of its links not drawn (see the note above the graph)")
+    if n["lead"]:
+        lines.append("LEAD — a good place to start")
+    if n["flagged"]:
+        if not n["flags"]:
+            lines.append("FLAGGED")
+        for f in n["flags"][:5]:
+            bits = [f.get("flag", "flag"), f.get("date", "")]
+            line = "FLAGGED: " + " ".join(visible(b) for b in bits if b)
+            if f.get("reason"):
+                line += " — " + visible(f["reason"])
+            if f.get("source"):
+                line += f" (source: {visible(f['source'])})"
+            lines.append(line)
+    if not n.get("group_of"):
+        lines.append("id: " + visible(n["id"]))
+        if n["key"] and n["key"] != n["label"]:
+            lines.append("normalized: " + visible(n["key"]))
+        if n["raws"] and n["raws"] != [n["label"]]:
+            raws = " | ".join(short(r, 80) for r in n["raws"][:5])
+            more = f" (+{len(n['raws']) - 5} more)" if len(n["raws"]) > 5 else ""
+            lines.append("raw values: " + raws + more)
+    place = " · ".join(f"{k}: {visible(n[k])}" for k in ("platform", "country") if n[k])
+    if place:
+        lines.append(place)
+    if n["shop_id"]:
+        lines.append("shop id: " + visible(n["shop_id"]))
+    if n["url"]:
+        lines.append("url: " + short(n["url"], 120))
+    lines.append(f"centrality {_fmt(n['centrality'])} · risk {_fmt(n['risk'])} · "
+                 f"{links} link{'s' if links != 1 else ''} drawn")
+    if n.get("folded"):
+        lines.append(f"Also uses {n['folded_count']} single-use identifier(s), not drawn:")
+        lines += ["  " + short(m, 100) for m in n["folded"]]
+        if n["folded_count"] > len(n["folded"]):
+            lines.append(f"  … and {n['folded_count'] - len(n['folded'])} more")
+    if sources:
+        lines.append("source records:")
+        lines += ["  " + s for s in sources]
+    title = "\n".join(lines)
+    return title if len(title) <= _TITLE_MAX else title[: _TITLE_MAX - 1] + "…"
+
+
+def _edge_title(e: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    lines = [f"{e['type']} · weight {_fmt(e['weight'])}",
+             f"{labels.get(e['source'], '')} → {labels.get(e['target'], '')}"]
+    if e.get("count"):
+        lines.append(f"stands for {e['count']} links to the grouped nodes")
+    ev = e["evidence"]
+    if ev:
+        lines.append(f"evidence ({len(ev)} record{'s' if len(ev) != 1 else ''}):")
+        lines += ["  " + _record(x) for x in ev[:3]]
+        if len(ev) > 3:
+            lines.append(f"  … and {len(ev) - 3} more (see the exports)")
+    return "\n".join(lines)
+
+
+def _node_label(n: Mapping[str, Any], hidden: int) -> str:
+    marks = ("★" if n["lead"] else "") + ("⚑" if n["flagged"] else "")
+    label = short(n["label"], 32)
+    if n["hub"]:
+        label = "HUB " + label + (f" (+{hidden:,} links)" if hidden else "")
+    if n.get("folded_count"):
+        label += f" +{n['folded_count']}"
+    return f"{marks} {label}" if marks else label
+
+
+def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[str, float]]:
+    t0 = time.perf_counter()
+    nodes, edges = red.nodes, red.edges
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    pairs = [(index[e["source"]], index[e["target"]]) for e in edges]
+    masses = [1.0 + 0.35 * float(n.get("count") or n.get("folded_count") or 0) for n in nodes]
+    cmax = max((n["centrality"] for n in nodes), default=0.0) or 1.0
+    sizes = [round(min(40.0, 10 + 3 * math.sqrt(n["count"])), 1) if n.get("group_of")
+             else round(8 + 22 * math.sqrt(max(n["centrality"], 0.0) / cmax), 1)
+             for n in nodes]
+    pos = spring_layout(len(nodes), pairs, seed=seed, masses=masses, sizes=sizes)
+    t1 = time.perf_counter()
+    labels = {n["id"]: short(n["label"], 40) for n in nodes}
+    links: dict[str, int] = defaultdict(int)
+    for e in edges:
+        links[e["source"]] += 1
+        links[e["target"]] += 1
+    sources = _sources_by_node(edges)
+    vis_nodes = []
+    kinds_seen: dict[str, int] = defaultdict(int)
+    for i, n in enumerate(nodes):
+        kinds_seen[n["kind"]] += 1
+        color, _shape = _style(n["kind"])
+        hidden = red.hidden_links.get(n["id"], 0)
+        vn: dict[str, Any] = {
+            "id": i, "label": _node_label(n, hidden),
+            "title": _node_title(n, links[n["id"]], sources.get(n["id"], []), hidden, labels),
+            "x": pos[i][0], "y": pos[i][1], "group": n["kind"], "size": sizes[i],
+        }
+        if n.get("group_of"):
+            vn["shapeProperties"] = {"borderDashes": [4, 3]}
+            vn["borderWidth"] = 2
+        border = None
+        if n["hub"]:
+            vn["shapeProperties"] = {"borderDashes": [6, 3]}
+            vn["borderWidth"] = 3
+            border = _darker(color)
+            vn["color"] = {"background": _HUB_FILL, "border": border,
+                           "highlight": {"background": _HUB_FILL, "border": "#000000"},
+                           "hover": {"background": _HUB_FILL, "border": "#000000"}}
+        if n["lead"] or n["flagged"]:
+            border = _FLAG_BORDER if n["flagged"] else _LEAD_BORDER
+            fill = _HUB_FILL if n["hub"] else color
+            vn["borderWidth"] = 4
+            vn["color"] = {"background": fill, "border": border,
+                           "highlight": {"background": fill, "border": "#000000"},
+                           "hover": {"background": fill, "border": "#000000"}}
+        vis_nodes.append(vn)
+    vis_edges = []
+    for j, e in enumerate(edges):
+        ve: dict[str, Any] = {
+            "id": j, "from": index[e["source"]], "to": index[e["target"]],
+            "label": f"{e['type']} {_fmt(e['weight'], 2)}",
+            "title": _edge_title(e, labels),
+            "width": round(1 + 2.5 * min(max(e["weight"], 0.0), 1.0), 2),
+        }
+        if e["type"] == "SAME_AS":
+            ve["dashes"] = True
+        if e["source"] in red.hidden_links or e["target"] in red.hidden_links:
+            ve["color"] = {"color": "#c9c9c9"}
+        vis_edges.append(ve)
+    groups = {}
+    legend = []
+    for kind in list(NODE_KINDS) + sorted(k for k in kinds_seen if k not in NODE_KINDS):
+        color, shape = _style(kind)
+        groups[kind] = {"shape": shape, "color": {
+            "background": color, "border": _darker(color),
+            "highlight": {"background": color, "border": "#000000"},
+            "hover": {"background": color, "border": "#000000"}}}
+        if kinds_seen.get(kind):
+            legend.append({"kind": kind, "color": color, "shape": shape,
+                           "count": kinds_seen[kind]})
+    payload = _pyvis_payload(vis_nodes, vis_edges, _options(len(vis_nodes), groups))
+    payload["legend"] = legend
+    payload["markers"] = ["★ lead", "⚑ flagged (red border)", "HUB grey fill, dashed border",
+                          "dashed border: group of single-link nodes",
+                          "+N: single-use identifiers folded in", "SAME_AS: dashed link"]
+    t2 = time.perf_counter()
+    return payload, {"layout_s": t1 - t0, "data_s": t2 - t1}
+
+
+def _top_evidence(g: Graph) -> list[dict[str, str]]:
+    labels = {n["id"]: short(n["label"], 40) for n in g.nodes}
+    top = [t["id"] for t in g.report["top_identifiers"]] or [
+        n["id"] for n in sorted(g.nodes, key=lambda n: -n["centrality"])[:5]]
+    rank = {nid: i for i, nid in enumerate(top)}
+    per: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in g.edges:
+        for nid in (e["target"], e["source"]):
+            if nid in rank and e["evidence"]:
+                per[nid].append(e)
+                break
+    rows = []
+    for nid in top:
+        for e in sorted(per.get(nid, []), key=lambda e: -e["weight"])[:3]:
+            link = f"{labels[e['source']]} —{e['type']}→ {labels[e['target']]}"
+            for ev in e["evidence"][:1]:
+                rows.append({"link": link, "record": _record(ev)})
+        if len(rows) >= _EVIDENCE_ROWS:
+            break
+    return rows[:_EVIDENCE_ROWS]
+
+
+def render_cluster_page(
+    graph: Graph | Mapping[str, Any],
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    seed: int = 7,
+    stem: str | None = None,
+) -> RenderedPage:
+    """The HTML of one cluster page (not written). ``graph`` may be a contract dict."""
+    t0 = time.perf_counter()
+    g = graph if isinstance(graph, Graph) else prepare_graph(graph)
+    r = g.report
+    stem = stem or safe_filename(r["cluster_id"])
+    key_entities = [k["id"] for k in r["key_entities"]]
+    red = reduce_graph(g.nodes, g.edges, max_nodes=max_nodes, cluster_id=r["cluster_id"],
+                       key_entities=key_entities)
+    t1 = time.perf_counter()
+    payload, timings = _vis_graph(g, red, seed)
+    data_json = script_json({"page": "cluster", "cluster_id": r["cluster_id"],
+                             "graph": payload})
+    labels = {n["id"]: n["label"] for n in g.nodes}
+    names = export_names(stem)
+    ctx = dict(_static())
+    ctx.update(
+        r=r,
+        risk_text=_fmt(r["risk"]),
+        note=red.note,
+        problems=g.problems,
+        total_nodes=f"{len(g.nodes):,}",
+        drawn_nodes=f"{len(red.nodes):,}",
+        drawn_edges=f"{len(red.edges):,}",
+        leads=[short(labels.get(lid, lid), 60) for lid in r["leads"]],
+        key_entities=[{"label": short(e["label"], 60), "kind": e["kind"],
+                       "value": _fmt(e["centrality"])} for e in r["key_entities"]],
+        top_identifiers=[{"label": short(e["label"], 60), "kind": e["kind"],
+                          "value": e["shops"]} for e in r["top_identifiers"]],
+        evidence=_top_evidence(g),
+        exports=[("JSON", names["json"]), ("GraphML", names["graphml"]),
+                 ("GEXF (Gephi)", names["gexf"]), ("Members CSV", names["csv"])],
+        data_json=_markup(data_json),
+    )
+    html = _env().get_template("cluster.html.j2").render(**ctx)
+    t2 = time.perf_counter()
+    timings.update(reduce_s=t1 - t0, total_s=t2 - t0)
+    return RenderedPage(html, len(data_json.encode("utf-8")), len(red.nodes), len(red.edges),
+                        timings)
+
+
+def _markup(s: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(s)
+
+
+# ---------------------------------------------------------------- index page
+
+
+def _risk_color(risk: float | None, top: float) -> str:
+    if risk is None:
+        return "#b0b0b0"
+    x = max(0.0, min(1.0, risk / top)) if top > 0 else 0.0
+    stops = ((0.0, (77, 175, 74)), (0.5, (255, 200, 47)), (1.0, (228, 26, 28)))
+    for (x0, c0), (x1, c1) in zip(stops, stops[1:], strict=False):
+        if x <= x1:
+            f = (x - x0) / (x1 - x0)
+            return "#{:02x}{:02x}{:02x}".format(*(int(a + (b - a) * f) for a, b in zip(c0, c1,
+                                                                                       strict=True)))
+    return "#e41a1c"
+
+
+def render_index_page(
+    reports: Sequence[Mapping[str, Any]],
+    overview_edges: Sequence[Mapping[str, Any]],
+    stems: Mapping[str, str],
+    *,
+    title: str = "graphinv clusters",
+    seed: int = 7,
+) -> RenderedPage:
+    """The index: every cluster in a sortable table, an overview graph of clusters.
+
+    ``stems`` maps cluster ids that have a page to their file stem.
+    """
+    t0 = time.perf_counter()
+    reps = [prepare_report(r) for r in reports]
+    reps.sort(key=lambda r: (r["risk"] is None, -(r["risk"] or 0.0), -r["shops"],
+                             r["cluster_id"]))
+    rows = []
+    for r in reps:
+        stem = stems.get(r["cluster_id"])
+        rows.append({
+            "id": visible(r["cluster_id"]),
+            "href": f"cluster-{stem}.html" if stem else None,
+            "shops": r["shops"], "sellers": r["sellers"],
+            "platforms": ", ".join(visible(p) for p in r["platforms"]),
+            "countries": ", ".join(visible(c) for c in r["countries"]),
+            "risk": _fmt(r["risk"]), "risk_sort": "" if r["risk"] is None else r["risk"],
+            "flagged": r["flagged_shops"], "reappeared": "yes" if r["reappeared"] else "no",
+        })
+    shown = reps[:OVERVIEW_MAX_CLUSTERS]
+    index = {r["cluster_id"]: i for i, r in enumerate(shown)}
+    top = max((r["risk"] for r in shown if r["risk"] is not None), default=1.0)
+    ties = []
+    for e in overview_edges:
+        if not isinstance(e, Mapping):
+            continue
+        a, b = text(e.get("source")), text(e.get("target"))
+        if a in index and b in index and a != b:
+            ties.append((index[a], index[b], e))
+    sizes = [round(min(60.0, 6 + 4 * math.sqrt(max(r["shops"], 0))), 1) for r in shown]
+    pos = spring_layout(len(shown), [(a, b) for a, b, _ in ties], seed=seed,
+                        masses=[1 + s / 10 for s in sizes], scale=90, sizes=sizes)
+    nodes = []
+    for i, r in enumerate(shown):
+        stem = stems.get(r["cluster_id"])
+        lines = [f"Cluster {visible(r['cluster_id'])}",
+                 f"{r['shops']} shops · {r['sellers']} sellers · risk {_fmt(r['risk'])}",
+                 f"flagged shops: {r['flagged_shops']}"
+                 + (" · REAPPEARED" if r["reappeared"] else "")]
+        if r["platforms"]:
+            lines.append("platforms: " + ", ".join(visible(p) for p in r["platforms"]))
+        if r["countries"]:
+            lines.append("countries: " + ", ".join(visible(c) for c in r["countries"]))
+        lines.append("double-click to open" if stem else "no page written for this cluster")
+        node: dict[str, Any] = {
+            "id": i, "label": short(r["cluster_id"], 24), "title": "\n".join(lines),
+            "x": pos[i][0], "y": pos[i][1], "group": "Cluster", "shape": "dot",
+            "size": sizes[i],
+            "color": {"background": _risk_color(r["risk"], top), "border": "#444444",
+                      "highlight": {"background": _risk_color(r["risk"], top),
+                                    "border": "#000000"}},
+        }
+        if r["reappeared"]:
+            node["borderWidth"] = 3
+        if stem:
+            node["href"] = f"cluster-{stem}.html"
+        nodes.append(node)
+    edges = []
+    for j, (a, b, e) in enumerate(ties):
+        w = number(e.get("weight"), 0.0) or 0.0
+        via = e.get("via") if isinstance(e.get("via"), list) else []
+        tip = (f"weak/hub tie {visible(shown[a]['cluster_id'])} — "
+               f"{visible(shown[b]['cluster_id'])} · weight {_fmt(w)}")
+        if via:
+            tip += "\nvia: " + ", ".join(short(v, 80) for v in via[:10])
+            if len(via) > 10:
+                tip += f" (+{len(via) - 10} more)"
+        edges.append({"id": j, "from": a, "to": b, "title": tip, "dashes": True,
+                      "width": round(1 + 3 * min(max(w, 0.0), 1.0), 2)})
+    payload = _pyvis_payload(nodes, edges, _options(len(nodes), {"Cluster": {"shape": "dot"}}))
+    note = ""
+    if len(reps) > len(shown):
+        note = (f"The overview graph draws the {len(shown):,} highest-risk of "
+                f"{len(reps):,} clusters; the table lists them all.")
+    data_json = script_json({"page": "index", "graph": payload})
+    ctx = dict(_static())
+    ctx.update(title=title, rows=rows, note=note,
+               total_shops=f"{sum(r['shops'] for r in reps):,}",
+               flagged_clusters=sum(1 for r in reps if r["flagged_shops"]),
+               data_json=_markup(data_json))
+    html = _env().get_template("index.html.j2").render(**ctx)
+    return RenderedPage(html, len(data_json.encode("utf-8")), len(nodes), len(edges),
+                        {"total_s": time.perf_counter() - t0})
+
+
+# ---------------------------------------------------------------- the site
+
+
+def cluster_stems(cluster_ids: Sequence[str]) -> dict[str, str]:
+    """Unique, file-name-safe stems for cluster ids (``cluster-<stem>.html``).
+
+    >>> cluster_stems(["G-1", "G/1", "G-1"])
+    {'G-1': 'G-1', 'G/1': 'G_1'}
+    """
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for cid in cluster_ids:
+        if cid not in out:
+            out[cid] = safe_filename(cid, taken)
+    return out
+
+
+def write_site(
+    reports: Sequence[Mapping[str, Any]],
+    graphs: Mapping[str, Mapping[str, Any]] | None,
+    overview_edges: Sequence[Mapping[str, Any]] | None,
+    out_dir: str | os.PathLike[str],
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    seed: int = 7,
+    title: str = "graphinv clusters",
+    stats: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Write the index, one page per graph and the exports into ``out_dir``.
+
+    ``reports`` are cluster reports, ``graphs`` maps cluster id → cluster graph
+    dict (a page is written for each), ``overview_edges`` are weak/hub ties
+    between clusters. ``max_nodes=0`` draws every node. When ``stats`` is a
+    list, one dict of sizes and timings per page is appended. Returns the path
+    of ``index.html``, written last.
+    """
+    out = Path(out_dir)
+    graphs = graphs or {}
+    by_id: dict[str, dict[str, Any]] = {}
+    for rep in reports:
+        p = prepare_report(rep)
+        by_id.setdefault(p["cluster_id"], p)
+    for cid, graph in graphs.items():
+        if str(cid) not in by_id:
+            raw_rep = graph.get("report") if isinstance(graph, Mapping) else None
+            by_id[str(cid)] = prepare_report(raw_rep, cid)
+    stems = cluster_stems([str(c) for c in graphs])
+    for cid, graph in graphs.items():
+        cid = str(cid)
+        rep = by_id[cid]
+        rep["cluster_id"] = cid
+        g = prepare_graph(graph if isinstance(graph, Mapping) else {}, rep, cid)
+        page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid])
+        path = write_text_atomic(out / f"cluster-{stems[cid]}.html", page.html)
+        t = time.perf_counter()
+        write_cluster_exports(g, out, stems[cid])
+        if stats is not None:
+            stats.append({"cluster_id": cid, "page": path.name, "nodes": len(g.nodes),
+                          "edges": len(g.edges), "drawn_nodes": page.drawn_nodes,
+                          "drawn_edges": page.drawn_edges,
+                          "html_bytes": len(page.html.encode("utf-8")),
+                          "data_bytes": page.data_bytes,
+                          "exports_s": time.perf_counter() - t, **page.timings})
+    reps = list(by_id.values())
+    cols = ["cluster_id", "shops", "sellers", "platforms", "countries", "payment_providers",
+            "suppliers", "flagged_shops", "risk", "reappeared", "leads"]
+    write_text_atomic(out / "clusters.csv", to_csv(cols, [[r[c] for c in cols] for r in reps]))
+    write_text_atomic(out / "clusters.json", to_json(reps) + "\n")
+    index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed)
+    if stats is not None:
+        stats.append({"cluster_id": None, "page": "index.html", "nodes": index.drawn_nodes,
+                      "edges": index.drawn_edges,
+                      "html_bytes": len(index.html.encode("utf-8")),
+                      "data_bytes": index.data_bytes, **index.timings})
+    return write_text_atomic(out / "index.html", index.html)
+
+
+_ = as_int  # re-exported helper used by callers building reports
