@@ -28,6 +28,7 @@ Environment:
     GRAPHINV_NEO4J_HEAP       JVM max heap (default 1g)
     GRAPHINV_NEO4J_PAGECACHE  page cache size (default 256m)
     GRAPHINV_JAVA             java executable (default: $JAVA_HOME/bin/java, then PATH)
+    GRAPHINV_NEO4J_START_TIMEOUT  seconds to wait for Bolt on start (default 180)
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ MARKER = ".graphinv-complete"
 STATE_NAME = "state.json"
 CONSOLE_LOG = "console.log"
 
-DEFAULT_START_TIMEOUT = 120.0
+DEFAULT_START_TIMEOUT = float(os.environ.get("GRAPHINV_NEO4J_START_TIMEOUT", "180"))
 DEFAULT_STOP_TIMEOUT = 60.0
 MAVEN_ATTEMPTS = 4
 
