@@ -106,7 +106,7 @@ def to_networkx(g: Graph, *, viz: bool = False) -> Any:
             "hub_reason": n["hub_reason"], "centrality": float(n["centrality"]),
             "risk": None if n["risk"] is None else float(n["risk"]),
         }
-        clean = {k: _xml(v) for k, v in attrs.items()}
+        clean: dict[str, Any] = {k: _xml(v) for k, v in attrs.items()}
         clean = {k: v for k, v in clean.items() if v is not None and v != ""}
         if viz:
             color = NODE_KINDS[n["kind"]].color if n["kind"] in NODE_KINDS else "#888888"

@@ -120,7 +120,7 @@ def _darker(color: str, f: float = 0.7) -> str:
         r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
     except ValueError:
         return "#555555"
-    return "#{:02x}{:02x}{:02x}".format(int(r * f), int(g * f), int(b * f))
+    return f"#{int(r * f):02x}{int(g * f):02x}{int(b * f):02x}"
 
 
 def _style(kind: str) -> tuple[str, str]:
@@ -386,7 +386,7 @@ def render_cluster_page(
                              "graph": payload})
     labels = {n["id"]: n["label"] for n in g.nodes}
     names = export_names(stem)
-    ctx = dict(_static())
+    ctx: dict[str, Any] = dict(_static())
     ctx.update(
         r=r,
         risk_text=_fmt(r["risk"]),
@@ -465,7 +465,7 @@ def render_index_page(
     shown = reps[:OVERVIEW_MAX_CLUSTERS]
     index = {r["cluster_id"]: i for i, r in enumerate(shown)}
     top = max((r["risk"] for r in shown if r["risk"] is not None), default=1.0)
-    ties = []
+    ties: list[tuple[int, int, Mapping[str, Any]]] = []
     for e in overview_edges:
         if not isinstance(e, Mapping):
             continue
@@ -501,16 +501,16 @@ def render_index_page(
             node["href"] = f"cluster-{stem}.html"
         nodes.append(node)
     edges = []
-    for j, (a, b, e) in enumerate(ties):
+    for j, (ia, ib, e) in enumerate(ties):
         w = number(e.get("weight"), 0.0) or 0.0
         via = e.get("via") if isinstance(e.get("via"), list) else []
-        tip = (f"weak/hub tie {visible(shown[a]['cluster_id'])} — "
-               f"{visible(shown[b]['cluster_id'])} · weight {_fmt(w)}")
+        tip = (f"weak/hub tie {visible(shown[ia]['cluster_id'])} — "
+               f"{visible(shown[ib]['cluster_id'])} · weight {_fmt(w)}")
         if via:
             tip += "\nvia: " + ", ".join(short(v, 80) for v in via[:10])
             if len(via) > 10:
                 tip += f" (+{len(via) - 10} more)"
-        edges.append({"id": j, "from": a, "to": b, "title": tip, "dashes": True,
+        edges.append({"id": j, "from": ia, "to": ib, "title": tip, "dashes": True,
                       "width": round(1 + 3 * min(max(w, 0.0), 1.0), 2)})
     payload = _pyvis_payload(nodes, edges, _options(len(nodes), {"Cluster": {"shape": "dot"}}))
     note = ""
@@ -518,7 +518,7 @@ def render_index_page(
         note = (f"The overview graph draws the {len(shown):,} highest-risk of "
                 f"{len(reps):,} clusters; the table lists them all.")
     data_json = script_json({"page": "index", "graph": payload})
-    ctx = dict(_static())
+    ctx: dict[str, Any] = dict(_static())
     ctx.update(title=title, rows=rows, note=note,
                total_shops=f"{sum(r['shops'] for r in reps):,}",
                flagged_clusters=sum(1 for r in reps if r["flagged_shops"]),

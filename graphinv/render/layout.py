@@ -90,9 +90,9 @@ def _sunflower(
     radius = side / 2
     for rank, i in enumerate(order):
         r = radius * math.sqrt((rank + 0.5) / m)
-        a = rank * golden + rng.uniform(-0.1, 0.1)
-        xs[i] = r * math.cos(a)
-        ys[i] = r * math.sin(a)
+        ang = rank * golden + rng.uniform(-0.1, 0.1)
+        xs[i] = r * math.cos(ang)
+        ys[i] = r * math.sin(ang)
     return xs, ys
 
 
@@ -236,10 +236,10 @@ def spring_layout(
             start = angle - width / 2
             for c in kids:
                 share = width * math.sqrt(subtree[c]) / total
-                a = start + share / 2
+                ang = start + share / 2
                 start += share
-                out[c] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
-                stack.append((c, a, min(share * 1.6, math.pi)))
+                out[c] = (cx + radius * math.cos(ang), cy + radius * math.sin(ang))
+                stack.append((c, ang, min(share * 1.6, math.pi)))
     xs = [p[0] if p else 0.0 for p in out]
     ys = [p[1] if p else 0.0 for p in out]
     if sizes is not None:

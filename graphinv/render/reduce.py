@@ -27,6 +27,7 @@ False
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,11 @@ class Reduced:
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _hub_rank(rank: dict[str, tuple[bool, float, str]], hub: str,
+              e: dict[str, Any]) -> tuple[bool, float, str]:
+    return rank[e["target"] if e["source"] == hub else e["source"]]
 
 
 def _degree(edges: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -194,13 +200,12 @@ def reduce_graph(
     if hubs:
         rank = {n["id"]: (n["id"] not in protected, -n["centrality"], n["id"]) for n in nodes}
         by_hub: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        rest = []
+        rest: list[dict[str, Any]] = []
         for e in edges:
             h = e["source"] if e["source"] in hubs else e["target"] if e["target"] in hubs else None
             (by_hub[h] if h is not None else rest).append(e)
         for h, hub_edges in by_hub.items():
-            hub_edges.sort(key=lambda e, h=h: rank[e["target"] if e["source"] == h
-                                                   else e["source"]])
+            hub_edges.sort(key=functools.partial(_hub_rank, rank, h))
             rest.extend(hub_edges[:HUB_LINKS_KEPT])
             if len(hub_edges) > HUB_LINKS_KEPT:
                 hidden[h] = len(hub_edges) - HUB_LINKS_KEPT

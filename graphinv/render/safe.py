@@ -118,8 +118,8 @@ def safe_filename(value: Any, taken: set[str] | None = None) -> str:
     """A file-name stem made of ``[A-Za-z0-9._-]`` only, unique within ``taken``.
 
     >>> taken = set()
-    >>> safe_filename("G-0001", taken), safe_filename("G/0001", taken), safe_filename("G?0001", taken)
-    ('G-0001', 'G_0001', 'G_0001-2')
+    >>> [safe_filename(c, taken) for c in ("G-0001", "G/0001", "G?0001")]
+    ['G-0001', 'G_0001', 'G_0001-2']
     >>> safe_filename("..", set())
     'x'
     """

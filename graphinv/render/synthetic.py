@@ -238,7 +238,7 @@ def synthetic_site(sizes: list[int], *, seed: int = 0, nasty: bool = False) -> d
         graphs[cid] = synthetic_cluster(n, seed=seed + i, cluster_id=cid, nasty=nasty and i == 0)
     reports = [g["report"] for g in graphs.values()]
     ids = list(graphs)
-    overview = []
+    overview: list[dict[str, Any]] = []
     for a, b in zip(ids, ids[1:], strict=False):
         if len(overview) < max(1, len(ids) // 2):
             via = graphs[b]["nodes"][-1]["id"]
