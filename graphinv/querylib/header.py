@@ -10,6 +10,8 @@
     // example: -p shop=taobao:tb-1001 -p hops=2
     // requires: neo4j          (only for queries the embedded store cannot run)
     // sort-lists: platforms    (list columns sorted before output)
+    // sort-rows: hops, path    (rows sorted by these columns after the run, for
+    //                           orders the embedded store cannot do, e.g. by a list)
     MATCH ...
 
 A field line is ``// field: value``; a line indented by three or more spaces
@@ -54,7 +56,8 @@ __all__ = [
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 BACKENDS = ("neo4j", "embedded")
-_FIELDS = ("name", "description", "tags", "param", "example", "requires", "sort-lists")
+_FIELDS = ("name", "description", "tags", "param", "example", "requires", "sort-lists",
+           "sort-rows")
 _SINGLE = ("name", "description", "requires")
 _FIELD_LINE = re.compile(r"^//\s?([A-Za-z][\w-]*)\s*:\s*(.*)$")
 _CONT_LINE = re.compile(r"^//\s{3,}(\S.*)$")
@@ -91,6 +94,7 @@ class SavedQuery:
     examples: tuple[str, ...] = ()
     requires: str | None = None
     sort_lists: tuple[str, ...] = ()
+    sort_rows: tuple[str, ...] = ()
     used_params: frozenset[str] = field(default_factory=frozenset)
     body_line: int = 1
 
@@ -217,6 +221,7 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
         examples=tuple(v for _, v in fields.get("example", [])),
         requires=requires[1] if requires else None,
         sort_lists=tuple(t for _, v in fields.get("sort-lists", []) for t in _split(v)),
+        sort_rows=tuple(t for _, v in fields.get("sort-rows", []) for t in _split(v)),
         used_params=frozenset(used),
         body_line=body_line,
     )

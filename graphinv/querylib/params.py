@@ -10,10 +10,10 @@ parameter and the expected type (the CLI exits 2).
 {'hops': 3}
 >>> bind_params([spec], {})
 {'hops': 2}
->>> bind_params([spec], {"hops": "9"}, from_text=True)
+>>> bind_params([spec], {"hops": "9"}, from_text=True)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-graphinv.errors.ParameterError: parameter 'hops' is out of range — 9 — expected int from 1 to 4 (How far)
+graphinv.errors.ParameterError: parameter 'hops' is out of range — 9 — expected int from 1 to 4...
 """
 
 from __future__ import annotations

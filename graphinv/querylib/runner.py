@@ -127,6 +127,9 @@ def run_query(store: Store, query: SavedQuery, params: Mapping[str, Any] | None 
             for i in idx:
                 if isinstance(r[i], list):
                     r[i] = sorted(r[i], key=_sort_key)
+    if query.sort_rows:
+        idx = [res.columns.index(c) for c in query.sort_rows if c in res.columns]
+        rows.sort(key=lambda r: [_sort_key(r[i]) for i in idx])
     truncated = prep.limit is not None and len(rows) > prep.limit
     if truncated:
         rows = rows[: prep.limit]
@@ -188,5 +191,14 @@ def plain_value(v: Any) -> Any:
     return v
 
 
-def _sort_key(v: Any) -> tuple[int, str]:
-    return (0 if v is None else 1, str(v))
+def _sort_key(v: Any) -> tuple[int, Any]:
+    """Total order over mixed values: nulls first, numbers by value, lists item by item."""
+    if v is None:
+        return (0, 0)
+    if isinstance(v, bool):
+        return (1, int(v))
+    if isinstance(v, (int, float)):
+        return (2, v)
+    if isinstance(v, (list, tuple)):
+        return (4, [_sort_key(x) for x in v])
+    return (3, str(v))

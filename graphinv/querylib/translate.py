@@ -9,6 +9,8 @@ Neo4j                                          LadybugDB
 =============================================  =====================================
 ``shortestPath((a)-[*..6]-(b))``               ``(a)-[* SHORTEST 1..6]-(b)``
 ``allShortestPaths((a)-[*..6]-(b))``           ``(a)-[* ALL SHORTEST 1..6]-(b)``
+``p = shortestPath(…) WHERE all(x IN nodes(p)  ``(a)-[* SHORTEST 1..6 (_r, x | WHERE q)]-(b)``
+WHERE q)``  (likewise ``none``, relationships)
 ``-[:T*1..3]-`` (never reuses a relationship)  ``-[:T* TRAIL 1..3]-``
 ``type(r)``                                    ``label(r)``
 ``labels(n)[0]`` / ``labels(n)``               ``label(n)`` / ``[label(n)]``
@@ -18,6 +20,13 @@ Neo4j                                          LadybugDB
 ``split(s, d)``                                ``string_split(s, d)``
 ``$p`` whose value is null or ``[]``           ``CAST($p AS TYPE)`` (typed from the header)
 =============================================  =====================================
+
+A shortest path is searched *under* a predicate over all its nodes or
+relationships in Neo4j, but LadybugDB would filter the shortest paths after the
+search (other rows, silently): so the predicate is moved into the pattern, and
+any other ``WHERE`` on a shortest path is a :class:`TranslationError`.
+LadybugDB applies in-pattern filters to the intermediate nodes only, so the
+endpoints should pass the predicate (they do for shops vs. hub identifiers).
 
 Strings and comments are copied untouched. Constructs with no translation
 (pattern comprehensions, map projections) are left alone and fail to compile
@@ -81,6 +90,7 @@ class _Translator:
         self._sig = [i for i, tok in enumerate(toks) if tok.kind not in ("ws", "comment")]
         self._sig_pos = {j: k for k, j in enumerate(self._sig)}
         self._sig_toks = [toks[j] for j in self._sig]
+        self.skip: dict[int, int] = {}  # token index -> index to resume at (moved text)
 
     # -- helpers -------------------------------------------------------
     def first_sig(self, i: int) -> int:
@@ -115,6 +125,9 @@ class _Translator:
         out: list[str] = []
         i = lo
         while i < hi:
+            if i in self.skip:
+                i = self.skip[i]
+                continue
             tok = self.t[i]
             nx = self.nxt[i] if i < len(self.t) else hi
             if tok.kind == "ident" and nx < hi and self.t[nx].is_punct("("):
@@ -148,7 +161,9 @@ class _Translator:
         inner_lo = open_i + 1
         if name in ("shortestpath", "allshortestpaths"):
             m = "ALL SHORTEST" if name == "allshortestpaths" else "SHORTEST"
+            self.pending_filter = self.path_filter(i, close, mode)
             out.append(self.run(inner_lo, close, m).strip())
+            self.pending_filter = ""
             return close + 1
         if name in _CASTS:
             out.append(f"CAST({self.run(inner_lo, close, mode).strip()} AS {_CASTS[name]})")
@@ -169,6 +184,54 @@ class _Translator:
             out.append(f"[label({arg})]")
             return close + 1
         return None
+
+    pending_filter = ""
+
+    def path_filter(self, fn_i: int, close: int, mode: str) -> str:
+        """For ``p = shortestPath(...) WHERE all(x IN nodes(p) WHERE q)``: the
+        LadybugDB in-pattern filter ``(_r, x | WHERE q)``; the WHERE is skipped."""
+        w = self.nxt[close]
+        if w >= len(self.t) or not self.t[w].is_kw("WHERE"):
+            return ""
+        bad = TranslationError(
+            "a WHERE on a shortest path is not portable", value=f"line {self.t[w].line}",
+            hint="use WHERE all(x IN nodes(p) WHERE …) (or none, or relationships(p)) alone, "
+                 "move other conditions to a following WITH … WHERE, "
+                 "or declare requires: neo4j")
+        eq = self.prv[fn_i]
+        pvar_i = self.prv[eq] if eq >= 0 else -1
+        if eq < 0 or not self.t[eq].is_punct("=") or pvar_i < 0:
+            raise bad
+        pvar = self.t[pvar_i].text
+        seq: list[int] = []
+        j = self.nxt[w]
+        for _ in range(8):
+            if j >= len(self.t):
+                raise bad
+            seq.append(j)
+            j = self.nxt[j]
+        quant, op, var, in_, fn, fo, pv, fc = (self.t[k] for k in seq)
+        if not (quant.text.lower() in ("all", "none") and op.is_punct("(")
+                and var.kind == "ident" and in_.is_kw("IN")
+                and fn.text.lower() in ("nodes", "relationships", "rels") and fo.is_punct("(")
+                and pv.text == pvar and fc.is_punct(")")):
+            raise bad
+        wh = seq[-1] + 1
+        wh = self.first_sig(wh)
+        op_close = self.close(seq[1])
+        if wh >= op_close or not self.t[wh].is_kw("WHERE"):
+            raise bad
+        after = self.nxt[op_close]
+        if after < len(self.t) and not self.t[after].is_kw(
+                "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "CALL", "UNION"):
+            raise bad
+        pred = self.run(wh + 1, op_close, mode).strip()
+        if quant.text.lower() == "none":
+            pred = f"NOT ({pred})"
+        self.skip[w] = op_close + 1
+        if fn.text.lower() == "nodes":
+            return f" (_r, {var.text} | WHERE {pred})"
+        return f" ({var.text}, _n | WHERE {pred})"
 
     def bracket(self, i: int, hi: int, mode: str, out: list[str]) -> int | None:
         close = self.close(i)
@@ -229,8 +292,13 @@ class _Translator:
                                    value=f"line {self.t[star].line}",
                                    hint="give one, e.g. -[*1..4]-")
         head = self.run(i + 1, star, mode)
-        rest = self.run(j, close, mode) if j < close else ""
-        return f"[{head}* {mode} {lo or 1}..{hi}{(' ' + rest.strip()) if rest.strip() else ''}]"
+        rest = self.run(j, close, mode).strip() if j < close else ""
+        filt = self.pending_filter if "SHORTEST" in mode else ""
+        if filt and rest:
+            raise TranslationError("cannot combine a path filter with more pattern text",
+                                   value=f"line {self.t[star].line}",
+                                   hint="declare requires: neo4j")
+        return f"[{head}* {mode} {lo or 1}..{hi}{(' ' + rest) if rest else ''}{filt}]"
 
     def index(self, i: int, close: int, mode: str) -> str:
         sig = [j for j in range(i + 1, close) if self.t[j].kind not in ("ws", "comment")]
@@ -242,6 +310,11 @@ class _Translator:
             d = dots[0]
             lo = self.run(i + 1, d, mode).strip()
             hi = self.run(d + 1, close, mode).strip()
+            if hi.startswith("-") and hi[1:].isdigit():
+                hi = str(int(hi) - 1)  # exclusive end from the back -> inclusive
+            elif hi.startswith("-"):
+                raise TranslationError("a computed negative slice end is not portable",
+                                       value=hi, hint="use a literal or length(...)")
             return f"[{_plus_one(lo) if lo else '1'}..{hi}]"
         inner = self.run(i + 1, close, mode).strip()
         if inner.startswith("-"):
