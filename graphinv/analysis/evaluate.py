@@ -211,9 +211,8 @@ def evaluate_store(store: Store, truth_path: Path) -> Evaluation:
         cands = by_id.get(r.shop_id, [])
         plat = _platform_key(r.platform)
         if plat is not None and len(cands) > 1:
-            cands = [c for c in cands if c[1] == plat] or cands
-        elif plat is not None and cands and all(c[1] != plat for c in cands):
-            cands = []
+            # Same shop id on several platforms: the platform decides.
+            cands = [c for c in cands if c[1] == plat]
         if len(cands) != 1:
             unmatched.append(f"line {r.line}: {r.shop_id}"
                              + (f" ({r.platform})" if r.platform else ""))

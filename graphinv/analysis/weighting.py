@@ -85,7 +85,9 @@ class WeightOptions:
     strong_min: float = 0.3
     hub_min_shops: int = 12
     hub_dispersion: float = 0.5
+    hub_clear: float = 0.9
     hub_share: float = 0.05
+    hub_share_min: int = 50
 
 
 @dataclass
@@ -327,43 +329,150 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     return ev
 
 
+_DIRECTIONS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
+
+
+def family_key(kind: str, key: str) -> str | None:
+    """A coarse key under which spellings of one identifier that resolution did
+    not join still meet, for hub detection only (never to link shops).
+
+    PaymentAccount: the digits of the account (8 or more); Address: the tokens
+    without country prefix, postcodes, one-letter tokens and compass words.
+
+    >>> family_key("PaymentAccount", "pingpong:GLOBALCOLLECTION8800120034560019")
+    'PaymentAccount:8800120034560019'
+    >>> family_key("Address", "HK:50 518000 futian huaqiang north road shenzhen")
+    'Address:50 futian huaqiang road shenzhen'
+    >>> family_key("Address", "ZZ:50 futian huaqiang north road shenzhen")
+    'Address:50 futian huaqiang road shenzhen'
+    """
+    if kind == "PaymentAccount":
+        digits = "".join(ch for ch in key if ch.isdigit())
+        return f"{kind}:{digits}" if len(digits) >= 8 else None
+    if kind == "Address":
+        head, sep, body = key.partition(":")
+        if not sep or len(head) != 2:
+            body = key
+        toks = sorted({t for t in body.split() if len(t) > 1 and t not in _DIRECTIONS
+                       and not (t.isdigit() and len(t) >= 5)})
+        return f"{kind}:{' '.join(toks)}" if len(toks) >= 2 else None
+    return None
+
+
+def _families(ev: Evidence) -> list[list[int]]:
+    """Groups whose spellings share a :func:`family_key`, joined (singletons kept)."""
+    uf = DisjointSet(ev.n_groups)
+    first: dict[str, int] = {}
+    proj = ev.proj
+    for g in range(ev.n_groups):
+        kind = ev.group_kind[g]
+        if kind not in ("PaymentAccount", "Address"):
+            continue
+        for n in ev.group_nodes[g]:
+            fk = family_key(kind, proj.key_of(n))
+            if fk is None:
+                continue
+            other = first.setdefault(fk, g)
+            if other != g:
+                uf.union(other, g)
+    out: dict[int, list[int]] = {}
+    for g, lab in enumerate(uf.labels()):
+        out.setdefault(lab, []).append(g)
+    return list(out.values())
+
+
 def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
-    """Mark hubs by share and by dispersion (see the module docstring)."""
-    candidates = [g for g in range(ev.n_groups)
-                  if not ev.hub[g] and ev.size(g) >= opts.hub_min_shops]
-    if not candidates:
+    """Mark hubs by share and by dispersion (see the module docstring).
+
+    Hub detection works on families of groups (spellings joined by SAME_AS or by
+    :func:`family_key`). Round 1 measures dispersion with every candidate left
+    out; clear cases (``hub_clear``) are decided there. The rest are measured
+    again with the other undecided candidates put back, so a gang's two busy
+    identifiers (a phone and an e-mail) do not make each other look like hubs.
+    """
+    fams = []
+    for fam in _families(ev):
+        if any(ev.hub[g] for g in fam):
+            for g in fam:
+                if not ev.hub[g]:
+                    ev.hub[g] = 1
+                    ev.hub_reason[g] = ev.hub_reason[next(x for x in fam if ev.hub_reason.get(x))]
+            continue
+        touched: set[int] = set()
+        for g in fam:
+            touched.update(ev.shops_of(g))
+        if len(touched) >= opts.hub_min_shops:
+            fams.append((fam, sorted(touched)))
+    if not fams:
         return
-    cand = set(candidates)
+    in_candidate = {g for fam, _ in fams for g in fam}
     uf = DisjointSet(n_shops)
     for g in range(ev.n_groups):
-        if ev.strong[g] and not ev.hub[g] and g not in cand:
-            shops = ev.shops_of(g)
-            for s in shops[1:]:
-                uf.union(shops[0], s)
-    share_limit = max(opts.hub_min_shops, math.ceil(opts.hub_share * n_shops))
-    for g in candidates:
-        shops = ev.shops_of(g)
+        if ev.strong[g] and not ev.hub[g] and g not in in_candidate:
+            members = ev.shops_of(g)
+            for s in members[1:]:
+                uf.union(members[0], s)
+    share_limit = max(opts.hub_share_min, math.ceil(opts.hub_share * n_shops))
+    undecided: list[int] = []
+    parts1: list[int] = []
+    for k, (fam, shops) in enumerate(fams):
         n = len(shops)
         parts = len({uf.find(s) for s in shops})
+        parts1.append(parts)
         if n >= share_limit:
-            why = (f"shared by {n} shops, {100.0 * n / max(n_shops, 1):.0f}% of all shops "
-                   f"(limit {opts.hub_share:.0%})")
-        elif parts / n >= opts.hub_dispersion:
-            why = (f"shared by {n} shops that otherwise fall into {parts} unrelated groups "
-                   f"(a shared service, not a gang tie)")
+            _mark(ev, fam, (f"shared by {n} shops, {100.0 * n / max(n_shops, 1):.0f}% of all "
+                            f"shops (limit {opts.hub_share:.0%}), that otherwise fall into "
+                            f"{parts} unrelated groups"))
+        elif parts / n >= opts.hub_clear:
+            _mark(ev, fam, f"shared by {n} shops that otherwise fall into {parts} unrelated "
+                           "groups (a shared service, not a gang tie)")
         else:
+            undecided.append(k)
+    # Round 2: put the other undecided candidates' strong evidence back.
+    strong_of = {k: [g for g in fams[k][0] if ev.strong[g]] for k in undecided}
+    for k in undecided:
+        fam, shops = fams[k]
+        n = len(shops)
+        if parts1[k] / n < opts.hub_dispersion:
             continue
-        ev.hub[g] = 1
-        ev.hub_reason[g] = _describe_hub(ev, g, why)
+        sub: dict[int, int] = {}
+
+        def find(x: int, sub: dict[int, int] = sub) -> int:
+            while sub.get(x, x) != x:
+                sub[x] = sub.get(sub[x], sub[x])
+                x = sub[x]
+            return x
+
+        for j in undecided:
+            if j == k:
+                continue
+            for g in strong_of[j]:
+                members = ev.shops_of(g)
+                r0 = find(uf.find(members[0]))
+                for s in members[1:]:
+                    r = find(uf.find(s))
+                    if r != r0:
+                        sub[r] = r0
+        parts = len({find(uf.find(s)) for s in shops})
+        if parts / n >= opts.hub_dispersion:
+            _mark(ev, fam, f"shared by {n} shops that otherwise fall into {parts} unrelated "
+                           "groups (a shared service, not a gang tie)")
 
 
-def _describe_hub(ev: Evidence, g: int, why: str) -> str:
+def _mark(ev: Evidence, fam: list[int], why: str) -> None:
     proj = ev.proj
-    platforms = {proj.platform[ev.shops[s]] for s in ev.shops_of(g)} - {None}
+    shops: set[int] = set()
+    nodes = 0
+    for g in fam:
+        shops.update(ev.shops_of(g))
+        nodes += len(ev.group_nodes[g])
+    platforms = {proj.platform[ev.shops[s]] for s in shops} - {None}
     extra = []
     if platforms:
         extra.append(f"{len(platforms)} platform{'s' * (len(platforms) != 1)}")
-    spellings = len(ev.group_nodes[g])
-    if spellings > 1:
-        extra.append(f"written {spellings} ways")
-    return why + (f"; {', '.join(extra)}" if extra else "")
+    if nodes > 1:
+        extra.append(f"written {nodes} ways")
+    reason = why + (f"; {', '.join(extra)}" if extra else "")
+    for g in fam:
+        ev.hub[g] = 1
+        ev.hub_reason[g] = reason

@@ -1,0 +1,359 @@
+"""Cluster commands: clusters (+ history, hubs), explain, evaluate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from graphinv.cli.common import (
+    FormatOption,
+    OutputFormat,
+    app,
+    emit_table,
+    err_console,
+    fail,
+    handle_errors,
+    open_configured_store,
+    out_console,
+)
+
+clusters_app = typer.Typer(
+    name="clusters",
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(clusters_app)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, str], None]]:
+    """Stage spinners on stderr (only on a terminal)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as prog:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, state: str) -> None:
+            if state == "start":
+                tasks[stage] = prog.add_task(stage, total=1)
+            elif stage in tasks:
+                prog.update(tasks[stage], completed=1, visible=False)
+
+        yield report
+
+
+def _write_site(result: Any, out_dir: Path) -> Path | None:
+    try:
+        import graphinv.render as render
+    except ImportError as exc:  # pragma: no cover - render is part of the package
+        raise fail(f"the HTML view is unavailable — {exc} — reinstall graphinv", 1) from exc
+    write_site = getattr(render, "write_site", None)
+    if write_site is None:
+        raise fail("the HTML view is not available in this version — graphinv.render has no "
+                   "write_site — use --format json and render it later", 1)
+    written = write_site(result, out_dir)
+    return written if isinstance(written, Path) else out_dir
+
+
+@clusters_app.callback(invoke_without_command=True)
+def clusters(
+    ctx: typer.Context,
+    min_shops: Annotated[int, typer.Option(
+        "--min-shops", min=2, help="Report clusters with at least this many shops.")] = 2,
+    min_platforms: Annotated[int, typer.Option(
+        "--min-platforms", min=1, help="... on at least this many platforms.")] = 1,
+    min_countries: Annotated[int, typer.Option(
+        "--min-countries", min=1, help="... in at least this many countries.")] = 1,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed of community detection (same seed, same clusters).")] = 42,
+    hubs: Annotated[Path | None, typer.Option(
+        "--hubs", help="Known hubs, one per line: node id ('PaymentAccount:payoneer:123'), "
+        "'Kind: raw value' or a raw value.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the listing to this file instead of stdout.")] = None,
+    members: Annotated[Path | None, typer.Option(
+        "--members", help="Write one CSV row per clustered shop: shop_id, platform, "
+        "cluster_id, risk.")] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Also write the offline HTML view into this directory.")] = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", min=0, help="Show at most this many clusters in the table (0 = all).")] = 50,
+) -> None:
+    """Find gangs: shops tied by shared identifiers, hubs down-weighted, risk-ranked.
+
+    Writes cluster_id, risk, hub and hub_reason back to the store and records the
+    run, so cluster ids stay stable across runs (see `graphinv clusters history`).
+
+    Example: graphinv clusters --min-platforms 2 --members members.csv
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from graphinv.analysis import report
+    from graphinv.analysis.pipeline import ClusterOptions, run_clusters
+    from graphinv.render.tabular import to_csv, write_text_atomic
+
+    if hubs is not None and not hubs.is_file():
+        raise fail(f"hubs file not found — {hubs} — give a text file, one hub per line", 2)
+    opts = ClusterOptions(min_shops=min_shops, min_platforms=min_platforms,
+                          min_countries=min_countries, seed=seed, hubs_file=hubs,
+                          details=html is not None)
+    with handle_errors():
+        with open_configured_store(ctx) as store, _progress() as progress:
+            result = run_clusters(store, opts, progress=progress)
+        for line in result.unmatched_hubs:
+            err_console.print(f"Warning: hubs file entry matches nothing in the store: {line}",
+                              markup=False)
+        if members is not None:
+            write_text_atomic(members, to_csv(["shop_id", "platform", "cluster_id", "risk"],
+                                              report.member_rows(result)))
+        if html is not None:
+            site = _write_site(result, html)
+            err_console.print(f"HTML view written to {site}", markup=False)
+        cols = report.report_columns()
+        if fmt is OutputFormat.table and out is None:
+            _print_clusters(result, limit)
+        else:
+            emit_table(cols, report.report_rows(result.clusters), fmt, out=out,
+                       json_data=result.clusters)
+        if out is not None:
+            err_console.print(f"{len(result.clusters)} clusters written to {out}", markup=False)
+        timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+        err_console.print(f"{result.stats.get('clusters', 0)} clusters, "
+                          f"{result.stats.get('clustered_shops', 0)} of "
+                          f"{result.stats.get('shops', 0)} shops, {len(result.hubs)} hubs "
+                          f"down-weighted, {len(result.leads)} leads ({timing})", markup=False)
+
+
+def _print_clusters(result: Any, limit: int) -> None:
+    from graphinv.analysis import report
+
+    shown = result.clusters[:limit] if limit else result.clusters
+    if not result.clusters:
+        out_console.print(f"No clusters found among {result.stats.get('shops', 0)} shops "
+                          f"({len(result.hubs)} hubs ignored).", markup=False)
+    else:
+        cols = ["cluster", "shops", "sellers", "platforms", "countries", "payment",
+                "suppliers", "flagged", "risk", "reappeared", "leads", "key entities",
+                "top identifiers (shops)"]
+        title = "Clusters, by risk then reach"
+        if len(shown) < len(result.clusters):
+            title += f" (first {len(shown)} of {len(result.clusters)}; --limit 0 for all)"
+        emit_table(cols, report.report_rows(shown, for_table=True), OutputFormat.table,
+                   title=title)
+    if result.hubs:
+        rows = [[h["id"], h["kind"], h["shops"], h["reason"]] for h in result.hubs]
+        emit_table(["hub", "kind", "shops", "why it is a hub (never links gangs)"], rows,
+                   OutputFormat.table, title="Hubs")
+    changes = [e for e in result.events if e["event"] != "new"]
+    if changes:
+        emit_table(["event", "cluster", "details"], [_event_row(e) for e in changes],
+                   OutputFormat.table, title="Changes since the previous run")
+
+
+def _event_row(e: dict[str, Any]) -> list[Any]:
+    kind = e.get("event", "")
+    if kind == "split":
+        detail = "into " + ", ".join(e.get("into", []))
+    elif kind == "merge":
+        detail = "from " + ", ".join(e.get("from", []))
+    elif kind == "reappeared":
+        detail = (f"new shops {', '.join(e.get('shops', [])[:3])} use "
+                  f"{', '.join(e.get('via', [])[:3])} of flagged "
+                  f"{', '.join(e.get('flagged', [])[:3])}")
+    elif kind == "new":
+        detail = f"{e.get('shops', '')} shops"
+    else:
+        detail = ""
+    return [kind, e.get("cluster", ""), detail]
+
+
+@clusters_app.command("history")
+def clusters_history(
+    ctx: typer.Context,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Show past clustering runs and their splits, merges and reappearances.
+
+    Example: graphinv clusters history --format json
+    """
+    from graphinv.analysis.history import list_runs
+
+    with handle_errors():
+        with open_configured_store(ctx) as store:
+            runs = list_runs(store)
+        rows = [[r["run"], r["created"], r["clusters"], e.get("event"), e.get("cluster"),
+                 _event_row(e)[2]] for r in runs for e in (r["events"] or [{}])]
+        if fmt is OutputFormat.table and out is None and not runs:
+            out_console.print("No clustering runs yet: run `graphinv clusters`.", markup=False)
+            return
+        emit_table(["run", "created", "clusters", "event", "cluster", "details"], rows, fmt,
+                   out=out, title="Clustering runs", json_data=runs)
+
+
+@clusters_app.command("hubs")
+def clusters_hubs(
+    ctx: typer.Context,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List the hubs found by the last run, with the reason each one was down-weighted.
+
+    Example: graphinv clusters hubs --format csv
+    """
+    from graphinv import schema
+
+    with handle_errors():
+        rows = []
+        with open_configured_store(ctx) as store:
+            for label in [k for k in schema.NODE_KINDS if k != "Shop"]:
+                res = store.run_read(
+                    f"MATCH (n:{label}) WHERE n.hub = true "
+                    "RETURN n.key, n.display, n.hub_reason ORDER BY n.key")
+                rows += [[schema.node_id(label, k), label, d or k, r] for k, d, r in res.rows]
+        emit_table(["id", "kind", "label", "reason"], rows, fmt, title="Hubs")
+
+
+@app.command()
+def explain(
+    ctx: typer.Context,
+    a: Annotated[str | None, typer.Argument(
+        help="A shop (shop_id or key), seller or identifier (node id or raw value).")] = None,
+    b: Annotated[str | None, typer.Argument(help="The other entity.")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", "-c", help="Explain why this cluster holds together instead.")] = None,
+    paths: Annotated[int, typer.Option("--paths", min=1, max=20,
+                                       help="How many chains to show.")] = 3,
+    max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=20,
+                                          help="Longest chain, in links.")] = 8,
+    via_hubs: Annotated[bool, typer.Option(
+        "--via-hubs", help="Also walk through hubs (weak evidence).")] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show the shortest evidence chains between two entities, with source records.
+
+    Each step names the shared identifier, its raw spellings and the file:line
+    records that assert it.
+
+    Example: graphinv explain S123 'Phone: +86 138 0013 8000'
+    Example: graphinv explain --cluster G-0001
+    """
+    if cluster is None and (a is None or b is None):
+        raise fail("give two entities (graphinv explain A B) or --cluster ID", 2)
+    if cluster is not None and a is not None:
+        raise fail("give either two entities or --cluster, not both", 2)
+    if fmt is OutputFormat.csv:
+        raise fail("explain prints table or json — use --format json", 2)
+    from graphinv.analysis.explain import Explainer
+
+    with handle_errors():
+        with open_configured_store(ctx) as store:
+            ex = Explainer.load(store)
+            if cluster is not None:
+                data = ex.cluster(cluster)
+            else:
+                assert a is not None and b is not None
+                data = ex.pair(a, b, max_paths=paths, max_hops=max_hops, via_hubs=via_hubs)
+    if fmt is OutputFormat.json:
+        emit_table([], [], fmt, json_data=data)
+        return
+    if cluster is not None:
+        _print_cluster_explanation(data)
+    else:
+        _print_chains(data, max_hops, via_hubs)
+
+
+def _node_text(n: dict[str, Any]) -> str:
+    text = f"{n['kind']} {n['label']}"
+    if n.get("platform"):
+        text += f" [{n['platform']}]"
+    if n.get("hub"):
+        text += " (hub)"
+    return text
+
+
+def _evidence_text(records: list[dict[str, Any]], limit: int = 4) -> str:
+    parts = [f"{r.get('file')}:{r.get('line')} {r.get('raw')!r}" for r in records[:limit]]
+    if len(records) > limit:
+        parts.append(f"+{len(records) - limit} more")
+    return "; ".join(parts) if parts else "(no source record)"
+
+
+def _print_chains(data: dict[str, Any], max_hops: int, via_hubs: bool) -> None:
+    p = out_console.print
+    if not data["chains"]:
+        p(f"No evidence chain between {data['a']} and {data['b']} within {max_hops} links"
+          + ("" if via_hubs else " (hubs are not walked through; try --via-hubs)") + ".",
+          markup=False)
+        return
+    for i, chain in enumerate(data["chains"], start=1):
+        p(f"Chain {i}: {chain['hops']} links, cost {chain['cost']}", markup=False)
+        for step in chain["steps"]:
+            src, dst = step["from"], step["to"]
+            ident = dst if dst["kind"] not in ("Shop",) and step["type"] != "OPERATES" else src
+            p(f"  {_node_text(src)} —{step['type']}— {_node_text(dst)}", markup=False)
+            if ident.get("raws"):
+                p(f"      spellings: {', '.join(repr(r) for r in ident['raws'][:6])}",
+                  markup=False)
+            p(f"      source: {_evidence_text(step['evidence'])}", markup=False)
+
+
+def _print_cluster_explanation(data: dict[str, Any]) -> None:
+    p = out_console.print
+    p(data["summary"], markup=False)
+    rows = [[i["id"], i["kind"], i["label"], i["shops"], i["weight"], i["strength"]]
+            for i in data["identifiers"]]
+    emit_table(["identifier", "kind", "label", "shops", "weight", "strength"], rows,
+               OutputFormat.table, title="Shared identifiers")
+    bond_rows = [[f"{b['a']['shop_id']} [{b['a']['platform']}]",
+                  f"{b['via']['kind']} {b['via']['label']}",
+                  f"{b['b']['shop_id']} [{b['b']['platform']}]",
+                  _evidence_text(b["evidence"], 2)] for b in data["bonds"]]
+    emit_table(["shop", "shares", "with shop", "source records"], bond_rows,
+               OutputFormat.table, title="Strongest chain of bonds")
+    if data["hubs_ignored"]:
+        emit_table(["hub", "shops here", "why ignored"],
+                   [[h["id"], h["shops"], h["reason"]] for h in data["hubs_ignored"]],
+                   OutputFormat.table, title="Hubs (not evidence of a gang)")
+
+
+@app.command()
+def evaluate(
+    ctx: typer.Context,
+    truth: Annotated[Path, typer.Option(
+        "--truth", help="CSV with shop_id, platform (optional), gang_id (empty = legit).")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Score the current clusters against a ground truth: pairwise P/R/F1, ARI, groups found.
+
+    Example: graphinv evaluate --truth examples/data/truth.csv
+    """
+    if not truth.is_file():
+        raise fail(f"truth file not found — {truth} — give a CSV with shop_id,gang_id", 2)
+    from graphinv.analysis.evaluate import evaluate_store
+
+    with handle_errors():
+        with open_configured_store(ctx) as store:
+            ev = evaluate_store(store, truth)
+    data = ev.as_dict()
+    impure = ev.largest_impure
+    rows: list[list[Any]] = [
+        ["shops evaluated", ev.shops],
+        ["truth groups", ev.truth_groups],
+        ["clusters", ev.clusters],
+        ["pairwise precision", ev.precision],
+        ["pairwise recall", ev.recall],
+        ["pairwise F1", ev.f1],
+        ["adjusted Rand index", ev.ari],
+        ["groups recovered (Jaccard >= 0.5)", f"{ev.groups_recovered} of {ev.truth_groups}"],
+        ["largest impure cluster", (f"{impure['cluster_id']}: {impure['shops']} shops "
+                                    f"{impure['composition']}") if impure else "none"],
+        ["truth rows not found in the store", ev.unmatched_rows],
+    ]
+    emit_table(["metric", "value"], rows, fmt, title="Evaluation", json_data=data)
