@@ -155,3 +155,25 @@ def test_reset_empties(store: Store) -> None:
     nodes, rels = store.counts()
     assert sum(nodes.values()) == 0 and sum(rels.values()) == 0
     assert store.status().schema_ok
+
+
+def test_bulk_batches_behave_like_small_ones(store: Store) -> None:
+    """Batches above the embedded bulk-load threshold (COPY) keep MERGE semantics."""
+    n = 1500
+    store.merge_nodes("Phone", [{"key": f"+1{i:010d}", "raw": f"raw{i}"} for i in range(0, n, 2)])
+    rows = [{"key": f"+1{i:010d}", "raw": f"other{i}", "valid": True} for i in range(n)]
+    rows += [{"key": "+10000000001", "raw": "dup-in-batch"}]
+    assert store.merge_nodes("Phone", rows) == n // 2
+    got = store.get_nodes("Phone", ["+10000000000", "+10000000001"])
+    assert got["+10000000000"]["raws"] == ["raw0", "other0"]
+    assert got["+10000000001"]["raws"] == ["other1", "dup-in-batch"]
+    assert got["+10000000001"]["valid"] is True and got["+10000000001"]["flagged"] is False
+    store.merge_nodes("Shop", [{"key": f"s{i}"} for i in range(n)])
+    first = [{"src": f"s{i}", "dst": f"+1{i:010d}", **_ev(i, "r")} for i in range(0, n, 3)]
+    store.merge_rels("USES_PHONE", "Shop", "Phone", first)
+    rels = [{"src": f"s{i}", "dst": f"+1{i:010d}", **_ev(i, "r")} for i in range(n)]
+    rels += [{"src": "s1", "dst": "+10000000001", **_ev(99999, "again")}]
+    assert store.merge_rels("USES_PHONE", "Shop", "Phone", rels) == n - len(first)
+    ev = {r[1]: r[4] for r in store.stream_rels("USES_PHONE", ["ev_count"])}
+    assert len(ev) == n and ev["s0"] == 1 and ev["s1"] == 2
+    assert sum(ev.values()) == n + 1

@@ -27,6 +27,8 @@ from graphinv.store.statements import (
 __all__ = ["EmbeddedStore"]
 
 _BATCH = 5_000
+# Below this many rows a COPY's fixed cost (~0.1 s) exceeds UNWIND-MERGE's.
+_COPY_MIN = 1_000
 # Plan operators that change data; EXPLAIN output is a drawn plan, not a type flag.
 _WRITE_OPERATORS = re.compile(
     r"\b(INSERT|SET_PROPERTY|SET_NODE_PROPERTY|SET_REL_PROPERTY|DELETE_NODE|DELETE_REL|"
@@ -37,6 +39,38 @@ _WRITE_OPERATORS = re.compile(
 
 def _ddl_type(t: str) -> str:
     return t
+
+
+def _arrow_types() -> dict[str, Any]:
+    import pyarrow as pa
+
+    return {"STRING": pa.string, "BOOLEAN": pa.bool_, "DOUBLE": pa.float64, "INT64": pa.int64,
+            "STRING[]": lambda: pa.list_(pa.string())}
+
+
+class _LazyArrow(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> Any:
+        self.update(_arrow_types())
+        return dict.__getitem__(self, key)
+
+
+_ARROW: Any = _LazyArrow()
+
+# How a freshly created node's managed properties derive from a shaped row
+# (the same result the MERGE statement gives on create).
+_DERIVED: dict[str, Any] = {
+    "raws": lambda r: r["raws"][: schema.RAWS_CAP],
+    "issues": lambda r: r["issue_list"],
+    "flags": lambda r: r["flag_list"],
+    "flagged": lambda r: bool(r["flagged"]),
+    "first_run": lambda r: r["run"],
+    "first_seen": lambda r: r["seen_min"],
+    "last_seen": lambda r: r["seen_max"],
+    "cluster_id": lambda r: None,
+    "risk": lambda r: None,
+    "hub": lambda r: None,
+    "hub_reason": lambda r: None,
+}
 
 
 class EmbeddedStore(Store):
@@ -149,24 +183,116 @@ class EmbeddedStore(Store):
         return int(self._rows(f"MATCH {pattern} RETURN count(*)")[0][0])
 
     def merge_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """New keys are bulk-loaded with COPY (an Arrow table); keys that already
+        exist go through the same UNWIND-MERGE as Neo4j. Passing rows as Cypher
+        parameters costs ~65 µs per row here, COPY ~10 µs."""
         shaped = shape_node_rows(label, rows)
         if not shaped:
             return 0
-        before = self._count(f"(n:{label})")
-        stmt = merge_nodes_statement(label, "ladybug")
-        for i in range(0, len(shaped), _BATCH):
-            self._exec(stmt, {"rows": shaped[i:i + _BATCH]})
-        return self._count(f"(n:{label})") - before
+        if len(shaped) < _COPY_MIN:
+            before = self._count(f"(n:{label})")
+            self._merge_node_rows(label, shaped)
+            return self._count(f"(n:{label})") - before
+        existing = self.existing_keys(label, [r["key"] for r in shaped])
+        fresh = [r for r in shaped if r["key"] not in existing]
+        if fresh:
+            self._copy_nodes(label, fresh)
+        self._merge_node_rows(label, [r for r in shaped if r["key"] in existing])
+        return len(fresh)
+
+    def _merge_node_rows(self, label: str, old: list[dict[str, Any]]) -> None:
+        if old:
+            stmt = merge_nodes_statement(label, "ladybug")
+            for i in range(0, len(old), _BATCH):
+                self._exec(stmt, {"rows": old[i:i + _BATCH]})
+
+    def _copy_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        cols: dict[str, Any] = {}
+        meta = label in schema.META_KINDS
+        for prop, ptype in schema.node_props(label):
+            if meta or prop not in _DERIVED:
+                values = [r.get(prop) for r in rows]
+            else:
+                values = [_DERIVED[prop](r) for r in rows]
+            cols[prop] = pa.array(values, type=_ARROW[ptype]())
+        table = pa.table(cols)
+        self._exec_copy(f"COPY {label} FROM table", table)
+
+    def _exec_copy(self, stmt: str, table: Any) -> None:
+        # LadybugDB finds the Arrow table by its variable name in the calling frame.
+        _copy_source = table  # noqa: F841
+        try:
+            self._conn.execute(stmt.replace(" FROM table", " FROM _copy_source"))
+        except RuntimeError as exc:
+            raise StoreError("embedded bulk load failed", value=str(exc).splitlines()[0]) from exc
 
     def merge_rels(self, rel_type: str, src_label: str, dst_label: str,
                    rows: Sequence[Mapping[str, Any]]) -> int:
         stmt = merge_rels_statement(rel_type, src_label, dst_label, "ladybug")
-        pattern = f"(:{src_label})-[r:{rel_type}]->(:{dst_label})"
-        before = self._count(pattern)
-        for wave in rel_waves(rows):
+        rel = schema.REL_TYPES[rel_type]
+        if len(rows) < _COPY_MIN:
+            pattern = f"(:{src_label})-[r:{rel_type}]->(:{dst_label})"
+            before = self._count(pattern)
+            for wave in rel_waves(rows):
+                for i in range(0, len(wave), _BATCH):
+                    self._exec(stmt, {"rows": wave[i:i + _BATCH]})
+            return self._count(pattern) - before
+        srcs = sorted({r["src"] for r in rows})
+        existing = self._existing_pairs(rel_type, src_label, dst_label, srcs)
+        grouped: dict[tuple[str, str], dict[str, Any]] = {}
+        old: list[Mapping[str, Any]] = []
+        for r in rows:
+            pair = (r["src"], r["dst"])
+            if pair in existing:
+                old.append(r)
+                continue
+            g = grouped.get(pair)
+            if g is None:
+                grouped[pair] = g = {"from": r["src"], "to": r["dst"], "ev_keys": [], "ev": [],
+                                     "first_run": r.get("run"), "score": r.get("score"),
+                                     "method": r.get("method")}
+            ek = r.get("ek")
+            if ek is not None and ek not in g["ev_keys"]:
+                g["ev_keys"].append(ek)
+                g["ev"].append(r.get("ej"))
+        if grouped:
+            self._copy_rels(rel, src_label, dst_label, list(grouped.values()))
+        for wave in rel_waves(old):
             for i in range(0, len(wave), _BATCH):
                 self._exec(stmt, {"rows": wave[i:i + _BATCH]})
-        return self._count(pattern) - before
+        return len(grouped)
+
+    def _existing_pairs(self, rel_type: str, src: str, dst: str,
+                        srcs: list[str]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for i in range(0, len(srcs), _BATCH):
+            got = self._rows(
+                f"MATCH (a:{src})-[r:{rel_type}]->(b:{dst}) WHERE a.key IN $keys "
+                "RETURN a.key, b.key",
+                {"keys": srcs[i:i + _BATCH]},
+            )
+            found.update((a, b) for a, b in got)
+        return found
+
+    def _copy_rels(self, rel: schema.RelType, src: str, dst: str,
+                   rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        cols: dict[str, Any] = {
+            "from": pa.array([r["from"] for r in rows], type=pa.string()),
+            "to": pa.array([r["to"] for r in rows], type=pa.string()),
+        }
+        for prop, ptype in schema.rel_props(rel.name):
+            if prop == "ev_count":
+                values: list[Any] = [len(r["ev_keys"]) for r in rows]
+            else:
+                values = [r.get(prop) for r in rows]
+            cols[prop] = pa.array(values, type=_ARROW[ptype]())
+        table = pa.table(cols)
+        pairs = f" (from='{src}', to='{dst}')" if len(rel.sources) * len(rel.targets) > 1 else ""
+        self._exec_copy(f"COPY {rel.name} FROM table{pairs}", table)
 
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
