@@ -120,6 +120,8 @@ def _force_layout(
     cool = temp / (iterations + 1)
     kk = k * k
     cut2 = cell * cell
+    # Weak: repulsion is cut off at ``cell``, so strong gravity would crush big graphs.
+    gravity = 0.02 / math.sqrt(max(m, 1))
     for _ in range(iterations):
         dx = [0.0] * m
         dy = [0.0] * m
@@ -165,8 +167,8 @@ def _force_layout(
             dy[ib] += py
         for i in range(m):
             # Weak gravity keeps separate components together.
-            gx = dx[i] - 0.02 * xs[i] * w[i]
-            gy = dy[i] - 0.02 * ys[i] * w[i]
+            gx = dx[i] - gravity * xs[i] * w[i]
+            gy = dy[i] - gravity * ys[i] * w[i]
             d = math.sqrt(gx * gx + gy * gy)
             if d > 0:
                 step = min(d, temp) / d
@@ -215,7 +217,7 @@ def spring_layout(
                          if b in anchor_set})
     mass = {v: subtree[v] for v in anchors}
     if iterations is None:
-        iterations = 50 if len(anchors) < 1000 else 35
+        iterations = 50 if len(anchors) < 1000 else 35 if len(anchors) < 2000 else 25
     pos = _force_layout(anchors, core_edges, mass, rng, scale, iterations)
     out: list[tuple[float, float] | None] = [None] * n
     for v in anchors:
