@@ -18,6 +18,8 @@ _COMMAND_MODULES = (
     "graphinv.cli.store_cmds",
     "graphinv.cli.ingest_cmds",
     "graphinv.cli.cluster_cmds",
+    "graphinv.cli.view_cmds",
+    "graphinv.cli.query_cmds",
 )
 
 
