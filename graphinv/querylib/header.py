@@ -62,7 +62,7 @@ _SINGLE = ("name", "description", "requires")
 _FIELD_LINE = re.compile(r"^//\s?([A-Za-z][\w-]*)\s*:\s*(.*)$")
 _CONT_LINE = re.compile(r"^//\s{3,}(\S.*)$")
 _PARAM = re.compile(
-    r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>int|float|str|bool|list\[str\])"
+    r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>int|float|str|bool|list\[str\])(?![\w\[])"
     r"(?:\s+(?P<lo>-?\d+(?:\.\d+)?)?\.\.(?P<hi>-?\d+(?:\.\d+)?)?)?"
     r"(?P<rest>.*)$"
 )
@@ -142,6 +142,10 @@ def load_query_file(path: str | Path, *, saved: bool = True) -> SavedQuery:
 def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
     """Parse a query file's text; ``path`` is used for messages and the default name."""
     lines = text.splitlines()
+    if not saved and lines:
+        first = _FIELD_LINE.match(lines[0].strip())
+        if not first or first.group(1).lower() not in _FIELDS:
+            lines = [""] + lines[1:]  # free comments on top of an ad-hoc file: no header
     fields: dict[str, list[tuple[int, str]]] = {}
     last: str | None = None
     body_line = len(lines) + 1
@@ -259,6 +263,10 @@ def _params(entries: list[tuple[int, str]], path: str) -> tuple[ParamSpec, ...]:
     for no, value in entries:
         m = _PARAM.match(value)
         if not m:
+            words = value.split()
+            if len(words) >= 2 and re.match(r"^[A-Za-z_]\w*$", words[0]):
+                raise HeaderError(f"unknown type {words[1]!r} for parameter {words[0]!r}", path,
+                                  no, "use int, float, str, bool or list[str]")
             raise HeaderError("invalid param line", path, no,
                               "write NAME TYPE [LO..HI] [= DEFAULT] [-- HELP], TYPE one of "
                               + ", ".join(PARAM_TYPES))

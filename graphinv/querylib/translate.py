@@ -228,7 +228,7 @@ class _Translator:
         pred = self.run(wh + 1, op_close, mode).strip()
         if quant.text.lower() == "none":
             pred = f"NOT ({pred})"
-        self.skip[w] = op_close + 1
+        self.skip[w] = min(after, len(self.t))  # drop the WHERE and the space after it
         if fn.text.lower() == "nodes":
             return f" (_r, {var.text} | WHERE {pred})"
         return f" ({var.text}, _n | WHERE {pred})"
