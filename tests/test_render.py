@@ -457,13 +457,32 @@ def test_view_cli_from_store(runner: CliRunner, tmp_path: Path) -> None:
     from graphinv.config import StoreConfig
     from graphinv.store import open_store
 
+    from graphinv.analysis.pipeline import ClusterOptions
+    from graphinv.render import write_site as package_write_site
+
     with open_store(StoreConfig.from_values(store="embedded", data_dir=tmp_path / "data")) as st:
-        result = run_clusters(st)
+        result = run_clusters(st, ClusterOptions(details=True))
     ids = [c["cluster_id"] for c in result.clusters]
     assert ids
+    # what `graphinv clusters --html DIR` calls
+    index = package_write_site(result, tmp_path / "from-result")
+    assert index == tmp_path / "from-result" / "index.html"
+    assert (tmp_path / "from-result" / f"cluster-{ids[0]}.html").exists()
     res = runner.invoke(app, [*args, "view", "--out", str(tmp_path / "o"), "--cluster", ids[0]])
     assert res.exit_code == 0, res.output
     page = (tmp_path / "o" / f"cluster-{ids[0]}.html").read_text("utf-8")
     data = page_data(page)
     assert data["cluster_id"] == ids[0]
     assert len(data["graph"]["nodes"]) >= result.clusters[0]["shops"]
+
+
+def test_write_site_caps_pages_and_says_so(tmp_path: Path) -> None:
+    site = synthetic.synthetic_site([5, 5, 5, 5], seed=1)
+    index = write_site(site["reports"], site["graphs"], [], tmp_path, max_pages=2)
+    pages = sorted(p.name for p in tmp_path.glob("cluster-*.html"))
+    assert pages == ["cluster-G-0001.html", "cluster-G-0002.html"]
+    text = index.read_text("utf-8")
+    assert "Pages were written for the first 2 of 4 clusters" in text
+    assert text.count("<tr>") == 5
+    with pytest.raises(Exception, match="output directory"):
+        write_site(site["reports"], site["graphs"], [])

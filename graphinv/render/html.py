@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphinv.errors import UsageError
 from graphinv.render.assets import (
     VIS_VERSION,
     asset_text,
@@ -45,7 +46,7 @@ from graphinv.render.assets import (
 )
 from graphinv.render.exports import export_names, write_cluster_exports
 from graphinv.render.layout import spring_layout
-from graphinv.render.model import Graph, as_int, prepare_graph, prepare_report
+from graphinv.render.model import Graph, prepare_graph, prepare_report
 from graphinv.render.reduce import DEFAULT_MAX_NODES, Reduced, reduce_graph
 from graphinv.render.safe import number, safe_filename, short, text, visible
 from graphinv.render.tabular import to_csv, to_json, write_text_atomic
@@ -53,6 +54,7 @@ from graphinv.schema import NODE_KINDS
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "DEFAULT_MAX_PAGES",
     "OVERVIEW_MAX_CLUSTERS",
     "RenderedPage",
     "render_cluster_page",
@@ -61,6 +63,8 @@ __all__ = [
     "cluster_stems",
 ]
 
+#: At most this many cluster pages per site unless asked (each inlines ~0.5 MB of library).
+DEFAULT_MAX_PAGES = 500
 #: The overview graph on the index page draws at most this many clusters
 #: (highest risk first); the table always lists all of them.
 OVERVIEW_MAX_CLUSTERS = 1500
@@ -441,10 +445,12 @@ def render_index_page(
     *,
     title: str = "graphinv clusters",
     seed: int = 7,
+    note: str = "",
 ) -> RenderedPage:
     """The index: every cluster in a sortable table, an overview graph of clusters.
 
-    ``stems`` maps cluster ids that have a page to their file stem.
+    ``stems`` maps cluster ids that have a page to their file stem; ``note`` is
+    shown above the graph.
     """
     t0 = time.perf_counter()
     reps = [prepare_report(r) for r in reports]
@@ -513,10 +519,10 @@ def render_index_page(
         edges.append({"id": j, "from": ia, "to": ib, "title": tip, "dashes": True,
                       "width": round(1 + 3 * min(max(w, 0.0), 1.0), 2)})
     payload = _pyvis_payload(nodes, edges, _options(len(nodes), {"Cluster": {"shape": "dot"}}))
-    note = ""
     if len(reps) > len(shown):
-        note = (f"The overview graph draws the {len(shown):,} highest-risk of "
-                f"{len(reps):,} clusters; the table lists them all.")
+        cap = (f"The overview graph draws the {len(shown):,} highest-risk of "
+               f"{len(reps):,} clusters; the table lists them all.")
+        note = f"{note} {cap}" if note else cap
     data_json = script_json({"page": "index", "graph": payload})
     ctx: dict[str, Any] = dict(_static())
     ctx.update(title=title, rows=rows, note=note,
@@ -546,12 +552,13 @@ def cluster_stems(cluster_ids: Sequence[str]) -> dict[str, str]:
 
 
 def write_site(
-    reports: Sequence[Mapping[str, Any]],
-    graphs: Mapping[str, Mapping[str, Any]] | None,
-    overview_edges: Sequence[Mapping[str, Any]] | None,
-    out_dir: str | os.PathLike[str],
+    reports: Sequence[Mapping[str, Any]] | Any,
+    graphs: Mapping[str, Mapping[str, Any]] | str | os.PathLike[str] | None = None,
+    overview_edges: Sequence[Mapping[str, Any]] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
     *,
     max_nodes: int = DEFAULT_MAX_NODES,
+    max_pages: int = DEFAULT_MAX_PAGES,
     seed: int = 7,
     title: str = "graphinv clusters",
     stats: list[dict[str, Any]] | None = None,
@@ -559,11 +566,25 @@ def write_site(
     """Write the index, one page per graph and the exports into ``out_dir``.
 
     ``reports`` are cluster reports, ``graphs`` maps cluster id → cluster graph
-    dict (a page is written for each), ``overview_edges`` are weak/hub ties
-    between clusters. ``max_nodes=0`` draws every node. When ``stats`` is a
-    list, one dict of sizes and timings per page is appended. Returns the path
-    of ``index.html``, written last.
+    dict, ``overview_edges`` are weak/hub ties between clusters. A clustering
+    result works too: ``write_site(result, out_dir)`` reads its ``clusters``,
+    ``graphs`` and ``ties``. Pages are written for at most ``max_pages``
+    clusters (in report order; 0 = all) — the index lists every cluster.
+    ``max_nodes=0`` draws every node. When ``stats`` is a list, one dict of
+    sizes and timings per page is appended. Returns the path of
+    ``index.html``, which is written last.
     """
+    if hasattr(reports, "clusters") and not isinstance(reports, (list, tuple)):
+        result = reports
+        if out_dir is None and isinstance(graphs, (str, os.PathLike)):
+            out_dir, graphs = graphs, None
+        reports = list(result.clusters)
+        graphs = getattr(result, "graphs", None) or {}
+        overview_edges = list(getattr(result, "ties", None) or [])
+    if out_dir is None or isinstance(graphs, (str, os.PathLike)):
+        raise UsageError("write_site needs an output directory",
+                         hint="write_site(reports, graphs, overview_edges, out_dir) or "
+                         "write_site(result, out_dir)")
     out = Path(out_dir)
     graphs = graphs or {}
     by_id: dict[str, dict[str, Any]] = {}
@@ -574,11 +595,14 @@ def write_site(
         if str(cid) not in by_id:
             raw_rep = graph.get("report") if isinstance(graph, Mapping) else None
             by_id[str(cid)] = prepare_report(raw_rep, cid)
-    stems = cluster_stems([str(c) for c in graphs])
-    for cid, graph in graphs.items():
-        cid = str(cid)
+    ordered = [c for c in by_id if c in graphs] + [str(c) for c in graphs
+                                                    if str(c) not in by_id]
+    chosen = ordered if max_pages <= 0 else ordered[:max_pages]
+    skipped = len(ordered) - len(chosen)
+    stems = cluster_stems(chosen)
+    for cid in chosen:
+        graph = graphs[cid]
         rep = by_id[cid]
-        rep["cluster_id"] = cid
         g = prepare_graph(graph if isinstance(graph, Mapping) else {}, rep, cid)
         page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid])
         path = write_text_atomic(out / f"cluster-{stems[cid]}.html", page.html)
@@ -596,7 +620,10 @@ def write_site(
             "suppliers", "flagged_shops", "risk", "reappeared", "leads"]
     write_text_atomic(out / "clusters.csv", to_csv(cols, [[r[c] for c in cols] for r in reps]))
     write_text_atomic(out / "clusters.json", to_json(reps) + "\n")
-    index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed)
+    note = (f"Pages were written for the first {len(chosen):,} of {len(ordered):,} clusters; "
+            "for another: graphinv view --cluster ID." if skipped else "")
+    index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed,
+                              note=note)
     if stats is not None:
         stats.append({"cluster_id": None, "page": "index.html", "nodes": index.drawn_nodes,
                       "edges": index.drawn_edges,
@@ -604,5 +631,3 @@ def write_site(
                       "data_bytes": index.data_bytes, **index.timings})
     return write_text_atomic(out / "index.html", index.html)
 
-
-_ = as_int  # re-exported helper used by callers building reports
