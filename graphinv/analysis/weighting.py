@@ -31,6 +31,7 @@ reason in plain words.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -193,49 +194,85 @@ def read_hub_list(path: Path, proj: Projection) -> HubList:
                          hint="give a UTF-8 text file with one identifier per line") from exc
     out = HubList()
     kinds = [k for k in KINDS if k == "Seller" or schema.NODE_KINDS[k].is_identifier]
+    families: dict[str, list[int]] | None = None
+
+    def lookup(kind: str, raw: str) -> list[int]:
+        nonlocal families
+        direct = proj.index.get(schema.node_id(kind, raw))
+        if direct is not None:
+            return [direct]
+        key = _normalize(kind, raw) if kind != "Seller" else None
+        if key is None:
+            return []
+        hit = proj.index.get(schema.node_id(kind, key))
+        if hit is not None:
+            return [hit]
+        fk = family_key(kind, key)
+        if fk is None:
+            return []
+        if families is None:  # spellings that differ only by country prefix, postcode...
+            families = {}
+            for i, code in enumerate(proj.kinds):
+                k = KINDS[code]
+                if k in ("Address", "PaymentAccount"):
+                    f = family_key(k, proj.key_of(i))
+                    if f is not None:
+                        families.setdefault(f, []).append(i)
+        return families.get(fk, [])
+
     for lineno, line in enumerate(text.splitlines(), start=1):
         value = line.strip()
         if not value or value.startswith("#"):
             continue
         where = f"{Path(path).name}:{lineno}"
-        found: int | None = proj.index.get(value)
+        found: list[int] = [proj.index[value]] if value in proj.index else []
         head, sep, rest = value.partition(":")
-        if found is None and sep and head.strip() in kinds:
-            kind, raw = head.strip(), rest.strip()
-            found = proj.index.get(schema.node_id(kind, raw))
-            if found is None and kind != "Seller":
-                key = _normalize(kind, raw)
-                if key is not None:
-                    found = proj.index.get(schema.node_id(kind, key))
-        if found is None:
+        if not found and sep and head.strip() in kinds:
+            found = lookup(head.strip(), rest.strip())
+        if not found:
             for kind in kinds:
-                if kind == "Seller":
-                    continue
-                key = _normalize(kind, value)
-                if key is not None and schema.node_id(kind, key) in proj.index:
-                    found = proj.index[schema.node_id(kind, key)]
-                    break
-        if found is None or KINDS[proj.kinds[found]] == "Shop":
+                if kind != "Seller":
+                    found = lookup(kind, value)
+                    if found:
+                        break
+        found = [i for i in found if KINDS[proj.kinds[i]] != "Shop"]
+        if not found:
             out.unmatched.append(f"{where}: {value}")
             continue
-        out.nodes.setdefault(found, f"listed as a known hub in {where}")
+        for i in found:
+            out.nodes.setdefault(i, f"listed as a known hub in {where}")
     return out
 
 
 def _groups(proj: Projection) -> tuple[dict[int, int], list[list[int]]]:
     """Evidence groups: every seller and identifier node, SAME_AS spellings joined."""
-    nodes = [i for i, k in enumerate(proj.kinds) if k != _SHOP]
-    local = {n: j for j, n in enumerate(nodes)}
-    uf = DisjointSet(len(nodes))
-    for a, b in zip(proj.same_src, proj.same_dst, strict=True):
-        ja, jb = local.get(a), local.get(b)
-        if ja is not None and jb is not None and proj.kinds[a] == proj.kinds[b]:
-            uf.union(ja, jb)
-    labels = uf.labels()
-    members: list[list[int]] = [[] for _ in range(max(labels, default=-1) + 1)]
-    for j, lab in enumerate(labels):
-        members[lab].append(nodes[j])
-    group_of = {n: labels[j] for j, n in enumerate(nodes)}
+    joined: dict[int, int] = {}
+    pairs = [(a, b) for a, b in zip(proj.same_src, proj.same_dst, strict=True)
+             if proj.kinds[a] == proj.kinds[b] and proj.kinds[a] != _SHOP]
+    if pairs:
+        for a, b in pairs:
+            joined.setdefault(a, len(joined))
+            joined.setdefault(b, len(joined))
+        uf = DisjointSet(len(joined))
+        for a, b in pairs:
+            uf.union(joined[a], joined[b])
+        joined = {n: uf.find(j) for n, j in joined.items()}
+    group_of: dict[int, int] = {}
+    members: list[list[int]] = []
+    root_group: dict[int, int] = {}
+    for i, k in enumerate(proj.kinds):
+        if k == _SHOP:
+            continue
+        root = joined.get(i)
+        if root is not None:
+            g = root_group.get(root)
+            if g is not None:
+                group_of[i] = g
+                members[g].append(i)
+                continue
+            root_group[root] = len(members)
+        group_of[i] = len(members)
+        members.append([i])
     return group_of, members
 
 
@@ -297,16 +334,24 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     ptr, members, degree = _incidence(proj, shop_ord, group_of, n_groups)
     ids = proj.ids
     for nodes in group_nodes:
-        nodes.sort(key=lambda n: (-degree[n], ids[n]))
+        if len(nodes) > 1:
+            nodes.sort(key=lambda n: (-degree[n], ids[n]))
     group_kind = [KINDS[proj.kinds[nodes[0]]] for nodes in group_nodes]
     n_shops = len(shops)
 
     base = array("d", [0.0]) * n_groups
     strong = bytearray(n_groups)
+    strength = {k: strength_of(k) for k in set(group_kind)}
+    spec_cache: dict[int, float] = {}
+    strong_min = opts.strong_min
     for g in range(n_groups):
         n = ptr[g + 1] - ptr[g]
-        base[g] = strength_of(group_kind[g]) * specificity(n)
-        strong[g] = 1 if n >= 2 and base[g] >= opts.strong_min else 0
+        sp = spec_cache.get(n)
+        if sp is None:
+            sp = spec_cache[n] = specificity(n)
+        w = base[g] = strength[group_kind[g]] * sp
+        if n >= 2 and w >= strong_min:
+            strong[g] = 1
 
     hub = bytearray(n_groups)
     reason: dict[int, str] = {}
@@ -329,6 +374,7 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     return ev
 
 
+_NON_DIGITS = re.compile(r"\D+")
 _DIRECTIONS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
 
 
@@ -347,7 +393,7 @@ def family_key(kind: str, key: str) -> str | None:
     'Address:50 futian huaqiang road shenzhen'
     """
     if kind == "PaymentAccount":
-        digits = "".join(ch for ch in key if ch.isdigit())
+        digits = _NON_DIGITS.sub("", key)
         return f"{kind}:{digits}" if len(digits) >= 8 else None
     if kind == "Address":
         head, sep, body = key.partition(":")
@@ -360,13 +406,15 @@ def family_key(kind: str, key: str) -> str | None:
 
 
 def _families(ev: Evidence) -> list[list[int]]:
-    """Groups whose spellings share a :func:`family_key`, joined (singletons kept)."""
-    uf = DisjointSet(ev.n_groups)
+    """Groups whose spellings share a :func:`family_key`, joined; only families of
+    two or more groups are returned (every other group is a family of its own)."""
     first: dict[str, int] = {}
+    links: list[tuple[int, int]] = []
     proj = ev.proj
+    kinds = ev.group_kind
     for g in range(ev.n_groups):
-        kind = ev.group_kind[g]
-        if kind not in ("PaymentAccount", "Address"):
+        kind = kinds[g]
+        if kind != "Address" and kind != "PaymentAccount":
             continue
         for n in ev.group_nodes[g]:
             fk = family_key(kind, proj.key_of(n))
@@ -374,11 +422,20 @@ def _families(ev: Evidence) -> list[list[int]]:
                 continue
             other = first.setdefault(fk, g)
             if other != g:
-                uf.union(other, g)
+                links.append((other, g))
+    if not links:
+        return []
+    local: dict[int, int] = {}
+    for a, b in links:
+        local.setdefault(a, len(local))
+        local.setdefault(b, len(local))
+    uf = DisjointSet(len(local))
+    for a, b in links:
+        uf.union(local[a], local[b])
     out: dict[int, list[int]] = {}
-    for g, lab in enumerate(uf.labels()):
-        out.setdefault(lab, []).append(g)
-    return list(out.values())
+    for g, j in local.items():
+        out.setdefault(uf.find(j), []).append(g)
+    return [sorted(f) for f in out.values()]
 
 
 def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
@@ -390,8 +447,14 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
     again with the other undecided candidates put back, so a gang's two busy
     identifiers (a phone and an e-mail) do not make each other look like hubs.
     """
-    fams = []
-    for fam in _families(ev):
+    fams: list[tuple[list[int], list[int]]] = []
+    multi = _families(ev)
+    in_multi = {g for fam in multi for g in fam}
+    ptr, hub_min = ev.ptr, opts.hub_min_shops
+    for g in range(ev.n_groups):
+        if g not in in_multi and not ev.hub[g] and ptr[g + 1] - ptr[g] >= hub_min:
+            fams.append(([g], list(ev.shops_of(g))))
+    for fam in multi:
         if any(ev.hub[g] for g in fam):
             for g in fam:
                 if not ev.hub[g]:
