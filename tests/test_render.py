@@ -453,12 +453,10 @@ def test_view_cli_from_store(runner: CliRunner, tmp_path: Path) -> None:
     assert res.exit_code == 1 and "no clustering run" in res.output
     res = runner.invoke(app, [*args, "ingest", str(fx / "flat_utf8.csv")])
     assert res.exit_code == 0, res.output
-    from graphinv.analysis.pipeline import run_clusters
+    from graphinv.analysis.pipeline import ClusterOptions, run_clusters
     from graphinv.config import StoreConfig
-    from graphinv.store import open_store
-
-    from graphinv.analysis.pipeline import ClusterOptions
     from graphinv.render import write_site as package_write_site
+    from graphinv.store import open_store
 
     with open_store(StoreConfig.from_values(store="embedded", data_dir=tmp_path / "data")) as st:
         result = run_clusters(st, ClusterOptions(details=True))
