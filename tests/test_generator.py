@@ -77,8 +77,28 @@ def nfkc(value: str) -> str:
 
 
 def phone_key(value: str) -> str | None:
+    """Digit-only: the last 8 digits. Enough inside one gang, not across the data set."""
     digits = "".join(c for c in nfkc(value) if c.isdigit())
     return "p:" + digits[-8:] if len(digits) >= 8 else None
+
+
+def e164_key(value: str, country: str) -> str | None:
+    """Country code + national number, with the seller_country cell for local numbers."""
+    text = nfkc(value).strip()
+    digits = "".join(c for c in text if c.isdigit())
+    if not digits:
+        return None
+    iso = gen.COUNTRY_OF_SPELLING.get(country)
+    paren = re.match(r"\((\d{1,3})\)", text)
+    us_local = iso == "US" and paren and len(paren.group(1)) == 3 and len(digits) == 10
+    if text.startswith("+") or (paren and not us_local):  # "(86) 138-…" vs "(212) 347-…"
+        return "p:" + digits
+    if text.startswith("00"):
+        return "p:" + digits[2:]
+    cc, _, _, trunk, _ = gen.PHONES[iso]
+    if trunk and digits.startswith(trunk):
+        digits = digits[len(trunk):]
+    return "p:" + cc + digits
 
 
 def email_key(value: str) -> str | None:
@@ -95,9 +115,9 @@ def payment_key(value: str) -> str | None:
     return "d:" + digits if len(digits) >= 6 else None
 
 
-def strong_keys(row: dict[str, str]) -> set[str]:
-    keys = {phone_key(row["phone"]), email_key(row["email"]),
-            payment_key(row["payment_account"])}
+def strong_keys(row: dict[str, str], simple: bool = False) -> set[str]:
+    phone = phone_key(row["phone"]) if simple else e164_key(row["phone"], row["seller_country"])
+    keys = {phone, email_key(row["email"]), payment_key(row["payment_account"])}
     keys.discard(None)
     return keys
 
@@ -212,7 +232,7 @@ def test_each_gang_is_a_chain_of_shared_strong_identifiers(data):
     not_clique = 0
     for gang_id, shops in gangs.items():
         uf = UnionFind()
-        keys = {s: strong_keys(good[s]) for s in shops}
+        keys = {s: strong_keys(good[s], simple=True) for s in shops}
         for s in shops:
             uf.find(s)
             for k in keys[s]:
