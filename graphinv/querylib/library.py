@@ -23,9 +23,15 @@ from pathlib import Path
 from graphinv.errors import ConfigError, QueryError
 from graphinv.querylib.header import HeaderError, SavedQuery, load_query_file
 
-__all__ = ["QueryLibrary", "builtin_dirs", "extra_dirs_from_env", "ENV_VAR"]
+__all__ = ["QueryLibrary", "UnknownQuery", "builtin_dirs", "extra_dirs_from_env", "ENV_VAR"]
 
 ENV_VAR = "GRAPHINV_QUERIES"
+
+
+class UnknownQuery(QueryError):
+    """No saved query has that name (a usage error: exit 2)."""
+
+    exit_code = 2
 
 
 def builtin_dirs() -> list[Path]:
@@ -104,7 +110,7 @@ class QueryLibrary:
         close = difflib.get_close_matches(name, self.names(), n=3)
         hint = ("did you mean " + ", ".join(close) + "?") if close else (
             "see `graphinv query list`")
-        raise QueryError("no saved query by that name", value=name, hint=hint)
+        raise UnknownQuery("no saved query by that name", value=name, hint=hint)
 
     def find(self, *, tag: str | None = None, search: str | None = None) -> list[SavedQuery]:
         """Queries with ``tag`` (exact, case-insensitive) whose name, description,
