@@ -87,7 +87,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ------------------------------------------------------------------ doctests
 
 @pytest.mark.parametrize("mod", ["safe", "assets", "layout", "model", "reduce", "exports",
-                                 "synthetic", "html", "browser"])
+                                 "synthetic", "html", "browser", "bench"])
 def test_module_doctests(mod: str) -> None:
     m = importlib.import_module(f"graphinv.render.{mod}")
     res = doctest.testmod(m, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -341,7 +341,7 @@ def test_reduce_keeps_protected_nodes_and_valid_edges() -> None:
     assert r.hidden_links and r.reduced
     assert "graphinv view --cluster G-1 --max-nodes 0" in r.note
     folded = [n for n in r.nodes if n.get("folded_count")]
-    assert folded and all(len(n["folded"]) <= reduce.GROUP_LISTED for n in folded)
+    assert folded and all(len(n["folded"]) <= reduce.FOLDED_LISTED for n in folded)
 
 
 def test_group_nodes_for_fans_of_single_link_shops() -> None:

@@ -42,6 +42,8 @@ DEFAULT_MAX_NODES = 1500
 HUB_LINKS_KEPT = 12
 #: Members listed in a group node's tooltip.
 GROUP_LISTED = 25
+#: Folded single-use identifiers listed in their owner's tooltip.
+FOLDED_LISTED = 10
 
 
 @dataclass
@@ -115,8 +117,9 @@ def _fold(
             n = dict(n)
             listed = list(n.get("folded") or [])
             for m in extra:
-                if len(listed) < GROUP_LISTED:
-                    listed.append(f"{m['kind']}: {m['label']} ({m['id']})")
+                if len(listed) < FOLDED_LISTED:
+                    key = f" [{m['key']}]" if m.get("key") and m["key"] != m["label"] else ""
+                    listed.append(f"{m['kind']}: {m['label']}{key}")
             n["folded"] = listed
             n["folded_count"] = int(n.get("folded_count") or 0) + len(extra)
         out.append(n)
