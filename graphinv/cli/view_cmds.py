@@ -97,7 +97,7 @@ def view(
     ctx: typer.Context,
     cluster: Annotated[list[str] | None, typer.Option(
         "--cluster", "-c", help="Write the page of this cluster; repeatable "
-        "[default: the --top highest-risk clusters].")] = None,
+        "(default: the --top highest-risk clusters).")] = None,
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Directory for index.html, cluster pages and exports.",
     )] = Path("graphinv-view"),
