@@ -186,7 +186,7 @@ def run_clusters(store: Store, options: ClusterOptions | None = None, *,
     result = ClusterResult(engine=eng.name, params=opts.as_params())
 
     with clock.stage("projection"):
-        proj = project(store)
+        proj = project(store, with_results=opts.write)
     with clock.stage("weighting"):
         hubs = read_hub_list(opts.hubs_file, proj) if opts.hubs_file else HubList()
         result.unmatched_hubs = hubs.unmatched
@@ -303,7 +303,11 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
 
 def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterResult,
                 kept: _Kept) -> None:
-    """Replace the previous run's results on the nodes and record the run."""
+    """Replace the previous run's results on the nodes and record the run.
+
+    Only nodes that get a result now or had one before are written (in batches):
+    no full-label scans.
+    """
     proj = ev.proj
     kept_clusters, kept_groups = kept.clusters, kept.groups
     ids = [r["cluster_id"] for r in result.clusters]
@@ -338,12 +342,12 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
                 r = row(n)
                 r["hub"] = True
                 r["hub_reason"] = ev.hub_reason.get(g, "")
+    for node in proj.had_result:  # results of the previous run that no longer hold
+        row(node)
     by_label: dict[str, list[dict[str, Any]]] = {}
     for node, r in rows.items():
         label, key = schema.split_node_id(proj.ids[node])
         by_label.setdefault(label, []).append({"key": key, **r})
-    for label in schema.NODE_KINDS:
-        store.clear_node_props(label, _RESULT_PROPS)
     for label, items in sorted(by_label.items()):
         items.sort(key=lambda r: r["key"])
         for i in range(0, len(items), _WRITE_BATCH):

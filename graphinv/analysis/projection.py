@@ -79,6 +79,7 @@ class Projection:
     # Results of the previous ``graphinv clusters`` run (only with ``with_results``).
     cluster_id: dict[int, str] = field(default_factory=dict)
     hub_reason: dict[int, str] = field(default_factory=dict)
+    had_result: set[int] = field(default_factory=set)  # any of cluster_id/risk/hub set
     # Links actor -> identifier (and Seller -> Shop), as parallel integer columns.
     src: array = field(default_factory=lambda: array("i"))
     dst: array = field(default_factory=lambda: array("i"))
@@ -164,7 +165,7 @@ def _node_props(label: str, with_results: bool) -> list[str]:
         if p in own:
             props.append(p)
     if with_results:
-        props += ["cluster_id", "hub", "hub_reason"]
+        props += ["cluster_id", "hub", "hub_reason", "risk"]
     return props
 
 
@@ -172,8 +173,8 @@ def project(store: Store, *, with_results: bool = False,
             progress: ProgressFn | None = None) -> Projection:
     """Read every graph node and link of ``store`` into a :class:`Projection`.
 
-    ``with_results`` also reads ``cluster_id`` and ``hub``/``hub_reason`` written
-    by the previous run (used by ``explain`` and ``evaluate``).
+    ``with_results`` also reads ``cluster_id``, ``risk`` and ``hub``/``hub_reason``
+    written by the previous run (explanations; clearing stale results).
     """
     proj = Projection()
     cache: dict[str, str] = {}
@@ -199,6 +200,9 @@ def project(store: Store, *, with_results: bool = False,
                     proj.cluster_id[idx] = row[col["cluster_id"]]
                 if row[col["hub"]]:
                     proj.hub_reason[idx] = row[col["hub_reason"]] or "marked as a hub"
+                if (row[col["cluster_id"]] is not None or row[col["hub"]] is not None
+                        or row[col["risk"]] is not None or row[col["hub_reason"]] is not None):
+                    proj.had_result.add(idx)
             done += 1
             if progress and done % _PROGRESS_EVERY == 0:
                 progress("nodes", done)
