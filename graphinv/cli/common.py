@@ -103,11 +103,20 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except GraphinvError as exc:
-        raise fail(_escape(str(exc)), exc.exit_code) from None
-    except KeyboardInterrupt:
+        err = fail(_escape(str(exc)), exc.exit_code)
+        _print_notes(exc)
+        raise err from None
+    except KeyboardInterrupt as exc:
         err_console.print("Interrupted: stopped on Ctrl-C (the store stays consistent: "
                           "rerun the same command to resume).")
+        _print_notes(exc)
         raise typer.Exit(130) from None
+
+
+def _print_notes(exc: BaseException) -> None:
+    """Where a long command stopped (added by the library as exception notes)."""
+    for note in getattr(exc, "__notes__", ()):
+        err_console.print(str(note), markup=False, highlight=False)
 
 
 def open_configured_store(ctx: typer.Context) -> Any:

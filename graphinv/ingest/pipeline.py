@@ -19,6 +19,7 @@ Ctrl-C or a lost connection ends in the same graph as an uninterrupted run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import hashlib
@@ -143,17 +144,39 @@ class _Rejects:
                                   hint=f"check --data-dir ({exc.strerror})") from exc
             self._w = csv.writer(self._fh)
             self._w.writerow(["file", "line", "reason", "raw"])
-        self._w.writerow([neutralize(file), line, neutralize(reason), neutralize(raw)])
+        try:
+            self._w.writerow([neutralize(file), line, neutralize(reason), neutralize(raw)])
+        except OSError as exc:
+            raise OutputError("cannot write the rejects file", value=str(self.path),
+                              hint=f"check free space and permissions ({exc.strerror})") from exc
         self.count += 1
         if len(self.samples) < 20:
             self.samples.append({"file": file, "line": line, "reason": reason})
 
     def close(self) -> str | None:
+        """Publish the complete rejects file under its final name."""
         if self._fh is None:
             return None
-        self._fh.close()
-        os.replace(self.path.with_suffix(".csv.tmp"), self.path)
+        tmp = self.path.with_suffix(".csv.tmp")
+        try:
+            self._fh.close()
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError("cannot write the rejects file", value=str(self.path),
+                              hint=f"check free space and permissions ({exc.strerror})") from exc
         return str(self.path)
+
+    def discard(self) -> None:
+        """A run that did not finish leaves no rejects file that looks complete
+        (the rerun writes it again)."""
+        if self._fh is None:
+            return
+        with contextlib.suppress(OSError):
+            self._fh.close()
+        with contextlib.suppress(OSError):
+            self.path.with_suffix(".csv.tmp").unlink()
+        self._fh = None
 
 
 class _Checkpoint:
@@ -189,11 +212,14 @@ class _Batch:
         self.nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.rels: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         self.records = 0
+        self.recs: dict[int, Record] = {}
+        self._node_lines: dict[tuple[str, str], list[int]] = defaultdict(list)
 
     def add(self, g: RowGraph, *, info: InputFile, line: int, source: str, run: str,
             at: str, fname: str) -> None:
         self.records += 1
         for e in g.entities:
+            self._node_lines[(e.label, e.key)].append(line)
             row = {"key": e.key, "raw": e.raw, "issue_list": list(e.issues), "run": run,
                    **e.props}
             if e.label == "Shop" and g.issues:
@@ -207,12 +233,44 @@ class _Batch:
             self.rels[(lk.rel, lk.src_label, lk.dst_label)].append(
                 {"src": lk.src_key, "dst": lk.dst_key, "ek": ek, "ej": ej, "run": run})
 
-    def write(self, store: Store) -> None:
+    def write(self, store: Store) -> dict[int, str]:
+        """Write the chunk; return ``{line: reason}`` for records whose rows the
+        store refused one by one (they are then rejects, not loaded)."""
+        refused: dict[int, str] = {}
+
+        def hook(kind: str) -> Callable[[Any, str], None]:
+            def on_reject(row: Any, reason: str) -> None:
+                if "key" in row:
+                    lines = self._node_lines.get((kind, row["key"]), [])
+                else:
+                    ek = row.get("ek") or ""
+                    lines = [int(ek.rsplit(":", 1)[1])] if ":" in ek else []
+                for ln in lines:
+                    refused.setdefault(ln, f"{kind} row refused by the store: {reason}")
+            return on_reject
+
         for label in _NODE_ORDER:
             if self.nodes.get(label):
-                store.merge_nodes(label, self.nodes[label])
+                with _rejecting(store, hook(label)):
+                    store.merge_nodes(label, self.nodes[label])
         for (rel, src, dst), rows in sorted(self.rels.items()):
-            store.merge_rels(rel, src, dst, rows)
+            with _rejecting(store, hook(rel)):
+                store.merge_rels(rel, src, dst, rows)
+        return refused
+
+
+@contextlib.contextmanager
+def _rejecting(store: Store, hook: Callable[[Any, str], None]) -> Iterator[None]:
+    """Route rows a store refuses alone (``on_reject``, Neo4j) to ``hook``."""
+    if not hasattr(store, "on_reject"):
+        yield
+        return
+    old = getattr(store, "on_reject")  # noqa: B009 - not part of the Store contract
+    setattr(store, "on_reject", hook)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(store, "on_reject", old)  # noqa: B010
 
 
 def _fingerprint(infos: Iterable[InputFile], opts: IngestOptions, source: str) -> str:
@@ -260,20 +318,23 @@ def ingest_paths(
     before_ev: dict[str, int] = {}
     if not report.dry_run:
         assert store is not None
+        # The checkpoint first: an unwritable data directory fails before the store changes.
+        ckpt.save(run_id, status="running", started=report.started)
         before_nodes, before_rels = store.counts()
         before_ev = _evidence_counts(store)
         _record_run(store, report, opts, infos + flag_infos, status="running")
-        ckpt.save(run_id, status="running", started=report.started)
 
     suffix = "-dry-run" if report.dry_run else ""
     rejects = _Rejects(opts.data_dir / "rejects" / f"{run_id}{suffix}.csv")
     conflicts: list[list[Any]] = []
     issues: Counter[str] = Counter()
     t_norm = t_write = 0.0
+    where: dict[str, Any] = {}
     try:
         for info in infos:
             fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
             report.files.append(fr)
+            where.update(at_file=str(info.path), rows_done=0)
             shops_seen: dict[str, tuple[Any, ...]] = {}
             for chunk in _chunks(_records(info, opts, mapping, fr), opts.batch_rows):
                 t1 = time.perf_counter()
@@ -296,43 +357,58 @@ def ingest_paths(
                     for i in g.issues:
                         issues[i.split(" '")[0]] += 1
                     _note_conflict(g, shops_seen, rec, conflicts)
+                    batch.recs[rec.line] = rec
                     batch.add(g, info=info, line=rec.line, source=source, run=run_id,
                               at=report.started, fname=info.path.name)
                 t2 = time.perf_counter()
                 t_norm += t2 - t1
                 if not report.dry_run:
                     assert store is not None
-                    batch.write(store)
-                    ckpt.save(run_id, status="running", started=report.started,
-                              at_file=str(info.path), rows_done=fr.read)
+                    for line, reason in sorted(batch.write(store).items()):
+                        rec = batch.recs[line]
+                        fr.loaded -= 1
+                        fr.rejected += 1
+                        rejects.add(rec.file, line, reason, _raw_of(rec))
+                    where.update(rows_done=fr.read)
+                    ckpt.save(run_id, status="running", started=report.started, **where)
                 t_write += time.perf_counter() - t2
                 if progress:
                     progress(len(chunk))
         for info in flag_infos:
             fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind, role="flags")
             report.files.append(fr)
+            where.update(at_file=str(info.path), rows_done=0)
             _ingest_flags(store if not report.dry_run else None, info, opts, source, run_id,
                           fr, rejects, report, progress)
         report.read = sum(f.read for f in report.files)
         report.loaded = sum(f.loaded for f in report.files)
         report.rejected = sum(f.rejected for f in report.files)
         t3 = time.perf_counter()
+        where.update(at_file=None, rows_done=report.read)
         if opts.resolve and not report.dry_run:
             from graphinv.ingest.resolve import resolve_store
 
             assert store is not None
             report.same_as = resolve_store(store, run_id)
         report.seconds["resolve"] = round(time.perf_counter() - t3, 3)
-    except BaseException:
+    except BaseException as exc:
         report.status = "interrupted"
+        rejects.discard()
         if not report.dry_run and store is not None:
             try:
-                ckpt.save(run_id, status="interrupted", started=report.started)
+                ckpt.save(run_id, status="interrupted", started=report.started, **where)
             except Exception:  # noqa: BLE001 - never hide the original error
                 pass
+        if where.get("at_file"):
+            place = f"in {where['at_file']} ({where['rows_done']} of its records done)"
+        elif where:
+            place = "while resolving near-duplicates (every row written)"
+        else:
+            place = "before the first file"
+        resume = "" if report.dry_run else "; rerun the same command to resume"
+        exc.add_note(f"Stopped {place}, run {run_id}{resume}.")
         raise
-    finally:
-        report.rejects_path = rejects.close()
+    report.rejects_path = rejects.close()
     report.seconds["normalize"] = round(t_norm, 3)
     report.seconds["write"] = round(t_write, 3)
     report.conflicts = len(conflicts)

@@ -194,12 +194,12 @@ class Neo4jStore(Store):
                 # safe because every statement is an idempotent MERGE.
                 time.sleep(0.2 * (attempt + 1))
             except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
-                if attempt == _REPLAYS - 1:
-                    raise StoreUnavailable(
-                        "lost connection to Neo4j at " + self.location, value=_short(exc),
-                        hint="check the server, then rerun the same command: it resumes",
-                    ) from exc
-                time.sleep(0.5 * (attempt + 1))
+                # execute_write already retried these for max_transaction_retry_time:
+                # replaying here too would multiply that wait (minutes, not seconds).
+                raise StoreUnavailable(
+                    "lost connection to Neo4j at " + self.location, value=_short(exc),
+                    hint="check the server, then rerun the same command: it resumes",
+                ) from exc
             except nx.Neo4jError as exc:
                 if exc.code and any(c in exc.code for c in _MEMORY_CODES):
                     raise _TooBig(exc.code) from exc
