@@ -175,7 +175,7 @@ class Store(ABC):
         schema.check_label(label)
         props = [p for p, _ in schema.node_props(label)]
         res = self.run_read(
-            f"MATCH (n:{label}) WHERE n.key IN $keys RETURN "
+            f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN "
             + ", ".join(f"n.{p}" for p in props),
             {"keys": list(keys)},
         )
