@@ -17,6 +17,7 @@ __all__ = ["app", "main"]
 _COMMAND_MODULES = (
     "graphinv.cli.store_cmds",
     "graphinv.cli.ingest_cmds",
+    "graphinv.cli.demo_cmds",
     "graphinv.cli.cluster_cmds",
     "graphinv.cli.view_cmds",
     "graphinv.cli.query_cmds",
