@@ -1,0 +1,276 @@
+"""``python -m bench``: generate data, run the stages in subprocesses, write JSON + markdown.
+
+Order per store and size: ingest baseline, graphinv ingest, clusters baseline, graphinv
+clusters, saved queries (queries need clusters: they read ``cluster_id`` and ``risk``).
+The view stage does not depend on store or size and runs once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import CACHE_DIR, RESULTS_DIR, STAGES, STORES
+from bench.child import run_child
+from bench.data import DEFAULT_SEED, dataset, dataset_files
+from bench.machine import load_average, machine_info, rss_mb_of
+from bench.report import load_results, merge_results, render_markdown
+from bench.sizes import parse_sizes, size_label
+from bench.stores import Neo4jServer, embedded_dir, fresh_embedded, reset_neo4j
+
+__all__ = ["main", "build_parser", "run_bench"]
+
+EPILOG = """examples:
+  python -m bench --size 10k --store embedded
+  python -m bench --size 10k,100k --store both --out bench/results
+  python -m bench --size 1m --store embedded --stages ingest,clusters --timeout 7200
+  python -m bench --report bench/results/a.json bench/results/b.json > tables.md
+
+Neo4j: GRAPHINV_BENCH_NEO4J_URI=bolt://... uses (and resets!) that server; otherwise a
+dedicated server is started with scripts/neo4j_server.py under bench/.cache/neo4j-home
+(heap GRAPHINV_NEO4J_HEAP=2g, page cache GRAPHINV_NEO4J_PAGECACHE=1g) and stopped at the end.
+"""
+
+
+def _list(choices: tuple[str, ...]) -> Any:
+    def parse(text: str) -> list[str]:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [t for t in items if t not in choices]
+        if bad or not items:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(bad) or 'empty list'}; choose from {','.join(choices)}")
+        return items
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench", epilog=EPILOG, formatter_class=argparse.RawTextHelpFormatter,
+        description="graphinv benchmarks, each figure next to a baseline measured in the "
+                    "same run.")
+    p.add_argument("--size", action="append", default=None, metavar="N",
+                   help="rows (= shops): 2k, 10k, 100k, 1m or an integer; repeat or "
+                        "comma-separate (default 10k)")
+    p.add_argument("--store", choices=["embedded", "neo4j", "both"], default="embedded",
+                   help="which store(s) to measure (default embedded)")
+    p.add_argument("--stages", type=_list(STAGES), default=list(STAGES),
+                   help=f"comma-separated subset of {','.join(STAGES)} (default all)")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR,
+                   help="folder for the JSON and markdown results (default bench/results)")
+    p.add_argument("--cache", type=Path, default=CACHE_DIR,
+                   help="data, pre-normalized rows, stores, Neo4j home (default bench/.cache)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default 1)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the baselines")
+    p.add_argument("--view-sizes", default="100,1000,5000",
+                   help="cluster sizes (nodes) for the view stage (default 100,1000,5000)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="view stage without headless Chromium (render only)")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="warm repetitions per saved query (default 3)")
+    p.add_argument("--query-timeout", type=float, default=60.0,
+                   help="seconds before a saved query is stopped (default 60)")
+    p.add_argument("--timeout", type=float, default=7200.0,
+                   help="seconds before one stage's subprocess is killed (default 7200)")
+    p.add_argument("--keep-stores", action="store_true",
+                   help="keep the embedded stores in the cache after the run")
+    p.add_argument("--report", nargs="+", type=Path, metavar="JSON",
+                   help="only render markdown from earlier result files (merged in order)")
+    return p
+
+
+def _log(msg: str) -> None:
+    stamp = _dt.datetime.now().strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {msg}", file=sys.stderr, flush=True)
+
+
+class _Runner:
+    """State of one benchmark run: where things go and what has been measured."""
+
+    def __init__(self, args: argparse.Namespace, sizes: list[int], stores: list[str]) -> None:
+        self.args = args
+        self.sizes = sizes
+        self.stores = stores
+        self.cache: Path = args.cache
+        self.out: Path = args.out
+        self.log = self.out / "bench.log"
+        self.runs: list[dict[str, Any]] = []
+        self.server: Neo4jServer | None = None
+        self.versions: dict[str, str] = {}
+
+    def child(self, task: dict[str, Any], what: str) -> dict[str, Any]:
+        _log(f"{what} …")
+        res = run_child(task, timeout=self.args.timeout, log=self.log)
+        status = res.get("status")
+        extra = "" if status == "ok" else f" [{status}: {res.get('error', '')[:300]}]"
+        _log(f"{what}: {res.get('elapsed_s')} s, peak RSS {res.get('peak_rss_mb')} MB{extra}")
+        return res
+
+    def add(self, stage: str, store: str | None, size: int | None, kind: str,
+            res: dict[str, Any]) -> None:
+        res = {"stage": stage, "store": store, "size": size, "kind": kind, **res}
+        res["load_avg"] = load_average()
+        if store == "neo4j" and self.server and self.server.pid:
+            res["server"] = rss_mb_of(self.server.pid)
+        self.runs.append(res)
+
+    # -- per store and size ---------------------------------------------------------
+    def spec(self, store: str, size: int) -> dict[str, Any]:
+        work = self.cache / "work" / f"{store}-{size_label(size)}"
+        work.mkdir(parents=True, exist_ok=True)
+        if store == "embedded":
+            return {"store": "embedded", "data_dir": str(embedded_dir(size, self.cache))}
+        assert self.server is not None and self.server.uri
+        return {"store": "neo4j", "uri": self.server.uri, "data_dir": str(work)}
+
+    def ops_file(self, size: int, listings: Path, flags: Path) -> Path | None:
+        """Pre-normalized rows for the baselines (recorded once per size, cached)."""
+        path = self.cache / "prenorm" / f"{size_label(size)}-seed{self.args.seed}.pkl"
+        if path.exists():
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        work = self.cache / "work" / f"prenorm-{size_label(size)}"
+        res = self.child({"kind": "prenormalize", "listings": str(listings),
+                          "flags": str(flags), "out": str(path), "work": str(work)},
+                         f"pre-normalize {size_label(size)} (untimed for the baselines)")
+        return path if res.get("status") == "ok" else None
+
+    def empty_store(self, store: str, spec: dict[str, Any]) -> None:
+        if store == "embedded":
+            fresh_embedded(Path(spec["data_dir"]))
+        else:
+            reset_neo4j(spec["uri"])
+            fresh_embedded(Path(spec["data_dir"]))  # rejects and run checkpoints
+
+    def ingest(self, store: str, size: int, *, measured: bool) -> bool:
+        folder = dataset(size, self.args.seed, self.cache)
+        listings, flags = dataset_files(folder)
+        spec = self.spec(store, size)
+        label = f"{store} {size_label(size)}"
+        if measured and not self.args.no_baseline:
+            ops = self.ops_file(size, listings, flags)
+            if ops is not None:
+                if store == "neo4j":
+                    reset_neo4j(spec["uri"])
+                    res = self.child({"kind": "ingest-baseline-neo4j", "uri": spec["uri"],
+                                      "ops": str(ops)}, f"{label} ingest baseline (bare driver)")
+                    self.add("ingest", store, size, "baseline", res)
+                else:
+                    base_dir = fresh_embedded(embedded_dir(size, self.cache, "-baseline"))
+                    res = self.child({"kind": "ingest-baseline-embedded",
+                                      "data_dir": str(base_dir), "ops": str(ops)},
+                                     f"{label} ingest baseline (bare COPY)")
+                    shutil.rmtree(base_dir, ignore_errors=True)
+                    self.add("ingest", store, size, "baseline", res)
+        self.empty_store(store, spec)
+        task = {"kind": "ingest", **spec, "listings": str(listings), "flags": str(flags),
+                "source": f"bench-{size_label(size)}", "version": store not in self.versions}
+        res = self.child(task, f"{label} ingest" + ("" if measured else " (setup, untimed)"))
+        if res.get("store_version"):
+            self.versions[store] = res["store_version"]
+        if measured:
+            self.add("ingest", store, size, "graphinv", res)
+        return res.get("status") == "ok"
+
+    def store_size(self, store: str, size: int) -> None:
+        stages = self.args.stages
+        ok = True
+        if "ingest" in stages:
+            ok = self.ingest(store, size, measured=True)
+        elif "clusters" in stages or "queries" in stages:
+            ok = self.ingest(store, size, measured=False)
+        if not ok:
+            _log(f"{store} {size_label(size)}: ingest failed; skipping its later stages")
+            return
+        spec = self.spec(store, size)
+        label = f"{store} {size_label(size)}"
+        if "clusters" in stages:
+            if not self.args.no_baseline:
+                res = self.child({"kind": "clusters-baseline", **spec},
+                                 f"{label} clusters baseline (networkx)")
+                self.add("clusters", store, size, "baseline", res)
+            res = self.child({"kind": "clusters", **spec}, f"{label} clusters")
+            self.add("clusters", store, size, "graphinv", res)
+        elif "queries" in stages:
+            self.child({"kind": "clusters", **spec}, f"{label} clusters (setup, untimed)")
+        if "queries" in stages:
+            res = self.child({"kind": "queries", **spec, "repeat": self.args.repeat,
+                              "timeout": self.args.query_timeout}, f"{label} saved queries")
+            self.add("queries", store, size, "graphinv", res)
+
+    def view(self) -> None:
+        sizes = [int(s) for s in self.args.view_sizes.split(",") if s.strip()]
+        res = self.child({"kind": "view", "sizes": sizes, "browser": not self.args.no_browser},
+                         f"view {sizes}")
+        self.add("view", None, None, "graphinv", res)
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    """Run what ``args`` asks for; return the results document (also written to disk)."""
+    sizes = parse_sizes(args.size or ["10k"])
+    stores = list(STORES) if args.store == "both" else [args.store]
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    r = _Runner(args, sizes, stores)
+    started = _dt.datetime.now(_dt.UTC)
+    meta: dict[str, Any] = {
+        "started": started.isoformat(timespec="seconds"), "machine": machine_info(),
+        "command": "python -m bench " + " ".join(sys.argv[1:]),
+        "sizes": sizes, "stores": stores, "stages": args.stages, "seed": args.seed,
+    }
+    _log(f"sizes {[size_label(s) for s in sizes]}, stores {stores}, stages {args.stages}; "
+         f"load average {meta['machine']['load_avg']}")
+    store_stages = {"ingest", "clusters", "queries"} & set(args.stages)
+    t0 = time.perf_counter()
+    try:
+        if "neo4j" in stores and store_stages:
+            r.server = Neo4jServer(args.cache)
+            _log("starting Neo4j …")
+            r.server.start()
+            meta["neo4j_server"] = r.server.settings()
+        for store in stores if store_stages else []:
+            for size in sizes:
+                r.store_size(store, size)
+                if store == "embedded" and not args.keep_stores:
+                    shutil.rmtree(embedded_dir(size, args.cache), ignore_errors=True)
+        if "view" in args.stages:
+            r.view()
+    finally:
+        if r.server is not None:
+            if r.server.pid:
+                meta["neo4j_server_final"] = rss_mb_of(r.server.pid)
+            r.server.stop()
+    meta["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    meta["wall_s"] = round(time.perf_counter() - t0, 1)
+    meta["load_avg_end"] = load_average()
+    meta["store_versions"] = r.versions
+    doc = {"meta": meta, "runs": r.runs}
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    name = f"bench-{stamp}-{'-'.join(size_label(s) for s in sizes)}-{args.store}"
+    json_path = args.out / f"{name}.json"
+    json_path.write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+    md_path = args.out / f"{name}.md"
+    md_path.write_text(render_markdown(doc), encoding="utf-8")
+    _log(f"wrote {json_path} and {md_path}")
+    doc["paths"] = {"json": str(json_path), "markdown": str(md_path)}
+    return doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.report:
+        doc = merge_results([load_results(p) for p in args.report])
+        sys.stdout.write(render_markdown(doc))
+        return 0
+    try:
+        parse_sizes(args.size or ["10k"])
+    except argparse.ArgumentTypeError as exc:
+        build_parser().error(str(exc))
+    doc = run_bench(args)
+    failed = [x for x in doc["runs"] if x.get("status") != "ok"]
+    return 1 if failed else 0

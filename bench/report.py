@@ -1,0 +1,391 @@
+"""Markdown tables, scaling exponents and target checks from a results document.
+
+A results document is ``{"meta": {...}, "runs": [...]}`` as written by ``python -m bench``;
+each run has ``stage``, ``store``, ``size``, ``kind`` (``graphinv`` or ``baseline``) and
+``status``. Missing figures print as ``—``; a target whose size was not run says so.
+
+>>> scaling_exponent([(10_000, 10.0), (100_000, 100.0)])
+[('10k→100k', 1.0)]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.sizes import size_label
+
+__all__ = ["load_results", "merge_results", "render_markdown", "scaling_exponent",
+           "check_targets", "TARGETS"]
+
+_MB_PER_GB = 1024
+#: The issue's targets, in the order BENCHMARKS.md lists them.
+TARGETS = (
+    "ingest 1M rows, embedded ≥ 20,000 rows/s",
+    "ingest 1M rows, Neo4j ≥ 3,000 rows/s",
+    "ingest 1M rows, Neo4j ≤ 2× the bare-driver baseline",
+    "clusters on 1M shops ≤ 120 s",
+    "clusters on 1M shops, peak RSS ≤ 8 GB",
+    "1,000-node cluster page stable in headless Chromium ≤ 5 s",
+    "every saved query ≤ 2 s at 1M rows",
+)
+_ONE_M = 1_000_000
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def merge_results(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One document from several runs; a later run replaces an earlier one's figure
+    for the same stage, store, size and kind."""
+    runs: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for d in docs:
+        for r in d.get("runs", []):
+            runs[(r["stage"], r.get("store"), r.get("size"), r.get("kind"))] = r
+    meta = dict(docs[0].get("meta", {})) if docs else {}
+    meta["merged"] = [{k: d.get("meta", {}).get(k) for k in
+                       ("started", "command", "wall_s", "load_avg_end")} for d in docs]
+    versions: dict[str, str] = {}
+    for d in docs:
+        versions.update(d.get("meta", {}).get("store_versions", {}))
+    meta["store_versions"] = versions
+    return {"meta": meta, "runs": list(runs.values())}
+
+
+def _get(doc: dict[str, Any], stage: str, store: str | None, size: int | None,
+         kind: str = "graphinv") -> dict[str, Any] | None:
+    for r in doc["runs"]:
+        if (r["stage"], r.get("store"), r.get("size"), r.get("kind")) == (stage, store, size,
+                                                                           kind):
+            return r if r.get("status") == "ok" else None
+    return None
+
+
+def _status(doc: dict[str, Any], stage: str, store: str | None, size: int | None,
+            kind: str = "graphinv") -> str | None:
+    for r in doc["runs"]:
+        if (r["stage"], r.get("store"), r.get("size"), r.get("kind")) == (stage, store, size,
+                                                                           kind):
+            return str(r.get("status"))
+    return None
+
+
+def _f(v: Any, digits: int = 2) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and not math.isfinite(v):
+            return "—"
+        if abs(v) >= 1000 and digits <= 2:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _pct(part: Any, total: Any) -> str:
+    if not part and part != 0 or not total:
+        return "—"
+    return f"{100 * part / total:.0f}%"
+
+
+def _sizes(doc: dict[str, Any], stage: str, store: str | None) -> list[int]:
+    return sorted({r["size"] for r in doc["runs"] if r["stage"] == stage
+                   and r.get("store") == store and r.get("size")})
+
+
+def _stores(doc: dict[str, Any], stage: str) -> list[str]:
+    order = ["embedded", "neo4j"]
+    have = {r.get("store") for r in doc["runs"] if r["stage"] == stage}
+    return [s for s in order if s in have]
+
+
+def scaling_exponent(points: Iterable[tuple[int, float | None]]) -> list[tuple[str, float]]:
+    """Log-log slope of time against size between consecutive measured sizes
+    (1.0 = linear, 2.0 = quadratic)."""
+    pts = [(n, t) for n, t in sorted(points) if t and t > 0]
+    out = []
+    for (n1, t1), (n2, t2) in zip(pts, pts[1:], strict=False):
+        if n2 > n1:
+            out.append((f"{size_label(n1)}→{size_label(n2)}",
+                        round(math.log(t2 / t1) / math.log(n2 / n1), 2)))
+    return out
+
+
+def _failed_note(doc: dict[str, Any], stage: str, store: str | None, size: int | None,
+                 kind: str = "graphinv") -> str:
+    st = _status(doc, stage, store, size, kind)
+    return "—" if st in (None, "ok") else st
+
+
+# -- sections ----------------------------------------------------------------------------
+
+def _machine(doc: dict[str, Any]) -> list[str]:
+    meta = doc.get("meta", {})
+    m = meta.get("machine", {})
+    versions = meta.get("store_versions", {})
+    lines = ["### Machine", "", "| | |", "|---|---|"]
+    rows = [
+        ("CPU", f"{m.get('cores')} cores, {m.get('cpu')}"),
+        ("RAM", f"{m.get('ram_gb')} GB"),
+        ("OS", m.get("os")),
+        ("Python", m.get("python")),
+        ("Neo4j", versions.get("neo4j") or "not measured in this run"),
+        ("Neo4j server settings", json.dumps(meta.get("neo4j_server", {}))
+         if meta.get("neo4j_server") else "—"),
+        ("LadybugDB", m.get("ladybug")),
+        ("neo4j driver / rust ext", f"{m.get('neo4j_driver')} / "
+                                    f"{m.get('neo4j_rust_ext') or 'not installed'}"),
+        ("networkx / pyarrow / pyvis", f"{m.get('networkx')} / {m.get('pyarrow')} / "
+                                       f"{m.get('pyvis')}"),
+        ("load average (1/5/15 min) at start", m.get("load_avg")),
+        ("load average at end", meta.get("load_avg_end")),
+        ("command", f"`{meta.get('command')}`"),
+        ("started / wall", f"{meta.get('started')} / {meta.get('wall_s')} s"),
+    ]
+    for merged in meta.get("merged", [])[1:]:
+        rows.append(("merged with", f"`{merged.get('command')}` at {merged.get('started')} "
+                                    f"(load at end {merged.get('load_avg_end')})"))
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    return lines
+
+
+def _ingest(doc: dict[str, Any]) -> list[str]:
+    lines = ["### Ingest", "",
+             "graphinv = `ingest_paths` (listings + flags, resolution on) into an empty "
+             "store; baseline = the same pre-normalized rows loaded bare (Neo4j: driver "
+             "`UNWIND … MERGE`, 10k rows per transaction, same constraints; embedded: one "
+             "LadybugDB `COPY` per table). Ratio = graphinv time / baseline time "
+             "(total, and write-only).", "",
+             "| store | rows | graphinv s | rows/s | normalize | write | resolve | other "
+             "| peak RSS MB | baseline s | baseline rows/s | ratio total | ratio write |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for store in _stores(doc, "ingest"):
+        for size in _sizes(doc, "ingest", store):
+            g = _get(doc, "ingest", store, size)
+            b = _get(doc, "ingest", store, size, "baseline")
+            if g is None:
+                lines.append(f"| {store} | {size_label(size)} | "
+                             f"{_failed_note(doc, 'ingest', store, size)} |" + " |" * 11)
+                continue
+            s = g["seconds"]
+            bt = b["seconds"]["total"] if b else None
+            lines.append(
+                f"| {store} | {g['rows']:,} | {_f(s['total'], 1)} | {_f(g['rows_per_s'], 0)} "
+                f"| {_pct(s.get('normalize'), s['total'])} | {_pct(s.get('write'), s['total'])} "
+                f"| {_pct(s.get('resolve'), s['total'])} | {_pct(s.get('other'), s['total'])} "
+                f"| {_f(g.get('peak_rss_mb'), 0)} | {_f(bt, 1)} "
+                f"| {_f(g['rows'] / bt if bt else None, 0)} "
+                f"| {_f(s['total'] / bt if bt else None, 1)}× "
+                f"| {_f(s['write'] / bt if bt else None, 1)}× |")
+    return lines
+
+
+_CL_STAGES = ("projection", "weighting", "components", "communities", "risk", "report",
+              "write-back")
+
+
+def _clusters(doc: dict[str, Any]) -> list[str]:
+    head = " | ".join(_CL_STAGES)
+    lines = ["### Projection + clusters", "",
+             "Seconds per stage from `ClusterResult.timings` (`run_clusters`, default "
+             "options, write-back on). Baseline = stream the same shop/seller–identifier "
+             "links from the store into one `networkx.Graph` and run `connected_components`"
+             " (build + components). Ratio = graphinv (projection + components) / baseline.",
+             "",
+             f"| store | shops | {head} | total s | peak RSS MB | clusters "
+             "| nx baseline s | nx peak RSS MB | ratio |",
+             "|---|---:|" + "---:|" * (len(_CL_STAGES) + 6)]
+    for store in _stores(doc, "clusters"):
+        for size in _sizes(doc, "clusters", store):
+            g = _get(doc, "clusters", store, size)
+            b = _get(doc, "clusters", store, size, "baseline")
+            if g is None:
+                lines.append(f"| {store} | {size_label(size)} | "
+                             f"{_failed_note(doc, 'clusters', store, size)} |"
+                             + " |" * (len(_CL_STAGES) + 5))
+                continue
+            s = g["seconds"]
+            bt = b["seconds"]["total"] if b else None
+            like = (s.get("projection", 0) + s.get("components", 0))
+            cells = " | ".join(_f(s.get(k), 2) for k in _CL_STAGES)
+            lines.append(
+                f"| {store} | {g['stats'].get('shops', size):,} | {cells} | {_f(s['total'], 1)} "
+                f"| {_f(g.get('peak_rss_mb'), 0)} | {g['stats'].get('clusters', '—')} "
+                f"| {_f(bt, 1)} | {_f(b.get('peak_rss_mb') if b else None, 0)} "
+                f"| {_f(like / bt if bt else None, 1)}× |")
+    return lines
+
+
+def _view(doc: dict[str, Any]) -> list[str]:
+    r = _get(doc, "view", None, None)
+    lines = ["### View", "",
+             "`graphinv.render.bench.render_bench` on synthetic clusters: render time, page "
+             "size (every page inlines the vis-network library), and the time until headless "
+             "Chromium has drawn the network (`window.graphinv.drawnMs`).", ""]
+    if r is None:
+        return lines + [f"Not measured ({_failed_note(doc, 'view', None, None)})."]
+    lines += [f"Browser: {'headless Chromium' if r.get('browser') else 'not run'}; inlined "
+              f"library {r.get('library_kb')} KB per page.", "",
+              "| nodes | drawn nodes | edges | render s | layout s | HTML KB | data KB "
+              "| Chromium draw s |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in r["rows"]:
+        lines.append(f"| {row['nodes']:,} | {row['drawn_nodes']:,} | {row['edges']:,} "
+                     f"| {_f(row['render_s'])} | {_f(row['layout_s'])} | {_f(row['html_kb'], 0)} "
+                     f"| {_f(row['data_kb'], 0)} | {_f(row.get('draw_s'))} |")
+    return lines
+
+
+def _queries(doc: dict[str, Any]) -> list[str]:
+    cols = [(st, n) for st in _stores(doc, "queries") for n in _sizes(doc, "queries", st)]
+    lines = ["### Saved queries", "",
+             "Median of the warm runs (cold first run in brackets), seconds, wall-clock "
+             "around `run_query` (guard, plan check, read, rows; default row limit 1000). "
+             "Required parameters get real values (largest cluster, two of its shops, ...).",
+             ""]
+    if not cols:
+        return lines + ["Not measured."]
+    lines.append("| query | " + " | ".join(f"{st} {size_label(n)}" for st, n in cols) + " |")
+    lines.append("|---|" + "---:|" * len(cols))
+    names: list[str] = []
+    results: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
+    for st, n in cols:
+        r = _get(doc, "queries", st, n)
+        rows = {q["query"]: q for q in (r or {}).get("queries", [])}
+        results[(st, n)] = rows
+        names += [q for q in rows if q not in names]
+    for name in sorted(names):
+        cells = []
+        for key in cols:
+            q = results[key].get(name)
+            if q is None:
+                cells.append("—")
+            elif q.get("status") == "ok":
+                cells.append(f"{_f(q['median_s'], 3)} ({_f(q['cold_s'], 2)})")
+            else:
+                cells.append(str(q.get("status")) + (f": {q['error'][:60]}"
+                                                     if q.get("error") else ""))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _scaling(doc: dict[str, Any]) -> list[str]:
+    lines = ["### Scaling exponents", "",
+             "Log-log slope of time against size between consecutive sizes (1.0 = linear).",
+             "", "| stage | store | between sizes | exponent |", "|---|---|---|---:|"]
+    series: list[tuple[str, str, list[tuple[int, float | None]]]] = []
+    for store in _stores(doc, "ingest"):
+        for kind, name in (("graphinv", "ingest (graphinv total)"),
+                           ("baseline", "ingest baseline")):
+            pts = [(n, (r or {}).get("seconds", {}).get("total"))
+                   for n in _sizes(doc, "ingest", store)
+                   for r in [_get(doc, "ingest", store, n, kind)]]
+            series.append((name, store, pts))
+        for part in ("normalize", "write", "resolve"):
+            pts = [(n, (r or {}).get("seconds", {}).get(part))
+                   for n in _sizes(doc, "ingest", store)
+                   for r in [_get(doc, "ingest", store, n)]]
+            series.append((f"ingest {part}", store, pts))
+    for store in _stores(doc, "clusters"):
+        for key in ("total",) + _CL_STAGES:
+            pts = [(n, (r or {}).get("seconds", {}).get(key))
+                   for n in _sizes(doc, "clusters", store)
+                   for r in [_get(doc, "clusters", store, n)]]
+            series.append((f"clusters {key}", store, pts))
+        pts = [(n, (r or {}).get("seconds", {}).get("total"))
+               for n in _sizes(doc, "clusters", store)
+               for r in [_get(doc, "clusters", store, n, "baseline")]]
+        series.append(("clusters nx baseline", store, pts))
+    any_row = False
+    for name, store, pts in series:
+        for between, slope in scaling_exponent(pts):
+            lines.append(f"| {name} | {store} | {between} | {slope:.2f} |")
+            any_row = True
+    if not any_row:
+        lines.append("| — | — | needs two sizes | — |")
+    return lines
+
+
+def check_targets(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(target, measured, verdict)`` for each target; verdict PASS, FAIL or not run."""
+    out: list[tuple[str, str, str]] = []
+
+    def largest(stage: str, store: str) -> str:
+        sizes = [n for n in _sizes(doc, stage, store) if _get(doc, stage, store, n)]
+        return f"largest measured: {size_label(max(sizes))}" if sizes else "not measured"
+
+    emb = _get(doc, "ingest", "embedded", _ONE_M)
+    neo = _get(doc, "ingest", "neo4j", _ONE_M)
+    neo_b = _get(doc, "ingest", "neo4j", _ONE_M, "baseline")
+    cl = _get(doc, "clusters", "embedded", _ONE_M) or _get(doc, "clusters", "neo4j", _ONE_M)
+
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok else "FAIL"
+
+    if emb:
+        out.append((TARGETS[0], f"{emb['rows_per_s']:,.0f} rows/s",
+                    verdict(emb["rows_per_s"] >= 20_000)))
+    else:
+        out.append((TARGETS[0], largest("ingest", "embedded"), "not run at 1M"))
+    if neo:
+        out.append((TARGETS[1], f"{neo['rows_per_s']:,.0f} rows/s",
+                    verdict(neo["rows_per_s"] >= 3_000)))
+    else:
+        out.append((TARGETS[1], largest("ingest", "neo4j"), "not run at 1M"))
+    if neo and neo_b:
+        ratio = neo["seconds"]["total"] / neo_b["seconds"]["total"]
+        out.append((TARGETS[2], f"{ratio:.1f}×", verdict(ratio <= 2.0)))
+    else:
+        out.append((TARGETS[2], largest("ingest", "neo4j"), "not run at 1M"))
+    if cl:
+        out.append((TARGETS[3], f"{cl['seconds']['total']:.1f} s",
+                    verdict(cl["seconds"]["total"] <= 120)))
+        rss = cl.get("peak_rss_mb") or 0
+        out.append((TARGETS[4], f"{rss / _MB_PER_GB:.2f} GB",
+                    verdict(rss <= 8 * _MB_PER_GB)))
+    else:
+        out.append((TARGETS[3], largest("clusters", "embedded"), "not run at 1M"))
+        out.append((TARGETS[4], largest("clusters", "embedded"), "not run at 1M"))
+    view = _get(doc, "view", None, None)
+    row = next((x for x in (view or {}).get("rows", []) if x["nodes"] == 1000), None)
+    if row and row.get("draw_s") is not None:
+        out.append((TARGETS[5], f"{row['draw_s']:.2f} s", verdict(row["draw_s"] <= 5.0)))
+    else:
+        out.append((TARGETS[5], "no Chromium draw time", "not run"))
+    qs = [q for st in ("embedded", "neo4j")
+          for q in ((_get(doc, "queries", st, _ONE_M) or {}).get("queries", []))
+          if not str(q.get("status", "")).startswith("n/a")]
+    if qs:
+        slow = [q for q in qs if q.get("status") != "ok" or q["median_s"] > 2.0]
+        worst = max((q.get("median_s") or 0 for q in qs), default=0)
+        out.append((TARGETS[6], f"worst {worst:.2f} s; {len(slow)} over 2 s or failed",
+                    verdict(not slow)))
+    else:
+        out.append((TARGETS[6], "largest measured: " + ", ".join(
+            f"{st} {size_label(max(_sizes(doc, 'queries', st)))}"
+            for st in _stores(doc, "queries")) if _stores(doc, "queries") else "not measured",
+            "not run at 1M"))
+    return out
+
+
+def _targets(doc: dict[str, Any]) -> list[str]:
+    lines = ["### Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {v} |" for t, m, v in check_targets(doc)]
+    return lines
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """All tables of a results document as markdown (what BENCHMARKS.md quotes)."""
+    parts = [_machine(doc), _ingest(doc), _clusters(doc), _view(doc), _queries(doc),
+             _scaling(doc), _targets(doc)]
+    failed = [r for r in doc.get("runs", []) if r.get("status") != "ok"]
+    if failed:
+        parts.append(["### Failed or stopped", ""] + [
+            f"- {r['stage']} {r.get('store') or ''} "
+            f"{size_label(r['size']) if r.get('size') else ''} {r.get('kind')}: "
+            f"{r.get('status')} — {str(r.get('error', ''))[:300]}"
+            for r in failed])
+    return "\n\n".join("\n".join(p) for p in parts) + "\n"
