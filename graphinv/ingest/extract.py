@@ -11,6 +11,7 @@ evidence. Rules:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ from graphinv import schema
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
 
 __all__ = ["Entity", "Link", "RowGraph", "RowRejected", "extract_row", "shop_key"]
+
+
+_DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 
 
 class RowRejected(ValueError):
@@ -52,10 +56,15 @@ class RowGraph:
     seen: str | None = None
 
 
-def _normalizers() -> dict[str, Callable[..., Any]]:
-    from graphinv.ingest.normalize import NORMALIZERS
+_NORMALIZERS: dict[str, Callable[..., Any]] = {}
 
-    return NORMALIZERS
+
+def _normalizers() -> dict[str, Callable[..., Any]]:
+    if not _NORMALIZERS:
+        from graphinv.ingest.normalize import NORMALIZERS
+
+        _NORMALIZERS.update(NORMALIZERS)
+    return _NORMALIZERS
 
 
 def shop_key(platform: str | None, shop_id: str) -> str:
@@ -77,9 +86,7 @@ def _date(raw: str | None) -> str | None:
     """ISO date (YYYY-MM-DD) or None; time parts are dropped."""
     if not raw:
         return None
-    import re
-
-    m = re.match(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", raw)
+    m = _DATE.match(raw)
     if not m:
         return None
     y, mo, d = (int(x) for x in m.groups())

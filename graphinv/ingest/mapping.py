@@ -141,25 +141,32 @@ class Mapping:
     unmapped: list[str] = field(default_factory=list)
     origin: str = "built-in column names"
 
+    def __post_init__(self) -> None:
+        self._plan = [(n, f.column, f.value, f.split) for n, f in self.fields.items()]
+
     def extract(self, row: TMapping[str, Any]) -> dict[str, list[str]]:
         """Values of each field in one row (lists: a cell may hold several values)."""
         out: dict[str, list[str]] = {}
-        for name, spec in self.fields.items():
-            if spec.value is not None:
-                out[name] = [spec.value]
+        for name, column, const, split in self._plan:
+            if const is not None:
+                out[name] = [const]
                 continue
-            assert spec.column is not None
-            v = row.get(spec.column)
-            if v is None:
+            v = row.get(column) if column is not None else None
+            if not v:
                 continue
-            vals = v if isinstance(v, list) else [v]
-            items: list[str] = []
-            for x in vals:
-                if x is None:
-                    continue
-                x = str(x)
-                parts = x.split(spec.split) if spec.split else [x]
-                items.extend(p for p in (q.strip() for q in parts) if p)
+            if isinstance(v, str):
+                if split:
+                    items = [p for p in (q.strip() for q in v.split(split)) if p]
+                else:
+                    v = v.strip()
+                    items = [v] if v else []
+            else:
+                items = []
+                for x in v if isinstance(v, list) else [v]:
+                    if x is None:
+                        continue
+                    parts = str(x).split(split) if split else [str(x)]
+                    items.extend(p for p in (q.strip() for q in parts) if p)
             if items:
                 out[name] = items
         return out

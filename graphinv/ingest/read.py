@@ -325,24 +325,34 @@ def _continue_record(src: _Lines, text: str,
             return joined, taken, None
 
 
+_SPECIAL: dict[str, re.Pattern[str]] = {}
+
+
 def _open_quote(text: str, delim: str) -> bool:
-    """True if ``text`` ends inside a quoted field (RFC 4180 quoting)."""
+    """True if ``text`` ends inside a quoted field (RFC 4180 quoting).
+
+    Only quotes, delimiters and line breaks matter, so the scan jumps between
+    them instead of walking every character.
+    """
+    pat = _SPECIAL.get(delim)
+    if pat is None:
+        pat = _SPECIAL[delim] = re.compile('"|' + re.escape(delim) + r"|[\r\n]")
     inside = False
-    at_field_start = True
-    k = 0
-    n = len(text)
-    while k < n:
+    skip_to = -1
+    for m in pat.finditer(text):
+        k = m.start()
+        if k < skip_to:
+            continue
         ch = text[k]
         if inside:
             if ch == '"':
-                if k + 1 < n and text[k + 1] == '"':
-                    k += 2
+                if text.startswith('"', k + 1):
+                    skip_to = k + 2  # an escaped quote ("") stays inside
                     continue
                 inside = False
-        elif ch == '"' and at_field_start:
+            continue
+        if ch == '"' and (k == 0 or text[k - 1] in (delim, "\r", "\n")):
             inside = True
-        at_field_start = not inside and (ch == delim or ch in "\r\n")
-        k += 1
     return inside
 
 
