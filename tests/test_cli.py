@@ -142,3 +142,26 @@ def test_ctrl_c_exits_130(runner: CliRunner, tmp_path: Path,
     res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",
                               str(FX / "flat_utf8.csv")])
     assert res.exit_code == 130 and "Interrupted" in res.output
+
+
+def test_wrong_password_has_its_own_message(runner: CliRunner,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver's AuthError (what a real server answers to a bad password) maps to
+    its own message naming the user and the environment variables to set."""
+    import neo4j
+    from neo4j.exceptions import AuthError
+
+    class _Driver:
+        def verify_connectivity(self) -> None:
+            raise AuthError("The client is unauthorized due to authentication failure.")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda *a, **k: _Driver())
+    monkeypatch.setenv("GRAPHINV_NEO4J_USER", "analyst")
+    monkeypatch.setenv("GRAPHINV_NEO4J_PASSWORD", "wrong")
+    res = runner.invoke(app, ["--store", "bolt://127.0.0.1:7687", "status"])
+    assert res.exit_code == 1
+    assert "Error: Neo4j refused the credentials" in res.output
+    assert "'analyst'" in res.output and "GRAPHINV_NEO4J_PASSWORD" in res.output
