@@ -55,8 +55,7 @@ def reset_neo4j(uri: str) -> None:
     import neo4j
 
     with neo4j.GraphDatabase.driver(uri, auth=_auth()) as drv, drv.session() as s:
-        s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")\
-            .consume()
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 def _auth() -> tuple[str, str] | None:
