@@ -70,8 +70,8 @@ def test_clusters_out_file_history_and_hubs(runner: CliRunner, emb_args: list[st
     assert "dissolved" in table and "G-0001" in table
     hubs = json.loads(_ok(runner, [*emb_args, "clusters", "hubs", "--format", "json"]))
     assert sorted(h["id"] for h in hubs) == [
+        "Address:CN:50 518000 huaqiang north road shenzhen",
         "Address:CN:50 huaqiang north rd shenzhen",
-        "Address:CN:50 huaqiang north road shenzhen 518000",
         "Address:CN:50 huaqiangbei shenzhen no"]
     assert all("unrelated groups" in h["reason"] for h in hubs)
 

@@ -113,7 +113,7 @@ class Explainer:
     # -- graph -------------------------------------------------------------
     def _weight_of(self, node: int, via_hubs: bool) -> float | None:
         """Weight of passing through ``node``; None if it may not be walked through."""
-        g = self.ev.group_of.get(node)
+        g = self.ev.group(node)
         if g is None:  # a shop
             return 1.0
         if self.ev.hub[g]:
@@ -220,7 +220,7 @@ class Explainer:
     def _view(self, node: int, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         nid = self.proj.ids[node]
         view = det.node_view(nid, nodes.get(nid, {}))
-        g = self.ev.group_of.get(node)
+        g = self.ev.group(node)
         view["weight"] = round(self.ev.base_weight[g], 4) if g is not None else None
         view["hub"] = bool(g is not None and self.ev.hub[g])
         return {k: view[k] for k in ("id", "kind", "label", "raws", "platform", "shop_id",

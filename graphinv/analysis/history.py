@@ -42,7 +42,9 @@ _PREFIX = "G-"
 
 
 def format_id(n: int) -> str:
-    """>>> format_id(12)
+    """The id of cluster number ``n``.
+
+    >>> format_id(12)
     'G-0012'
     """
     return f"{_PREFIX}{n:04d}"

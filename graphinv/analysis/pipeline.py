@@ -153,7 +153,7 @@ def reappearances(ev: Evidence) -> dict[int, list[tuple[int, int]]]:
         if s0 is not None:
             groups = [g for g in ev.groups_of_shop(s0) if not ev.hub[g]]
         else:
-            g0 = ev.group_of.get(node)
+            g0 = ev.group(node)
             groups = [g0] if g0 is not None and not ev.hub[g0] else []
         for g in groups:
             for s in ev.shops_of(g):
@@ -406,7 +406,7 @@ def _cluster_graphs(store: Store, ev: Evidence, scores: RiskScores, result: Clus
         for nid in sorted(node_sets[i]):
             view = det.node_view(nid, props.get(nid, {}))
             idx = proj.index[nid]
-            g = ev.group_of.get(idx)
+            g = ev.group(idx)
             s = ev.shop_ord.get(idx)
             risk = scores.shop.get(s) if s is not None else (
                 scores.group.get(g) if g is not None else None)
@@ -421,9 +421,9 @@ def _cluster_graphs(store: Store, ev: Evidence, scores: RiskScores, result: Clus
         edges = []
         for rel, a, b in sorted(set(links[i])):
             if rel == "OPERATES":
-                g = ev.group_of.get(proj.index[a])
+                g = ev.group(proj.index[a])
             else:
-                g = ev.group_of.get(proj.index[b])
+                g = ev.group(proj.index[b])
             weight = ev.weight[g] if g is not None else 0.0
             edges.append({"source": a, "target": b, "type": rel, "weight": round(weight, 6),
                           "evidence": evidence.get((rel, a, b), [])})

@@ -51,13 +51,6 @@ ProgressFn = Callable[[str, int], None]
 _PROGRESS_EVERY = 50_000
 
 
-def _intern(cache: dict[str, str], value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    text = str(value)
-    return cache.setdefault(text, text)
-
-
 @dataclass
 class Projection:
     """Every graph node as an integer, links as integer pairs.
@@ -175,6 +168,7 @@ def project(store: Store, *, with_results: bool = False,
 
     ``with_results`` also reads ``cluster_id``, ``risk`` and ``hub``/``hub_reason``
     written by the previous run (explanations; clearing stale results).
+    Columns are filled in bulk per label (no per-node function call).
     """
     proj = Projection()
     cache: dict[str, str] = {}
@@ -182,50 +176,72 @@ def project(store: Store, *, with_results: bool = False,
     for label in KINDS:
         props = _node_props(label, with_results)
         col = {p: i + 1 for i, p in enumerate(props)}
+        base = len(proj.ids)
+        rows = []
         for row in store.stream_nodes(label, props):
-            idx = proj.add_node(
-                label, row[0],
-                platform=_intern(cache, row[col["platform"]]) if "platform" in col else None,
-                country=_intern(cache, row[col["country"]]) if "country" in col else None,
-                shop_id=row[col["shop_id"]] if "shop_id" in col else None,
-                first_seen=_intern(cache, row[col["first_seen"]]),
-            )
-            if row[col["flagged"]] or row[col["flags"]]:
-                proj.flagged.add(idx)
-                proj.flags[idx] = list(row[col["flags"]] or ())
-            if "provider" in col and row[col["provider"]]:
-                proj.provider[idx] = _intern(cache, row[col["provider"]]) or ""
-            if with_results:
-                if row[col["cluster_id"]]:
-                    proj.cluster_id[idx] = row[col["cluster_id"]]
-                if row[col["hub"]]:
-                    proj.hub_reason[idx] = row[col["hub_reason"]] or "marked as a hub"
-                if (row[col["cluster_id"]] is not None or row[col["hub"]] is not None
-                        or row[col["risk"]] is not None or row[col["hub_reason"]] is not None):
-                    proj.had_result.add(idx)
-            done += 1
-            if progress and done % _PROGRESS_EVERY == 0:
-                progress("nodes", done)
+            rows.append(row)
+            if progress and (done + len(rows)) % _PROGRESS_EVERY == 0:
+                progress("nodes", done + len(rows))
+        done += len(rows)
+        new_ids = [f"{label}:{r[0]}" for r in rows]
+        proj.index.update(zip(new_ids, range(base, base + len(rows)), strict=True))
+        proj.ids.extend(new_ids)
+        proj.kinds.extend(bytes([_KIND_CODE[label]]) * len(rows))
+        for name, column in (("platform", proj.platform), ("country", proj.country),
+                             ("first_seen", proj.first_seen)):
+            if name in col:
+                c = col[name]
+                column.extend([cache.setdefault(v, v) if v else None
+                               for v in (r[c] for r in rows)])
+            else:
+                column.extend([None] * len(rows))
+        if "shop_id" in col:
+            c = col["shop_id"]
+            proj.shop_id.extend([r[c] for r in rows])
+        else:
+            proj.shop_id.extend([None] * len(rows))
+        cf, cfs = col["flagged"], col["flags"]
+        cp = col.get("provider")
+        for j, row in enumerate(rows):
+            if row[cf] or row[cfs]:
+                proj.flagged.add(base + j)
+                proj.flags[base + j] = list(row[cfs] or ())
+            if cp is not None and row[cp]:
+                proj.provider[base + j] = cache.setdefault(row[cp], row[cp])
+        if with_results:
+            cc, ch, cr, cx = col["cluster_id"], col["hub"], col["hub_reason"], col["risk"]
+            for j, row in enumerate(rows):
+                if row[cc] is None and row[ch] is None and row[cr] is None and row[cx] is None:
+                    continue
+                proj.had_result.add(base + j)
+                if row[cc]:
+                    proj.cluster_id[base + j] = row[cc]
+                if row[ch]:
+                    proj.hub_reason[base + j] = row[cr] or "marked as a hub"
     if progress:
         progress("nodes", done)
-    index = proj.index
+    get = proj.index.get
     done = 0
     for rel_type in LINK_RELS:
         code = _REL_CODE[rel_type]
+        src: list[int] = []
+        dst: list[int] = []
         for sl, sk, dl, dk in store.stream_rels(rel_type):
-            a = index.get(f"{sl}:{sk}")
-            b = index.get(f"{dl}:{dk}")
+            a = get(sl + ":" + sk)
+            b = get(dl + ":" + dk)
             if a is None or b is None:
                 continue
-            proj.src.append(a)
-            proj.dst.append(b)
-            proj.rel.append(code)
-            done += 1
-            if progress and done % _PROGRESS_EVERY == 0:
-                progress("links", done)
+            src.append(a)
+            dst.append(b)
+            if progress and (done + len(src)) % _PROGRESS_EVERY == 0:
+                progress("links", done + len(src))
+        proj.src.extend(src)
+        proj.dst.extend(dst)
+        proj.rel.extend(bytes([code]) * len(src))
+        done += len(src)
     for sl, sk, dl, dk in store.stream_rels("SAME_AS"):
-        a = index.get(f"{sl}:{sk}")
-        b = index.get(f"{dl}:{dk}")
+        a = get(sl + ":" + sk)
+        b = get(dl + ":" + dk)
         if a is not None and b is not None and a != b:
             proj.same_src.append(a)
             proj.same_dst.append(b)

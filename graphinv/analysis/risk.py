@@ -54,7 +54,7 @@ def seeds_of(ev: Evidence) -> dict[int, float]:
         if s is not None:
             seeds[s] = seeds.get(s, 0.0) + w
             continue
-        g = ev.group_of.get(node)
+        g = ev.group(node)
         if g is not None and not ev.hub[g]:
             seeds[n + g] = seeds.get(n + g, 0.0) + w
     return seeds

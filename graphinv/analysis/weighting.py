@@ -111,7 +111,7 @@ class Evidence:
     proj: Projection
     shops: array
     shop_ord: dict[int, int]
-    group_of: dict[int, int]  # node index (identifier or seller) -> group
+    group_of: array  # node index -> group (-1 for shops); see :meth:`group`
     group_nodes: list[list[int]]  # group -> node indices (spellings), first = representative
     group_kind: list[str]
     ptr: array
@@ -132,6 +132,11 @@ class Evidence:
     @property
     def n_groups(self) -> int:
         return len(self.group_kind)
+
+    def group(self, node: int) -> int | None:
+        """The group of a seller or identifier node (None for a shop)."""
+        g = self.group_of[node]
+        return g if g >= 0 else None
 
     def shops_of(self, g: int) -> array:
         return self.members[self.ptr[g]:self.ptr[g + 1]]
@@ -210,15 +215,17 @@ def read_hub_list(path: Path, proj: Projection) -> HubList:
         fk = family_key(kind, key)
         if fk is None:
             return []
+        alt = _without_postcode(kind, key)
         if families is None:  # spellings that differ only by country prefix, postcode...
             families = {}
             for i, code in enumerate(proj.kinds):
                 k = KINDS[code]
                 if k in ("Address", "PaymentAccount"):
-                    f = family_key(k, proj.key_of(i))
-                    if f is not None:
-                        families.setdefault(f, []).append(i)
-        return families.get(fk, [])
+                    key_i = proj.key_of(i)
+                    for f in (family_key(k, key_i), _without_postcode(k, key_i)):
+                        if f is not None:
+                            families.setdefault(f, []).append(i)
+        return families.get(fk) or (families.get(alt, []) if alt else [])
 
     for lineno, line in enumerate(text.splitlines(), start=1):
         value = line.strip()
@@ -244,73 +251,82 @@ def read_hub_list(path: Path, proj: Projection) -> HubList:
     return out
 
 
-def _groups(proj: Projection) -> tuple[dict[int, int], list[list[int]]]:
-    """Evidence groups: every seller and identifier node, SAME_AS spellings joined."""
-    joined: dict[int, int] = {}
-    pairs = [(a, b) for a, b in zip(proj.same_src, proj.same_dst, strict=True)
-             if proj.kinds[a] == proj.kinds[b] and proj.kinds[a] != _SHOP]
-    if pairs:
-        for a, b in pairs:
-            joined.setdefault(a, len(joined))
-            joined.setdefault(b, len(joined))
-        uf = DisjointSet(len(joined))
-        for a, b in pairs:
-            uf.union(joined[a], joined[b])
-        joined = {n: uf.find(j) for n, j in joined.items()}
-    group_of: dict[int, int] = {}
+def _groups(proj: Projection) -> tuple[array, list[list[int]]]:
+    """Evidence groups: every seller and identifier node, SAME_AS spellings joined.
+
+    Returns the group of every node (-1 for shops) and each group's nodes.
+    """
+    kinds = proj.kinds
+    group_of = array("i", [-1]) * len(kinds)
     members: list[list[int]] = []
     root_group: dict[int, int] = {}
-    for i, k in enumerate(proj.kinds):
-        if k == _SHOP:
-            continue
-        root = joined.get(i)
-        if root is not None:
-            g = root_group.get(root)
-            if g is not None:
-                group_of[i] = g
-                members[g].append(i)
-                continue
-            root_group[root] = len(members)
+    joined: dict[int, int] = {}
+    pairs = [(a, b) for a, b in zip(proj.same_src, proj.same_dst, strict=True)
+             if kinds[a] == kinds[b] and kinds[a] != _SHOP]
+    if pairs:
+        local: dict[int, int] = {}
+        for a, b in pairs:
+            local.setdefault(a, len(local))
+            local.setdefault(b, len(local))
+        uf = DisjointSet(len(local))
+        for a, b in pairs:
+            uf.union(local[a], local[b])
+        joined = {n: uf.find(j) for n, j in local.items()}
+    append = members.append
+    for i in [i for i, k in enumerate(kinds) if k != _SHOP and i not in joined]:
         group_of[i] = len(members)
-        members.append([i])
+        append([i])
+    for i in sorted(joined):
+        root = joined[i]
+        g = root_group.get(root)
+        if g is None:
+            g = root_group[root] = len(members)
+            append([])
+        group_of[i] = g
+        members[g].append(i)
     return group_of, members
 
 
-def _incidence(proj: Projection, shop_ord: Mapping[int, int],
-               group_of: Mapping[int, int], n_groups: int) -> tuple[array, array, array]:
+def _incidence(proj: Projection, shop_of: array, group_of: array,
+               n_groups: int, n_shops: int) -> tuple[array, array, array]:
     """CSR group -> shop ordinals, plus how many links each node has (for representatives)."""
-    n_shops = len(shop_ord)
     seller_shops: dict[int, list[int]] = {}
     kinds = proj.kinds
-    pairs: set[int] = set()
+    pairs: list[int] = []
+    add = pairs.append
     degree = array("i", [0]) * proj.n_nodes
     deferred: list[tuple[int, int]] = []
     for a, b in zip(proj.src, proj.dst, strict=True):
-        ka, kb = kinds[a], kinds[b]
-        if kb == _SHOP:  # OPERATES: seller -> shop
-            if ka != _SELLER:
+        sb = shop_of[b]
+        if sb >= 0:  # OPERATES: seller -> shop
+            if kinds[a] != _SELLER:
                 continue
-            s = shop_ord[b]
-            seller_shops.setdefault(a, []).append(s)
-            pairs.add(group_of[a] * n_shops + s)
+            seller_shops.setdefault(a, []).append(sb)
+            add(group_of[a] * n_shops + sb)
             degree[a] += 1
-        elif ka == _SHOP:
-            pairs.add(group_of[b] * n_shops + shop_ord[a])
+            continue
+        sa = shop_of[a]
+        if sa >= 0:
+            add(group_of[b] * n_shops + sa)
             degree[b] += 1
-        elif ka == _SELLER:
+        elif kinds[a] == _SELLER:
             deferred.append((a, b))
         # Supplier -> Address (where a factory is) ties no shop: display only.
     for seller, ident in deferred:
         g = group_of[ident]
         for s in seller_shops.get(seller, ()):
-            pairs.add(g * n_shops + s)
+            add(g * n_shops + s)
         degree[ident] += 1
-    ordered = sorted(pairs)
+    pairs.sort()
     ptr = array("i", [0]) * (n_groups + 1)
-    members = array("i", [0]) * len(ordered)
-    for i, p in enumerate(ordered):
+    members = array("i")
+    last = -1
+    for p in pairs:
+        if p == last:
+            continue
+        last = p
         g, s = divmod(p, n_shops)
-        members[i] = s
+        members.append(s)
         ptr[g + 1] += 1
     for g in range(n_groups):
         ptr[g + 1] += ptr[g]
@@ -329,9 +345,12 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     shops = array("i", sorted((i for i, k in enumerate(proj.kinds) if k == _SHOP),
                               key=proj.ids.__getitem__))
     shop_ord = {n: s for s, n in enumerate(shops)}
+    shop_of = array("i", [-1]) * proj.n_nodes
+    for s, n in enumerate(shops):
+        shop_of[n] = s
     group_of, group_nodes = _groups(proj)
     n_groups = len(group_nodes)
-    ptr, members, degree = _incidence(proj, shop_ord, group_of, n_groups)
+    ptr, members, degree = _incidence(proj, shop_of, group_of, n_groups, len(shops))
     ids = proj.ids
     for nodes in group_nodes:
         if len(nodes) > 1:
@@ -357,8 +376,8 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     reason: dict[int, str] = {}
     for listed in (hubs.nodes if hubs else {}), (forced_hubs or {}):
         for node, why in listed.items():
-            hg = group_of.get(node)
-            if hg is not None and not hub[hg]:
+            hg = group_of[node] if 0 <= node < len(group_of) else -1
+            if hg >= 0 and not hub[hg]:
                 hub[hg] = 1
                 reason[hg] = why
 
@@ -375,7 +394,7 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
 
 
 _NON_DIGITS = re.compile(r"\D+")
-_DIRECTIONS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
+_POSTCODE = re.compile(r"(?<!\S)(\d{5,6})(?!\S)")
 
 
 def family_key(kind: str, key: str) -> str | None:
@@ -383,33 +402,54 @@ def family_key(kind: str, key: str) -> str | None:
     not join still meet, for hub detection only (never to link shops).
 
     PaymentAccount: the digits of the account (8 or more); Address: the tokens
-    without country prefix, postcodes, one-letter tokens and compass words.
+    of the key without its country prefix (ingest prefixes the seller's country,
+    so one warehouse gets one key per seller country).
 
     >>> family_key("PaymentAccount", "pingpong:GLOBALCOLLECTION8800120034560019")
     'PaymentAccount:8800120034560019'
-    >>> family_key("Address", "HK:50 518000 futian huaqiang north road shenzhen")
-    'Address:50 futian huaqiang road shenzhen'
     >>> family_key("Address", "ZZ:50 futian huaqiang north road shenzhen")
-    'Address:50 futian huaqiang road shenzhen'
+    'Address:50 futian huaqiang north road shenzhen'
     """
     if kind == "PaymentAccount":
         digits = _NON_DIGITS.sub("", key)
         return f"{kind}:{digits}" if len(digits) >= 8 else None
     if kind == "Address":
-        head, sep, body = key.partition(":")
-        if not sep or len(head) != 2:
-            body = key
-        toks = sorted({t for t in body.split() if len(t) > 1 and t not in _DIRECTIONS
-                       and not (t.isdigit() and len(t) >= 5)})
-        return f"{kind}:{' '.join(toks)}" if len(toks) >= 2 else None
+        body = _address_body(key)
+        return f"{kind}:{body}" if " " in body else None
     return None
 
 
+def _address_body(key: str) -> str:
+    """The address key without its ``CC:`` prefix (tokens are already sorted)."""
+    return key[3:] if key[2:3] == ":" else key
+
+
+def _without_postcode(kind: str, key: str) -> str | None:
+    """The family key of an address minus its one postcode-like token (5-6 digits),
+    if it has exactly one; it only ever joins an existing spelling without it.
+
+    >>> _without_postcode("Address", "HK:50 518000 futian huaqiang north road shenzhen")
+    'Address:50 futian huaqiang north road shenzhen'
+    """
+    if kind != "Address":
+        return None
+    body = _address_body(key)
+    codes = _POSTCODE.findall(body)
+    if len(codes) != 1:
+        return None
+    toks = [t for t in body.split() if t != codes[0]]
+    if len(toks) < 3:
+        return None
+    return f"{kind}:{' '.join(toks)}"
+
+
 def _families(ev: Evidence) -> list[list[int]]:
-    """Groups whose spellings share a :func:`family_key`, joined; only families of
-    two or more groups are returned (every other group is a family of its own)."""
+    """Groups whose spellings share a :func:`family_key` (or differ from an existing
+    spelling only by a postcode), joined; only families of two or more groups are
+    returned (every other group is a family of its own)."""
     first: dict[str, int] = {}
     links: list[tuple[int, int]] = []
+    stripped: list[tuple[str, int]] = []
     proj = ev.proj
     kinds = ev.group_kind
     for g in range(ev.n_groups):
@@ -417,12 +457,20 @@ def _families(ev: Evidence) -> list[list[int]]:
         if kind != "Address" and kind != "PaymentAccount":
             continue
         for n in ev.group_nodes[g]:
-            fk = family_key(kind, proj.key_of(n))
+            key = proj.key_of(n)
+            fk = family_key(kind, key)
             if fk is None:
                 continue
             other = first.setdefault(fk, g)
             if other != g:
                 links.append((other, g))
+            sk = _without_postcode(kind, key)
+            if sk is not None:
+                stripped.append((sk, g))
+    for sk, g in stripped:
+        base = first.get(sk)
+        if base is not None and base != g:
+            links.append((base, g))
     if not links:
         return []
     local: dict[int, int] = {}
@@ -491,32 +539,36 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
                            "groups (a shared service, not a gang tie)")
         else:
             undecided.append(k)
-    # Round 2: put the other undecided candidates' strong evidence back.
-    strong_of = {k: [g for g in fams[k][0] if ev.strong[g]] for k in undecided}
-    for k in undecided:
+    # Round 2: put back the strong evidence of the other undecided candidates that
+    # touch the same pieces (one step: a gang's busy phone and e-mail meet directly).
+    testing = [k for k in undecided if parts1[k] / len(fams[k][1]) >= opts.hub_dispersion]
+    if not testing:
+        return
+    roots_of: dict[int, list[set[int]]] = {}
+    touching: dict[int, list[int]] = {}
+    for j in undecided:
+        sets = []
+        for g in fams[j][0]:
+            if ev.strong[g]:
+                roots = {uf.find(s) for s in ev.shops_of(g)}
+                if len(roots) > 1:
+                    sets.append(roots)
+        roots_of[j] = sets
+        for r in set().union(*sets) if sets else ():
+            touching.setdefault(r, []).append(j)
+    for k in testing:
         fam, shops = fams[k]
         n = len(shops)
-        if parts1[k] / n < opts.hub_dispersion:
-            continue
-        sub: dict[int, int] = {}
-
-        def find(x: int, sub: dict[int, int] = sub) -> int:
-            while sub.get(x, x) != x:
-                sub[x] = sub.get(sub[x], sub[x])
-                x = sub[x]
-            return x
-
-        for j in undecided:
-            if j == k:
-                continue
-            for g in strong_of[j]:
-                members = ev.shops_of(g)
-                r0 = find(uf.find(members[0]))
-                for s in members[1:]:
-                    r = find(uf.find(s))
-                    if r != r0:
-                        sub[r] = r0
-        parts = len({find(uf.find(s)) for s in shops})
+        mine = {uf.find(s) for s in shops}
+        local = {r: i for i, r in enumerate(sorted(mine))}
+        sub = DisjointSet(len(local))
+        others = sorted({j for r in mine for j in touching.get(r, ()) if j != k})
+        for j in others:
+            for roots in roots_of[j]:
+                hit = [local[r] for r in roots if r in local]
+                for x in hit[1:]:
+                    sub.union(hit[0], x)
+        parts = len({sub.find(i) for i in local.values()})
         if parts / n >= opts.hub_dispersion:
             _mark(ev, fam, f"shared by {n} shops that otherwise fall into {parts} unrelated "
                            "groups (a shared service, not a gang tie)")
