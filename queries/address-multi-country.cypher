@@ -6,10 +6,14 @@
 // param: include_hubs bool = false -- Also list addresses marked as hubs (warehouses)
 // example: -p min_countries=2
 // sort-lists: countries, sellers
-MATCH (ad:Address)<-[:LOCATED_AT]-(x)<-[:OPERATES*0..1]-(se:Seller)
-WHERE se.country IS NOT NULL AND ($include_hubs OR NOT coalesce(ad.hub, false))
-WITH ad, count(DISTINCT se.country) AS n_countries,
-     collect(DISTINCT se.country) AS countries, collect(DISTINCT se.key) AS sellers
+MATCH (ad:Address)<-[:LOCATED_AT]-(x)
+WHERE $include_hubs OR NOT coalesce(ad.hub, false)
+OPTIONAL MATCH (x)<-[:OPERATES]-(op:Seller)
+WITH ad, CASE WHEN labels(x)[0] = 'Seller' THEN x.key ELSE op.key END AS seller,
+     CASE WHEN labels(x)[0] = 'Seller' THEN x.country ELSE op.country END AS country
+WHERE country IS NOT NULL
+WITH ad, count(DISTINCT country) AS n_countries, collect(DISTINCT country) AS countries,
+     collect(DISTINCT seller) AS sellers
 WHERE n_countries >= $min_countries
 RETURN ad.key AS address, coalesce(ad.display, ad.key) AS label, n_countries AS n_countries,
        countries AS countries, sellers AS sellers

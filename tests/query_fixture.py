@@ -18,7 +18,10 @@ Two gangs, two hubs, two legitimate shops, two ingest runs:
 * Hubs: ``pingpong:hub-001`` (an aggregator used by four unrelated shops) and
   the warehouse ``CN:1 LOGISTICS PARK SHENZHEN``.
 * Suppliers: ``guangzhou leather`` feeds three gang shops on three platforms;
-  ``yiwu small goods`` feeds two legitimate shops on two platforms.
+  ``yiwu small goods`` feeds two legitimate shops on two platforms, and the
+  Kicks seller (so, through it, two more shops).
+* Seller-level links (as a seller-level mapping file would give): Kicks Ltd is
+  paid via ``alipay:kicks-seller``: one user, yet two shops on two platforms.
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ def build_query_fixture(store: Store) -> None:
         {"key": "payoneer:5550001", "provider": "payoneer", "number": "5550001", "run": RUN1},
         {"key": "paypal:kicks-pay", "provider": "paypal", "number": "kicks-pay", "run": RUN1},
         {"key": "pingpong:hub-001", "provider": "pingpong", "number": "hub-001", "run": RUN1},
+        {"key": "alipay:kicks-seller", "provider": "alipay", "number": "kicks-seller",
+         "run": RUN1},
     ])
     store.merge_nodes("Phone", [
         {"key": "+8613800138000", "country": "CN", "valid": True, "run": RUN1},
@@ -160,6 +165,12 @@ def build_query_fixture(store: Store) -> None:
         _rel("shopee:kicks-sg", "guangzhou leather"),
         _rel("amazon:home-goods-us", "yiwu small goods"),
         _rel("shopee:gadget-hub-my", "yiwu small goods"),
+    ])
+    store.merge_rels("PAID_VIA", "Seller", "PaymentAccount", [
+        _rel("hk:kicks", "alipay:kicks-seller"),
+    ])
+    store.merge_rels("SOURCES_FROM", "Seller", "Supplier", [
+        _rel("hk:kicks", "yiwu small goods"),
     ])
     store.merge_rels("SAME_AS", "Address", "Address", [
         {"src": "CN:88 NANSHAN AVE SHENZHEN", "dst": "CN:88 NANSHAN AVENUE SHENZHEN",

@@ -34,6 +34,14 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 ["amazon:a1luxe", "ebay:luxe-bags-eu", "taobao:tb-1001"],
             ],
             [
+                "alipay:kicks-seller",
+                "alipay",
+                2,
+                2,
+                ["aliexpress", "shopee"],
+                ["aliexpress:kicks-factory", "shopee:kicks-sg"],
+            ],
+            [
                 "paypal:kicks-pay",
                 "paypal",
                 2,
@@ -112,20 +120,25 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
         ["supplier", "name", "n_shops", "n_platforms", "platforms", "shops"],
         [
             [
+                "yiwu small goods",
+                "Yiwu Small Goods",
+                4,
+                3,
+                ["aliexpress", "amazon", "shopee"],
+                [
+                    "aliexpress:kicks-factory",
+                    "amazon:home-goods-us",
+                    "shopee:gadget-hub-my",
+                    "shopee:kicks-sg",
+                ],
+            ],
+            [
                 "guangzhou leather",
                 "Guangzhou Leather Co.",
                 3,
                 3,
                 ["ebay", "shopee", "taobao"],
                 ["ebay:luxe-bags-eu", "shopee:kicks-sg", "taobao:tb-1001"],
-            ],
-            [
-                "yiwu small goods",
-                "Yiwu Small Goods",
-                2,
-                2,
-                ["amazon", "shopee"],
-                ["amazon:home-goods-us", "shopee:gadget-hub-my"],
             ],
         ],
     ),
@@ -134,6 +147,19 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
         {"min_shops": 3, "min_platforms": 3},
         ["supplier", "name", "n_shops", "n_platforms", "platforms", "shops"],
         [
+            [
+                "yiwu small goods",
+                "Yiwu Small Goods",
+                4,
+                3,
+                ["aliexpress", "amazon", "shopee"],
+                [
+                    "aliexpress:kicks-factory",
+                    "amazon:home-goods-us",
+                    "shopee:gadget-hub-my",
+                    "shopee:kicks-sg",
+                ],
+            ],
             [
                 "guangzhou leather",
                 "Guangzhou Leather Co.",
@@ -172,6 +198,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
         [
             [1, "PaymentAccount", "pingpong:hub-001", "pingpong:hub-001", None, None, False, True],
             [1, "Supplier", "yiwu small goods", "Yiwu Small Goods", None, None, False, False],
+            [2, "Seller", "hk:kicks", "Kicks Ltd", None, "G-0002", False, False],
             [2, "Shop", "amazon:home-goods-us", "Home Goods", "amazon", "G-0003", False, False],
             [2, "Shop", "shopee:kicks-sg", "Kicks SG", "shopee", "G-0002", True, False],
             [2, "Shop", "taobao:tb-1001", "Luxe Bags Outlet", "taobao", "G-0001", False, False],
@@ -625,7 +652,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_EMAIL",
                 "Email:sales@kicks.hk",
                 1,
-                ["listings-jun.csv:36 sales@kicks.hk"],
+                ["listings-jun.csv:38 sales@kicks.hk"],
             ],
             [
                 "Shop",
@@ -637,7 +664,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_PHONE",
                 "Phone:+85291234567",
                 1,
-                ["listings-jun.csv:34 +852 9123 4567"],
+                ["listings-jun.csv:36 +852 9123 4567"],
             ],
             [
                 "Shop",
