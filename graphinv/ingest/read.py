@@ -168,11 +168,12 @@ _ASCII = bytes(range(128))
 
 
 def _mostly_utf8(sample: bytes) -> bool:
-    """Most non-ASCII bytes form well-formed UTF-8 sequences (text in other
-    multi-byte encodings forms them only by accident, ~10-20 % of the time)."""
+    """UTF-8 with a few corrupt bytes: well-formed multi-byte sequences and at most a
+    handful of stray bytes, or mostly well-formed ones. Legacy CJK text forms such
+    sequences only by accident (stray bytes everywhere); Latin-1 text almost never."""
     high = len(sample.translate(None, _ASCII))
     valid = sum(len(m) for m in _UTF8_SEQ.findall(sample))
-    return high > 0 and valid >= 0.8 * high
+    return valid > 0 and (high - valid <= 4 or valid >= 0.8 * high)
 
 
 def _check_encoding(name: str) -> str:
@@ -274,7 +275,7 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
                 continue
             text = joined
         raw = text.rstrip("\r\n")
-        if "\x00" in text:
+        if "\x00" in text and not taken:
             yield Reject(name, lineno, "NUL byte in row", raw.replace("\x00", "\\0")[:2000])
             continue
         try:
@@ -284,6 +285,12 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
         except csv.Error as exc:
             problem = (f"field over {MAX_FIELD // 1024} KB" if "field limit" in str(exc)
                        else f"malformed CSV: {exc}")
+            if taken and "field limit" in str(exc) and _well_formed(text, delim, width):
+                taken = []  # a real multi-line record with one huge field: reject it whole
+        if not problem and taken and "\x00" in text:
+            problem = "NUL byte in row"  # a real multi-line record (its fields line up)
+            raw = raw.replace("\x00", "\\0")
+            taken = []
         if problem:
             if taken:
                 # A stray quote joined this line with the next ones: reject only
@@ -300,6 +307,17 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
                              raw[:2000])
                 continue
         yield Record(name, lineno, dict(zip(header, cells, strict=True)))
+
+
+def _well_formed(text: str, delim: str, width: int) -> bool:
+    """Does ``text`` parse as one strict record of ``width`` fields, whatever their size?"""
+    old = csv.field_size_limit(len(text) + 1)
+    try:
+        return len(next(csv.reader([text], delimiter=delim, strict=True))) == width
+    except csv.Error:
+        return False
+    finally:
+        csv.field_size_limit(old)
 
 
 def _continue_record(src: _Lines, text: str,
@@ -417,7 +435,7 @@ def _read_jsonl(fh: Any, name: str) -> Iterator[Record | Reject]:
         try:
             yield Record(name, lineno, _validate(_loads(line.lstrip("\ufeff"))))
         except (_BadJSON, ValueError, RecursionError) as exc:
-            yield Reject(name, lineno, f"bad JSON record: {_msg(exc)}", _safe(raw))
+            yield Reject(name, lineno, f"bad JSON record: {_msg(exc)}", _safe(raw[:2000]))
     if not any_line:
         raise InputError("empty file", value=name, hint="the file has no records")
 

@@ -154,7 +154,22 @@ class Neo4jStore(Store):
     def reset(self) -> None:
         # IN TRANSACTIONS only runs in an auto-commit transaction; batches keep
         # the delete within transaction memory on big graphs.
-        self._run_auto("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
+        self._run_batched("MATCH (n) CALL { WITH n DETACH DELETE n } "
+                          "IN TRANSACTIONS OF {rows} ROWS", 5000)
+
+    def _run_batched(self, template: str, rows: int) -> None:
+        """Run an ``IN TRANSACTIONS OF {rows} ROWS`` statement; on a transaction memory
+        error (db.memory.transaction.max) run it again with batches ten times smaller.
+        Safe: the inner transactions that committed are done, the rest is redone."""
+        while True:
+            try:
+                self._run_auto(template.replace("{rows}", str(rows)))
+                return
+            except StoreError as exc:
+                code = getattr(exc.__cause__, "code", None) or ""
+                if rows <= 1 or not any(c in code for c in _MEMORY_CODES):
+                    raise
+                rows = max(1, rows // 10)
 
     # -- writes ----------------------------------------------------------
     def _write(self, stmt: str, rows: list[dict[str, Any]]) -> None:
@@ -236,9 +251,9 @@ class Neo4jStore(Store):
         schema.check_label(label)
         for p in props:
             schema.check_property(label, p)
-            self._run_auto(
+            self._run_batched(
                 f"MATCH (n:{label}) WHERE n.{p} IS NOT NULL "
-                f"CALL {{ WITH n SET n.{p} = null }} IN TRANSACTIONS OF 10000 ROWS"
+                f"CALL {{ WITH n SET n.{p} = null }} IN TRANSACTIONS OF {{rows}} ROWS", 10000
             )
 
     # -- reads -----------------------------------------------------------
