@@ -31,6 +31,7 @@ Hubs never appear here: their weight is 0.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -101,18 +102,18 @@ class NetworkxEngine:
         t0 = time.perf_counter()
         n = ev.n_shops
         uf = DisjointSet(n)
-        for g in range(ev.n_groups):
-            if ev.strong[g]:
-                members = ev.shops_of(g)
-                first = members[0]
-                for s in members[1:]:
-                    uf.union(first, s)
+        ptr, mem, strong, weight = ev.ptr, ev.members, ev.strong, ev.weight
+        union = uf.union
+        strong_groups = [g for g in range(ev.n_groups) if strong[g]]
+        for g in strong_groups:
+            first = mem[ptr[g]]
+            for i in range(ptr[g] + 1, ptr[g + 1]):
+                union(first, mem[i])
         core_of = uf.labels()
         n_cores = max(core_of, default=-1) + 1
         internal = [0.0] * n_cores
-        for g in range(ev.n_groups):
-            if ev.strong[g]:
-                internal[core_of[ev.shops_of(g)[0]]] += ev.weight[g] * (ev.size(g) - 1)
+        for g in strong_groups:
+            internal[core_of[mem[ptr[g]]]] += weight[g] * (ptr[g + 1] - ptr[g] - 1)
         pairs = _weak_pairs(ev, core_of)
         cuf = DisjointSet(n_cores)
         for (c1, c2), w in pairs.items():
@@ -168,11 +169,12 @@ class NetworkxEngine:
         n = ev.n_shops
         # PageRank mass never leaves a component: only seeded components matter.
         uf = DisjointSet(n)
-        for g in range(ev.n_groups):
-            if ev.weight[g] > 0:
-                members = ev.shops_of(g)
-                for s in members[1:]:
-                    uf.union(members[0], s)
+        ptr, mem, weight = ev.ptr, ev.members, ev.weight
+        linking = [g for g in range(ev.n_groups) if weight[g] > 0 and ptr[g + 1] - ptr[g] > 1]
+        for g in linking:
+            first = mem[ptr[g]]
+            for i in range(ptr[g] + 1, ptr[g + 1]):
+                uf.union(first, mem[i])
         roots = set()
         for node in seeds:
             if node < n:
@@ -184,13 +186,10 @@ class NetworkxEngine:
         graph.add_nodes_from(shops)
         wanted = set(shops)
         for g in range(ev.n_groups):
-            w = ev.weight[g]
-            if w <= 0:
+            w = weight[g]
+            if w <= 0 or ptr[g] == ptr[g + 1] or mem[ptr[g]] not in wanted:
                 continue
-            members = ev.shops_of(g)
-            if not members or members[0] not in wanted:
-                continue
-            graph.add_weighted_edges_from((n + g, s, w) for s in members)
+            graph.add_weighted_edges_from((n + g, mem[i], w) for i in range(ptr[g], ptr[g + 1]))
         personal = {k: v for k, v in seeds.items() if k in graph}
         if not personal:
             return {}
@@ -200,11 +199,12 @@ class NetworkxEngine:
 def _weak_pairs(ev: Evidence, core_of: list[int]) -> dict[tuple[int, int], float]:
     """Summed weight of the weak evidence shared by each pair of cores."""
     pairs: dict[tuple[int, int], float] = {}
+    ptr, mem, weight, strong = ev.ptr, ev.members, ev.weight, ev.strong
     for g in range(ev.n_groups):
-        w = ev.weight[g]
-        if w <= 0 or ev.strong[g] or ev.size(g) < 2:
+        w = weight[g]
+        if w <= 0 or strong[g] or ptr[g + 1] - ptr[g] < 2:
             continue
-        cores = sorted({core_of[s] for s in ev.shops_of(g)})
+        cores = sorted({core_of[mem[i]] for i in range(ptr[g], ptr[g + 1])})
         k = len(cores)
         if k < 2 or k > _MAX_PAIR_FANOUT:
             continue
@@ -258,7 +258,7 @@ def _split_large(ev: Evidence, shops: list[int], limit: int,
     groups: set[int] = set()
     for s in shops:
         groups.update(ev.groups_of_shop(s))
-    for g in sorted(groups):
+    for g in sorted(groups, key=ev.rep):  # by id: the same order on every backend
         w = ev.weight[g]
         if w <= 0:
             continue
@@ -279,57 +279,60 @@ def _split_large(ev: Evidence, shops: list[int], limit: int,
 
 
 def personalized_pagerank(graph: nx.Graph, personalization: Mapping[int, float], *,
-                          damping: float = 0.85, tol: float = 1e-10,
-                          max_iter: int = 200) -> dict[int, float]:
-    """Weighted personalized PageRank by power iteration (pure Python).
+                          damping: float = 0.85, eps: float = 1e-8) -> dict[int, float]:
+    """Weighted personalized PageRank by local push (Andersen, Chung & Lang 2006).
 
-    networkx's own ``pagerank`` needs numpy and scipy; this one does not.
-    Dangling nodes return their mass to the personalization vector.
+    Work grows with the neighbourhood of the seeds, not with the graph: residual
+    mass is pushed along weighted edges until every node's residual is below
+    ``eps`` times its weighted degree. A node without edges keeps its mass.
+    networkx's own ``pagerank`` needs numpy and scipy; this needs neither.
 
     >>> g = nx.Graph([(0, 1), (1, 2), (2, 3)])
     >>> r = personalized_pagerank(g, {0: 1.0})
     >>> r[0] > r[2] > r[3], round(sum(r.values()), 6)
     (True, 1.0)
     """
-    nodes = list(graph)
-    if not nodes:
-        return {}
-    pos = {v: i for i, v in enumerate(nodes)}
     total = float(sum(personalization.values()))
-    p = [0.0] * len(nodes)
-    for v, w in personalization.items():
-        if v in pos:
-            p[pos[v]] = w / total
-    adj: list[list[tuple[int, float]]] = [[] for _ in nodes]
-    out_w = [0.0] * len(nodes)
+    if total <= 0:
+        return {}
+    adj: dict[int, list[tuple[int, float]]] = {}
+    deg: dict[int, float] = {}
     for u, v, w in graph.edges(data="weight", default=1.0):
-        iu, iv = pos[u], pos[v]
-        if iu == iv:
+        if u == v or w <= 0:
             continue
-        adj[iu].append((iv, w))
-        adj[iv].append((iu, w))
-        out_w[iu] += w
-        out_w[iv] += w
-    x = list(p)
-    for _ in range(max_iter):
-        nxt = [0.0] * len(nodes)
-        dangling = 0.0
-        for i, xi in enumerate(x):
-            if xi == 0.0:
-                continue
-            ow = out_w[i]
-            if ow <= 0:
-                dangling += xi
-                continue
-            share = damping * xi / ow
-            for j, w in adj[i]:
-                nxt[j] += share * w
-        rest = (1.0 - damping) + damping * dangling
-        for i, pi in enumerate(p):
-            if pi:
-                nxt[i] += rest * pi
-        err = sum(abs(a - b) for a, b in zip(nxt, x, strict=True))
-        x = nxt
-        if err < tol * len(nodes):
-            break
-    return {nodes[i]: xi for i, xi in enumerate(x) if xi > 0}
+        adj.setdefault(u, []).append((v, w))
+        adj.setdefault(v, []).append((u, w))
+        deg[u] = deg.get(u, 0.0) + w
+        deg[v] = deg.get(v, 0.0) + w
+    score: dict[int, float] = {}
+    resid: dict[int, float] = {}
+    queue: deque[int] = deque()
+    for v in sorted(personalization):
+        if v in graph and personalization[v] > 0:
+            resid[v] = resid.get(v, 0.0) + personalization[v] / total
+            queue.append(v)
+    keep = 1.0 - damping
+    while queue:
+        u = queue.popleft()
+        ru = resid.get(u, 0.0)
+        du = deg.get(u, 0.0)
+        if du <= 0:
+            score[u] = score.get(u, 0.0) + ru
+            resid[u] = 0.0
+            continue
+        if ru < eps * du:
+            continue
+        score[u] = score.get(u, 0.0) + keep * ru
+        resid[u] = 0.0
+        share = damping * ru / du
+        for v, w in adj[u]:
+            before = resid.get(v, 0.0)
+            after = resid[v] = before + share * w
+            limit = eps * deg.get(v, 0.0)
+            if after >= limit and before < limit or (limit == 0 and before == 0):
+                queue.append(v)
+    # Spread what is left (below eps per unit degree) as if it had settled in place.
+    for v, rv in resid.items():
+        if rv > 0:
+            score[v] = score.get(v, 0.0) + rv
+    return {v: x for v, x in score.items() if x > 0}

@@ -394,6 +394,7 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
 
 
 _NON_DIGITS = re.compile(r"\D+")
+_HAS_CODE = re.compile(r"\d{5}")
 _POSTCODE = re.compile(r"(?<!\S)(\d{5,6})(?!\S)")
 
 
@@ -434,6 +435,8 @@ def _without_postcode(kind: str, key: str) -> str | None:
     if kind != "Address":
         return None
     body = _address_body(key)
+    if not _HAS_CODE.search(body):
+        return None
     codes = _POSTCODE.findall(body)
     if len(codes) != 1:
         return None
@@ -450,14 +453,15 @@ def _families(ev: Evidence) -> list[list[int]]:
     first: dict[str, int] = {}
     links: list[tuple[int, int]] = []
     stripped: list[tuple[str, int]] = []
-    proj = ev.proj
+    ids = ev.proj.ids
     kinds = ev.group_kind
     for g in range(ev.n_groups):
         kind = kinds[g]
         if kind != "Address" and kind != "PaymentAccount":
             continue
+        cut = len(kind) + 1
         for n in ev.group_nodes[g]:
-            key = proj.key_of(n)
+            key = ids[n][cut:]
             fk = family_key(kind, key)
             if fk is None:
                 continue
