@@ -263,16 +263,24 @@ def report_columns() -> list[str]:
 
 def report_rows(reports: Sequence[Mapping[str, Any]], *,
                 for_table: bool = False) -> list[list[Any]]:
-    """Flat rows for table/CSV output: lists joined, top identifiers with shop counts."""
+    """Flat rows (columns of :func:`report_columns`): lists kept for CSV (joined with
+    ``; `` by the writer), shortened for a terminal table (``for_table``)."""
     rows = []
     for r in reports:
         tops = [f"{t['label']} ({t['shops']})" for t in r["top_identifiers"]]
         keys = [e["label"] for e in r["key_entities"]]
-        count_list = (lambda xs: f"{len(xs)}: {', '.join(xs)}") if for_table else list
-        rows.append([
-            r["cluster_id"], r["shops"], r["sellers"], count_list(r["platforms"]),
-            count_list(r["countries"]), r["payment_providers"], r["suppliers"],
-            r["flagged_shops"], r["risk"], r["reappeared"], len(r["leads"]) if for_table
-            else r["leads"], keys[:3] if for_table else keys, tops[:3] if for_table else tops,
-        ])
+        if for_table:
+            rows.append([
+                r["cluster_id"], r["shops"], r["sellers"],
+                f"{len(r['platforms'])}: {', '.join(r['platforms'])}",
+                f"{len(r['countries'])}: {', '.join(r['countries'])}",
+                r["payment_providers"], len(r["suppliers"]), r["flagged_shops"], r["risk"],
+                "yes" if r["reappeared"] else "", len(r["leads"]), keys[:2], tops[:3],
+            ])
+        else:
+            rows.append([
+                r["cluster_id"], r["shops"], r["sellers"], r["platforms"], r["countries"],
+                r["payment_providers"], r["suppliers"], r["flagged_shops"], r["risk"],
+                r["reappeared"], r["leads"], keys, tops,
+            ])
     return rows
