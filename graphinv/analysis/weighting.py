@@ -86,7 +86,6 @@ class WeightOptions:
     strong_min: float = 0.3
     hub_min_shops: int = 12
     hub_dispersion: float = 0.5
-    hub_clear: float = 0.9
     hub_share: float = 0.05
     hub_share_min: int = 50
 
@@ -495,9 +494,10 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
 
     Hub detection works on families of groups (spellings joined by SAME_AS or by
     :func:`family_key`). Round 1 measures dispersion with every candidate left
-    out; clear cases (``hub_clear``) are decided there. The rest are measured
-    again with the other undecided candidates put back, so a gang's two busy
-    identifiers (a phone and an e-mail) do not make each other look like hubs.
+    out and applies the share rule. Candidates still looking dispersed are measured
+    again, biggest first, with the other candidates not found to be hubs put back,
+    so a gang's busy identifiers (a phone, an e-mail) do not make each other look
+    like hubs.
     """
     fams: list[tuple[list[int], list[int]]] = []
     multi = _families(ev)
@@ -538,14 +538,14 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
             _mark(ev, fam, (f"shared by {n} shops, {100.0 * n / max(n_shops, 1):.0f}% of all "
                             f"shops (limit {opts.hub_share:.0%}), that otherwise fall into "
                             f"{parts} unrelated groups"))
-        elif parts / n >= opts.hub_clear:
-            _mark(ev, fam, f"shared by {n} shops that otherwise fall into {parts} unrelated "
-                           "groups (a shared service, not a gang tie)")
         else:
             undecided.append(k)
-    # Round 2: put back the strong evidence of the other undecided candidates that
-    # touch the same pieces (one step: a gang's busy phone and e-mail meet directly).
-    testing = [k for k in undecided if parts1[k] / len(fams[k][1]) >= opts.hub_dispersion]
+    # Round 2, biggest first: put back the strong evidence of the other candidates not
+    # (yet) found to be hubs that touch the same pieces, one step away — a gang's busy
+    # phone, e-mail and payment account hold its shops together even when each of them
+    # alone looks dispersed; a warehouse's customers stay unrelated.
+    testing = sorted((k for k in undecided if parts1[k] / len(fams[k][1]) >= opts.hub_dispersion),
+                     key=lambda k: (-len(fams[k][1]), k))
     if not testing:
         return
     roots_of: dict[int, list[set[int]]] = {}
@@ -560,20 +560,23 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
         roots_of[j] = sets
         for r in set().union(*sets) if sets else ():
             touching.setdefault(r, []).append(j)
+    found: set[int] = set()
     for k in testing:
         fam, shops = fams[k]
         n = len(shops)
         mine = {uf.find(s) for s in shops}
         local = {r: i for i, r in enumerate(sorted(mine))}
         sub = DisjointSet(len(local))
-        others = sorted({j for r in mine for j in touching.get(r, ()) if j != k})
+        others = sorted({j for r in mine for j in touching.get(r, ())
+                         if j != k and j not in found})
         for j in others:
             for roots in roots_of[j]:
-                hit = [local[r] for r in roots if r in local]
-                for x in hit[1:]:
-                    sub.union(hit[0], x)
+                hit = sorted(mine.intersection(roots))
+                for r in hit[1:]:
+                    sub.union(local[hit[0]], local[r])
         parts = len({sub.find(i) for i in local.values()})
         if parts / n >= opts.hub_dispersion:
+            found.add(k)
             _mark(ev, fam, f"shared by {n} shops that otherwise fall into {parts} unrelated "
                            "groups (a shared service, not a gang tie)")
 
