@@ -44,8 +44,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-err_console = Console(stderr=True, soft_wrap=True, highlight=False)
-out_console = Console(soft_wrap=True, highlight=False)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+out_console = Console(soft_wrap=True, highlight=False, emoji=False)
 
 
 class OutputFormat(StrEnum):
