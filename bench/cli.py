@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds before a saved query is stopped (default 60)")
     p.add_argument("--timeout", type=float, default=7200.0,
                    help="seconds before one stage's subprocess is killed (default 7200)")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="skip the untimed Neo4j warm-up load (for an already warm server)")
     p.add_argument("--keep-stores", action="store_true",
                    help="keep the embedded stores in the cache after the run")
     p.add_argument("--report", nargs="+", type=Path, metavar="JSON",
@@ -105,6 +107,8 @@ class _Runner:
         self.runs: list[dict[str, Any]] = []
         self.server: Neo4jServer | None = None
         self.versions: dict[str, str] = {}
+        self.meta: dict[str, Any] = {}
+        self.partial: Path | None = None
 
     def child(self, task: dict[str, Any], what: str) -> dict[str, Any]:
         _log(f"{what} …")
@@ -121,6 +125,9 @@ class _Runner:
         if store == "neo4j" and self.server and self.server.pid:
             res["server"] = rss_mb_of(self.server.pid)
         self.runs.append(res)
+        if self.partial is not None:  # what is done so far survives a killed run
+            self.partial.write_text(json.dumps({"meta": self.meta, "runs": self.runs},
+                                               indent=1, default=str), encoding="utf-8")
 
     # -- per store and size ---------------------------------------------------------
     def spec(self, store: str, size: int) -> dict[str, Any]:
@@ -237,11 +244,15 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     args.cache.mkdir(parents=True, exist_ok=True)
     r = _Runner(args, sizes, stores)
     started = _dt.datetime.now(_dt.UTC)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    name = f"bench-{stamp}-{'-'.join(size_label(s) for s in sizes)}-{args.store}"
+    r.partial = args.out / f"{name}.partial.json"
     meta: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"), "machine": machine_info(),
         "command": "python -m bench " + " ".join(sys.argv[1:]),
         "sizes": sizes, "stores": stores, "stages": args.stages, "seed": args.seed,
     }
+    r.meta = meta
     _log(f"sizes {[size_label(s) for s in sizes]}, stores {stores}, stages {args.stages}; "
          f"load average {meta['machine']['load_avg']}")
     store_stages = {"ingest", "clusters", "queries"} & set(args.stages)
@@ -252,7 +263,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             _log("starting Neo4j …")
             r.server.start()
             meta["neo4j_server"] = r.server.settings()
-            if "ingest" in args.stages:
+            if "ingest" in args.stages and not args.no_warmup:
                 r.warm_up_neo4j()
         for store in stores if store_stages else []:
             for size in sizes:
@@ -271,12 +282,11 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     meta["load_avg_end"] = load_average()
     meta["store_versions"] = r.versions
     doc = {"meta": meta, "runs": r.runs}
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    name = f"bench-{stamp}-{'-'.join(size_label(s) for s in sizes)}-{args.store}"
     json_path = args.out / f"{name}.json"
     json_path.write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
     md_path = args.out / f"{name}.md"
     md_path.write_text(render_markdown(doc), encoding="utf-8")
+    r.partial.unlink(missing_ok=True)
     _log(f"wrote {json_path} and {md_path}")
     doc["paths"] = {"json": str(json_path), "markdown": str(md_path)}
     return doc

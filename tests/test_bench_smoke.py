@@ -1,0 +1,118 @@
+"""Smoke test of the benchmark suite (``python -m bench``) at a tiny size.
+
+Runs every stage once so the suite never rots; asserts that the JSON results hold every
+stage with sane positive numbers. No timing assertions: these machines are shared.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.cli import main
+from bench.report import merge_results, render_markdown, scaling_exponent
+from bench.sizes import parse_size, size_label
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(tmp_path: Path, *args: str) -> dict[str, Any]:
+    out = tmp_path / "results"
+    rc = main(["--out", str(out), "--cache", str(tmp_path / "cache"), "--repeat", "1",
+               *args])
+    files = sorted(out.glob("bench-*.json"))
+    assert len(files) == 1, files
+    doc: dict[str, Any] = json.loads(files[0].read_text(encoding="utf-8"))
+    failed = [(r["stage"], r["kind"], r.get("error")) for r in doc["runs"]
+              if r["status"] != "ok"]
+    assert rc == 0 and not failed, failed
+    md = files[0].with_suffix(".md").read_text(encoding="utf-8")
+    for heading in ("### Machine", "### Ingest", "### Projection + clusters", "### View",
+                    "### Saved queries", "### Targets"):
+        assert heading in md
+    return doc
+
+
+def _runs(doc: dict[str, Any], stage: str, kind: str = "graphinv") -> list[dict[str, Any]]:
+    return [r for r in doc["runs"] if r["stage"] == stage and r["kind"] == kind]
+
+
+def _check_store_stages(doc: dict[str, Any], store: str, rows: int) -> None:
+    (ing,) = [r for r in _runs(doc, "ingest") if r["store"] == store]
+    assert ing["rows"] >= rows and ing["loaded"] > 0
+    assert ing["rows_per_s"] > 0 and ing["seconds"]["total"] > 0
+    assert ing["seconds"]["write"] > 0 and ing["seconds"]["normalize"] > 0
+    assert ing["peak_rss_mb"] > 0
+    assert ing["nodes_new"]["Shop"] > 0 and ing["links_new"]["OPERATES"] > 0
+    (base,) = [r for r in _runs(doc, "ingest", "baseline") if r["store"] == store]
+    assert base["seconds"]["total"] > 0 and base["node_rows"] > 0 and base["rel_rows"] > 0
+
+    (cl,) = [r for r in _runs(doc, "clusters") if r["store"] == store]
+    for stage in ("projection", "weighting", "components", "communities", "risk", "report",
+                  "write-back"):
+        assert cl["seconds"][stage] >= 0
+    assert cl["seconds"]["total"] > 0 and cl["peak_rss_mb"] > 0
+    assert cl["stats"]["shops"] > 0 and cl["stats"]["clusters"] > 0
+    (nxb,) = [r for r in _runs(doc, "clusters", "baseline") if r["store"] == store]
+    assert nxb["seconds"]["total"] > 0 and nxb["components"] > 0 and nxb["edges"] > 0
+
+    (qs,) = [r for r in _runs(doc, "queries") if r["store"] == store]
+    assert len(qs["queries"]) >= 10
+    for q in qs["queries"]:
+        if q["status"].startswith("n/a"):
+            continue
+        assert q["status"] == "ok", q
+        assert q["median_s"] > 0 and q["cold_s"] > 0 and q["rows"] >= 0
+    assert {"cluster", "shop", "key", "since"} <= set(qs["values"])
+
+
+@pytest.mark.slow
+def test_bench_embedded_tiny(tmp_path: Path) -> None:
+    doc = _run(tmp_path, "--size", "2k", "--store", "embedded", "--view-sizes", "50",
+               "--no-browser")
+    assert doc["meta"]["machine"]["cores"] >= 1
+    _check_store_stages(doc, "embedded", 2000)
+    (view,) = _runs(doc, "view")
+    (row,) = view["rows"]
+    assert row["nodes"] == 50 and row["render_s"] > 0 and row["html_kb"] > 0
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_bench_neo4j_tiny(tmp_path: Path, neo4j_uri: str,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHINV_BENCH_NEO4J_URI", neo4j_uri)
+    doc = _run(tmp_path, "--size", "500", "--store", "neo4j", "--no-warmup",
+               "--stages", "ingest,clusters,queries")
+    assert doc["meta"]["neo4j_server"]["source"] == "GRAPHINV_BENCH_NEO4J_URI"
+    _check_store_stages(doc, "neo4j", 500)
+    assert "neo4j" in doc["meta"]["store_versions"]
+
+
+def test_sizes_and_scaling() -> None:
+    assert [parse_size(s) for s in ("2k", "10k", "100k", "1m", "1M", "2500")] == [
+        2_000, 10_000, 100_000, 1_000_000, 1_000_000, 2_500]
+    with pytest.raises(ValueError):
+        parse_size("ten")
+    assert size_label(1_000_000) == "1m" and size_label(2_000) == "2k"
+    assert scaling_exponent([(10_000, 2.0), (100_000, 200.0)]) == [("10k→100k", 2.0)]
+
+
+def test_report_merges_and_renders_without_numbers() -> None:
+    a = {"meta": {"started": "a"}, "runs": [
+        {"stage": "ingest", "store": "embedded", "size": 10, "kind": "graphinv",
+         "status": "timeout", "error": "killed"}]}
+    b = {"meta": {"started": "b"}, "runs": []}
+    md = render_markdown(merge_results([a, b]))
+    assert "timeout" in md and "not run at 1M" in md
+
+
+def test_help() -> None:
+    res = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "--size" in res.stdout and "--stages" in res.stdout
