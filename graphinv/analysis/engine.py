@@ -80,7 +80,8 @@ class ClusterEngine(Protocol):
 
     ``rank`` works on the evidence graph whose nodes are shop ordinals
     ``0..n_shops-1`` and groups ``n_shops + g``; ``seeds`` maps such nodes to
-    their personalization weight; the result maps nodes to scores summing to 1.
+    their personalization weight; the result maps nodes to scores (the mass on
+    shops is what clusters are ranked by).
     """
 
     name: str
@@ -185,15 +186,26 @@ class NetworkxEngine:
         shops = [s for s in range(n) if uf.find(s) in roots]
         graph.add_nodes_from(shops)
         wanted = set(shops)
+        leaves: list[tuple[int, int]] = []
         for g in range(ev.n_groups):
             w = weight[g]
-            if w <= 0 or ptr[g] == ptr[g + 1] or mem[ptr[g]] not in wanted:
+            lo, hi = ptr[g], ptr[g + 1]
+            if w <= 0 or lo == hi or mem[lo] not in wanted:
                 continue
-            graph.add_weighted_edges_from((n + g, mem[i], w) for i in range(ptr[g], ptr[g + 1]))
+            if hi - lo == 1 and (n + g) not in seeds:
+                leaves.append((g, mem[lo]))  # used by one shop only: scored after
+                continue
+            graph.add_weighted_edges_from((n + g, mem[i], w) for i in range(lo, hi))
         personal = {k: v for k, v in seeds.items() if k in graph}
         if not personal:
             return {}
-        return personalized_pagerank(graph, personal, damping=options.damping)
+        scores = personalized_pagerank(graph, personal, damping=options.damping)
+        # An identifier used by a single shop carries that shop's score.
+        for g, s in leaves:
+            x = scores.get(s)
+            if x:
+                scores[n + g] = x
+        return scores
 
 
 def _weak_pairs(ev: Evidence, core_of: list[int]) -> dict[tuple[int, int], float]:
@@ -295,44 +307,46 @@ def personalized_pagerank(graph: nx.Graph, personalization: Mapping[int, float],
     total = float(sum(personalization.values()))
     if total <= 0:
         return {}
-    adj: dict[int, list[tuple[int, float]]] = {}
-    deg: dict[int, float] = {}
+    nodes = list(graph)
+    pos = {v: i for i, v in enumerate(nodes)}
+    size = len(nodes)
+    adj: list[list[tuple[int, float]]] = [[] for _ in range(size)]
+    deg = [0.0] * size
     for u, v, w in graph.edges(data="weight", default=1.0):
         if u == v or w <= 0:
             continue
-        adj.setdefault(u, []).append((v, w))
-        adj.setdefault(v, []).append((u, w))
-        deg[u] = deg.get(u, 0.0) + w
-        deg[v] = deg.get(v, 0.0) + w
-    score: dict[int, float] = {}
-    resid: dict[int, float] = {}
+        iu, iv = pos[u], pos[v]
+        adj[iu].append((iv, w))
+        adj[iv].append((iu, w))
+        deg[iu] += w
+        deg[iv] += w
+    score = [0.0] * size
+    resid = [0.0] * size
     queue: deque[int] = deque()
     for v in sorted(personalization):
-        if v in graph and personalization[v] > 0:
-            resid[v] = resid.get(v, 0.0) + personalization[v] / total
-            queue.append(v)
+        if v in pos and personalization[v] > 0:
+            i = pos[v]
+            resid[i] += personalization[v] / total
+            queue.append(i)
     keep = 1.0 - damping
     while queue:
         u = queue.popleft()
-        ru = resid.get(u, 0.0)
-        du = deg.get(u, 0.0)
+        ru = resid[u]
+        du = deg[u]
         if du <= 0:
-            score[u] = score.get(u, 0.0) + ru
+            score[u] += ru
             resid[u] = 0.0
             continue
         if ru < eps * du:
             continue
-        score[u] = score.get(u, 0.0) + keep * ru
+        score[u] += keep * ru
         resid[u] = 0.0
         share = damping * ru / du
         for v, w in adj[u]:
-            before = resid.get(v, 0.0)
+            before = resid[v]
             after = resid[v] = before + share * w
-            limit = eps * deg.get(v, 0.0)
-            if after >= limit and before < limit or (limit == 0 and before == 0):
+            limit = eps * deg[v]
+            if after >= limit > before:
                 queue.append(v)
-    # Spread what is left (below eps per unit degree) as if it had settled in place.
-    for v, rv in resid.items():
-        if rv > 0:
-            score[v] = score.get(v, 0.0) + rv
-    return {v: x for v, x in score.items() if x > 0}
+    # What is left (below eps per unit degree) settles in place.
+    return {nodes[i]: score[i] + resid[i] for i in range(size) if score[i] + resid[i] > 0}

@@ -238,7 +238,7 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
     for g, i in group_cluster.items():
         if i in new_index:
             kept_groups.setdefault(new_index[i], []).append(g)
-    risks = cluster_risk(scores, kept_clusters, kept_groups)
+    risks = cluster_risk(scores, kept_clusters)
     reports = [reports[i] for i in keep]
     cents = [cents[i] for i in keep]
     lead_set = set(scores.leads)

@@ -15,7 +15,7 @@ investigator should look at next.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from graphinv.analysis.engine import ClusterEngine, EngineOptions
@@ -88,21 +88,15 @@ def score_risk(ev: Evidence, engine: ClusterEngine, options: EngineOptions,
     return out
 
 
-def cluster_risk(scores: RiskScores, clusters: Iterable[Sequence[int]],
-                 groups_of_cluster: Mapping[int, Iterable[int]] | None = None) -> list[float]:
-    """Risk of each cluster in [0, 1]: its share of PageRank mass (its shops plus
-    the evidence assigned to it), scaled so the riskiest cluster has 1.0.
+def cluster_risk(scores: RiskScores, clusters: Iterable[Sequence[int]]) -> list[float]:
+    """Risk of each cluster in [0, 1]: the PageRank mass on its shops, scaled so the
+    riskiest cluster has 1.0.
 
     >>> s = RiskScores(raw_shop={0: 0.5, 1: 0.2, 2: 0.1})
     >>> cluster_risk(s, [[0, 1], [2]])
     [1.0, 0.142857]
     """
-    masses = []
-    for i, shops in enumerate(clusters):
-        m = sum(scores.raw_shop.get(s, 0.0) for s in shops)
-        if groups_of_cluster is not None:
-            m += sum(scores.raw_group.get(g, 0.0) for g in groups_of_cluster.get(i, ()))
-        masses.append(m)
+    masses = [sum(scores.raw_shop.get(s, 0.0) for s in shops) for shops in clusters]
     top = max(masses, default=0.0)
     if top <= 0:
         return [0.0 for _ in masses]

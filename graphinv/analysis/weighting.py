@@ -392,6 +392,8 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     return ev
 
 
+#: Share of a candidate's shops another candidate must cover to count as the same service.
+_CO_HUB = 0.8
 _NON_DIGITS = re.compile(r"\D+")
 _HAS_CODE = re.compile(r"\d{5}")
 _POSTCODE = re.compile(r"(?<!\S)(\d{5,6})(?!\S)")
@@ -569,7 +571,12 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
         sub = DisjointSet(len(local))
         others = sorted({j for r in mine for j in touching.get(r, ())
                          if j != k and j not in found})
+        own = set(shops)
         for j in others:
+            # A candidate covering (almost) all of k's shops is the same service seen
+            # twice (a warehouse and the aggregator it recommends): it cannot vouch.
+            if len(own.intersection(fams[j][1])) >= _CO_HUB * n:
+                continue
             for roots in roots_of[j]:
                 hit = sorted(mine.intersection(roots))
                 for r in hit[1:]:
