@@ -17,9 +17,10 @@ after resolution, so every spelling counts together. A group is a hub when
 
 * it is listed in the hubs file, or
 * it is shared by at least ``hub_share`` of all shops (and ``hub_min_shops``), or
-* it is shared by at least ``hub_min_shops`` shops that, apart from it and the
-  other hub candidates, fall into mostly unrelated groups (``hub_dispersion``):
-  a gang's shops are also tied to each other, a warehouse's customers are not.
+* it is shared by at least ``hub_min_shops`` shops that, apart from it, fall
+  into mostly unrelated groups (``hub_dispersion``): a gang's shops are also tied
+  to each other (by small identifiers or by its other busy identifiers), a
+  warehouse's customers are not. See :func:`_detect_hubs`.
 
 Hubs get weight 0: they never merge gangs on their own. Every hub carries a
 reason in plain words.
