@@ -96,6 +96,11 @@ def test_bom_only_file_is_empty(tmp_path: Path) -> None:
 # -- 12. Other encodings --------------------------------------------------------------------
 
 CJK_ROW = "G1,深圳明星电子旗舰店,淘宝,深圳市明星电子有限公司,中国,13800138000,,,"
+LATIN_ROWS = "".join(f"L{i},{shop},eBay,{seller},{country},,,,\n" for i, (shop, seller, country) in
+                     enumerate([("Café Müller Boutique", "Jürgen Weiß e.K.", "Deutschland"),
+                                ("Größer Sport Outlet", "Bäcker & Söhne KG", "Deutschland"),
+                                ("Château Parfums", "Maison Noël Accessoires", "France"),
+                                ("Köhler Lederwaren", "Schröder Uhren OHG", "Österreich")]))
 
 
 @pytest.mark.parametrize(("encoding", "row", "want"), [
@@ -103,8 +108,9 @@ CJK_ROW = "G1,深圳明星电子旗舰店,淘宝,深圳市明星电子有限公�
      "gb18030"),
     ("gbk", CJK_ROW + "\nG2,广州市白云区嘉华皮具专营店,淘宝,广州嘉华皮具有限公司,中国,,,,\n",
      "gb18030"),
-    ("latin-1", "L1,Café Müller Boutique,eBay,Jürgen Weiß e.K.,Deutschland,,,,\n", "cp1252"),
-    ("cp1252", "L1,Société Générale de Mode – Paris,eBay,Hélène Lefèvre,France,,,,\n", "cp1252"),
+    ("latin-1", LATIN_ROWS, "cp1252"),
+    ("cp1252", LATIN_ROWS + "L9,Société Générale de Mode – Paris,eBay,Hélène Lefèvre,France,,,,\n",
+     "cp1252"),
     ("utf-16", CJK_ROW + "\n", "utf-16"),
 ])
 def test_legacy_encodings_detected_and_decoded_exactly(embedded_store: Store, tmp_path: Path,
@@ -145,6 +151,8 @@ def test_forced_encoding_and_wrong_forced_encoding(embedded_store: Store, tmp_pa
     ("short_sjis.csv", (HEADER + "\nJ1,東京都渋谷区,,,,,,,\n").encode("shift_jis"),
      "ambiguous encoding"),
     ("short_gb.csv", (HEADER + "\nG1,深圳,,,,,,,\n").encode("gb18030"), "ambiguous encoding"),
+    # Latin-1 "à" or Cyrillic "а"? Too little text to know.
+    ("short_latin.csv", (HEADER + "\nL1,à,ààà,,,,,,\n").encode("cp1252"), "ambiguous encoding"),
     ("binary.csv", bytes(range(256)) * 8, "cannot detect the file's encoding"),
     ("utf16_no_bom.csv", (HEADER + "\nW1,深圳\n").encode("utf-16-le"),
      "cannot detect the file's encoding"),

@@ -151,15 +151,57 @@ def detect_encoding(path: Path) -> str:
         raise InputError("cannot detect the file's encoding", value=str(path),
                          hint="pass --encoding (e.g. gb18030, latin-1)")
     best = matches[0]
-    # A short CJK sample often decodes cleanly as GB18030, Big5 and Shift-JIS
-    # alike: when the detector cannot tell them apart, refuse instead of guessing.
-    rivals = [m.encoding for m in matches[1:] if m.chaos <= best.chaos
-              and m.coherence >= best.coherence and str(m) != str(best)]
+    # A short sample often decodes cleanly in several code pages (GB18030, Big5 and
+    # Shift-JIS; cp1252 and cp1251): when the detector cannot tell them apart, refuse
+    # instead of guessing — a wrong guess is silent mojibake. With few non-ASCII bytes
+    # only the language model (coherence) may decide; with more, less chaos also does.
+    if len(sample.translate(None, _ASCII)) < _FEW:
+        rivals = _rivals_few(sample, best.encoding, best.coherence,
+                             {m.encoding: m.coherence for m in matches})
+    else:
+        rivals = [m.encoding for m in matches[1:] if str(m) != str(best)
+                  and best.coherence < m.coherence + 0.2
+                  and best.chaos + _margin(best.encoding, m.encoding) > m.chaos]
     if rivals:
         raise InputError("ambiguous encoding", value=f"{path}: could be {best.encoding} or "
                          f"{' or '.join(rivals)}", hint="pass --encoding with the right codec")
     enc = codecs.lookup(best.encoding).name
     return _ALIASES.get(enc, enc)
+
+
+#: How much less chaotic (per charset-normalizer) the best reading must be than every
+#: other one for the guess to count as detected; CJK code pages read each other's bytes
+#: as plausible ideographs, so they need a wider margin (measured on shop/company names:
+#: 0.05 let GB18030 pass as EUC-KR now and then, 0.1 never did).
+_MARGIN = 0.05
+_CJK = frozenset({"gb18030", "big5", "shift_jis", "euc_kr"})
+
+
+def _margin(a: str, b: str) -> float:
+    return 2 * _MARGIN if a in _CJK and b in _CJK else _MARGIN
+#: Fewer non-ASCII bytes than this are too little evidence for "less chaotic" alone.
+_FEW = 32
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _rivals_few(sample: bytes, best: str, coherence: float,
+                known: dict[str, float]) -> list[str]:
+    """Other candidate code pages that read a small sample differently. The guess
+    stands only if the language model clearly recognizes its reading."""
+    want = sample.decode(best, errors="replace")
+    out = []
+    for enc in _CANDIDATES:
+        if enc == "utf_16" or codecs.lookup(enc).name == codecs.lookup(best).name:
+            continue
+        try:
+            other = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _C1.search(other):
+            continue  # C1 control characters: no real text reads like that
+        if other != want and not (coherence >= 0.5 and coherence >= known.get(enc, 0) + 0.3):
+            out.append(enc)
+    return out
 
 
 _UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|"
