@@ -3,7 +3,9 @@
 The projection carries ids only; reports, cluster pages and explanations need
 the human side (display names, raw spellings, flags, source records) for a
 bounded set of nodes. These helpers read it in batches, one query per label
-or relationship type and batch, never one round trip per node.
+or relationship type and batch, never one round trip per node; nodes are looked
+up by key (``UNWIND $keys AS k MATCH (n {key: k})``: an index lookup on both
+stores, where ``WHERE n.key IN $keys`` scans the label on the embedded one).
 
 >>> parse_evidence(['{"source": "listings", "file": "a.csv", "line": 3, "raw": "x"}'])
 [{'source': 'listings', 'file': 'a.csv', 'line': 3, 'raw': 'x'}]
@@ -46,7 +48,7 @@ def fetch_displays(store: Store, node_ids: Iterable[str]) -> dict[str, str]:
         for i in range(0, len(keys), _BATCH):
             chunk = keys[i:i + _BATCH]
             res = store.run_read(
-                f"MATCH (n:{label}) WHERE n.key IN $keys RETURN n.key, n.display",
+                f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN n.key, n.display",
                 {"keys": chunk},
             )
             for key, display in res.rows:
@@ -58,9 +60,13 @@ def fetch_nodes(store: Store, node_ids: Iterable[str]) -> dict[str, dict[str, An
     """Full property maps by node id."""
     out: dict[str, dict[str, Any]] = {}
     for label, keys in _by_label(node_ids).items():
+        props = [p for p, _ in schema.node_props(label)]
+        cols = ", ".join(f"n.{p}" for p in props)
         for i in range(0, len(keys), _BATCH):
-            for key, props in store.get_nodes(label, keys[i:i + _BATCH]).items():
-                out[schema.node_id(label, key)] = props
+            res = store.run_read(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN {cols}",
+                                 {"keys": keys[i:i + _BATCH]})
+            for row in res.rows:
+                out[schema.node_id(label, row[0])] = dict(zip(props, row, strict=True))
     return out
 
 
@@ -97,7 +103,7 @@ def fetch_evidence(store: Store, links: Iterable[tuple[str, str, str]]
         for i in range(0, len(srcs), _BATCH):
             chunk = srcs[i:i + _BATCH]
             res = store.run_read(
-                f"MATCH (a:{sl})-[r:{rel}]->(b:{dl}) WHERE a.key IN $keys "
+                f"UNWIND $keys AS k MATCH (a:{sl} {{key: k}})-[r:{rel}]->(b:{dl}) "
                 f"RETURN a.key, b.key, {ret}",
                 {"keys": chunk},
             )
