@@ -56,7 +56,9 @@ class Explainer:
     def load(cls, store: Store) -> Explainer:
         """Read the store; hubs marked by the last ``graphinv clusters`` run stay hubs."""
         proj = project(store, with_results=True)
-        ev = build_evidence(proj, forced_hubs=proj.hub_reason)
+        # The hubs of the last run are the hubs (same reasons as reported); before
+        # any run they are detected here.
+        ev = build_evidence(proj, forced_hubs=proj.hub_reason, detect=not proj.hub_reason)
         return cls(store=store, proj=proj, ev=ev)
 
     # -- entity lookup ---------------------------------------------------

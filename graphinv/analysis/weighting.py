@@ -335,11 +335,13 @@ def _incidence(proj: Projection, shop_of: array, group_of: array,
 
 def build_evidence(proj: Projection, options: WeightOptions | None = None,
                    hubs: HubList | None = None,
-                   forced_hubs: Mapping[int, str] | None = None) -> Evidence:
+                   forced_hubs: Mapping[int, str] | None = None,
+                   detect: bool = True) -> Evidence:
     """Group, weigh and hub-check the evidence of a projection.
 
     ``hubs`` is a resolved allowlist; ``forced_hubs`` marks nodes as hubs with a
-    given reason (e.g. the hubs of the previous run, for explanations).
+    given reason (e.g. the hubs of the previous run, for explanations); with
+    ``detect=False`` no other hub is looked for.
     """
     opts = options or WeightOptions()
     shops = array("i", sorted((i for i, k in enumerate(proj.kinds) if k == _SHOP),
@@ -385,7 +387,8 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
                   group_nodes=group_nodes, group_kind=group_kind, ptr=ptr, members=members,
                   weight=array("d", base), base_weight=base, strong=strong, hub=hub,
                   hub_reason=reason, options=opts)
-    _detect_hubs(ev, opts, n_shops)
+    if detect:
+        _detect_hubs(ev, opts, n_shops)
     for g in range(n_groups):
         if hub[g]:
             ev.weight[g] = 0.0
