@@ -68,6 +68,9 @@ def test_clusters_out_file_history_and_hubs(runner: CliRunner, emb_args: list[st
     assert runs[1]["params"]["min_platforms"] == 4
     table = _ok(runner, [*emb_args, "clusters", "history"])
     assert "dissolved" in table and "G-0001" in table
+    last = json.loads(_ok(runner, [*emb_args, "clusters", "history", "--last", "1",
+                                   "--changes", "-f", "json"]))
+    assert [r["events"] for r in last] == [[{"event": "dissolved", "cluster": "G-0001"}]]
     hubs = json.loads(_ok(runner, [*emb_args, "clusters", "hubs", "--format", "json"]))
     assert sorted(h["id"] for h in hubs) == [
         "Address:CN:50 518000 huaqiang north road shenzhen",

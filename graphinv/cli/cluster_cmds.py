@@ -179,16 +179,25 @@ def clusters_history(
     ctx: typer.Context,
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    last: Annotated[int, typer.Option("--last", min=0,
+                                      help="Only the last N runs (0 = all).")] = 0,
+    changes: Annotated[bool, typer.Option(
+        "--changes", help="Only splits, merges, dissolutions and reappearances.")] = False,
 ) -> None:
     """Show past clustering runs and their splits, merges and reappearances.
 
-    Example: graphinv clusters history --format json
+    Example: graphinv clusters history --last 2 --changes
     """
     from graphinv.analysis.history import list_runs
 
     with handle_errors():
         with open_configured_store(ctx) as store:
             runs = list_runs(store)
+        if last:
+            runs = runs[-last:]
+        if changes:
+            runs = [{**r, "events": [e for e in r["events"] if e.get("event") != "new"]}
+                    for r in runs]
         rows = [[r["run"], r["created"], r["clusters"], e.get("event"), e.get("cluster"),
                  _event_row(e)[2]] for r in runs for e in (r["events"] or [{}])]
         if fmt is OutputFormat.table and out is None and not runs:
