@@ -51,13 +51,20 @@ def neutralize(value: Any) -> str:
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text with every cell neutralized."""
+    """CSV text with every cell neutralized, rows ended by "\n".
+
+    Written with a "\r\n" terminator so that a cell holding a bare CR is quoted too
+    (with "\n" Python leaves it bare, and every reader splits the row there).
+    """
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([neutralize(c) for c in columns])
-    for r in rows:
+    w = csv.writer(buf, lineterminator="\r\n")
+    out = []
+    for r in [columns, *rows]:
         w.writerow([neutralize(v) for v in r])
-    return buf.getvalue()
+        out.append(buf.getvalue()[:-2] + "\n")
+        buf.seek(0)
+        buf.truncate()
+    return "".join(out)
 
 
 def jsonable(value: Any) -> Any:
