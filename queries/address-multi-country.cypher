@@ -8,6 +8,10 @@
 // sort-lists: countries, sellers
 MATCH (ad:Address)<-[:LOCATED_AT]-(x)
 WHERE $include_hubs OR NOT coalesce(ad.hub, false)
+// cheap pre-filter: two countries need two users, or one shop with two operators
+WITH ad, count(x) AS users, max(COUNT { MATCH (x)<-[:OPERATES]-() }) AS operators
+WHERE users >= 2 OR operators >= 2
+MATCH (ad)<-[:LOCATED_AT]-(x)
 OPTIONAL MATCH (x)<-[:OPERATES]-(op:Seller)
 WITH ad, CASE WHEN labels(x)[0] = 'Seller' THEN x.key ELSE op.key END AS seller,
      CASE WHEN labels(x)[0] = 'Seller' THEN x.country ELSE op.country END AS country

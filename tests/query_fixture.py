@@ -22,6 +22,8 @@ Two gangs, two hubs, two legitimate shops, two ingest runs:
   Kicks seller (so, through it, two more shops).
 * Seller-level links (as a seller-level mapping file would give): Kicks Ltd is
   paid via ``alipay:kicks-seller``: one user, yet two shops on two platforms.
+* ``ebay:twin-ops`` has two operators (US and MX) and is the only user of
+  ``US:1 TWIN OPS RD NEWARK``: one user, yet two seller countries.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def build_query_fixture(store: Store) -> None:
         _shop("ebay:fresh-kicks", "Fresh Kicks", "GB", "2025-06-01", RUN2),
         _shop("amazon:home-goods-us", "Home Goods", "US", "2025-01-01", RUN1),
         _shop("shopee:gadget-hub-my", "Gadget Hub", "MY", "2025-02-01", RUN1),
+        _shop("ebay:twin-ops", "Twin Ops", "US", "2025-02-15", RUN1),
     ])
     store.merge_nodes("Seller", [
         {"key": "cn:zhang wei", "name": "Zhang Wei", "country": "CN", "run": RUN1,
@@ -91,6 +94,8 @@ def build_query_fixture(store: Store) -> None:
          "display": "Luxe Trading GmbH"},
         {"key": "hk:kicks", "name": "Kicks Ltd", "country": "HK", "run": RUN1,
          "display": "Kicks Ltd"},
+        {"key": "us:acme", "name": "Acme Inc", "country": "US", "run": RUN1},
+        {"key": "mx:acme", "name": "Acme de Mexico", "country": "MX", "run": RUN1},
     ])
     store.merge_nodes("PaymentAccount", [
         {"key": "payoneer:5550001", "provider": "payoneer", "number": "5550001", "run": RUN1},
@@ -115,6 +120,7 @@ def build_query_fixture(store: Store) -> None:
          "display": "88 Nanshan Avenue, Shenzhen"},
         {"key": "CN:1 LOGISTICS PARK SHENZHEN", "country": "CN", "run": RUN1,
          "display": "1 Logistics Park, Shenzhen"},
+        {"key": "US:1 TWIN OPS RD NEWARK", "country": "US", "run": RUN1},
     ])
     store.merge_nodes("Supplier", [
         {"key": "guangzhou leather", "name": "Guangzhou Leather Co.", "country": "CN",
@@ -126,6 +132,7 @@ def build_query_fixture(store: Store) -> None:
         _rel("cn:zhang wei", "taobao:tb-1001"), _rel("cn:zhang wei", "ebay:luxe-bags-eu"),
         _rel("de:luxe trading", "amazon:a1luxe"),
         _rel("hk:kicks", "shopee:kicks-sg"), _rel("hk:kicks", "aliexpress:kicks-factory"),
+        _rel("us:acme", "ebay:twin-ops"), _rel("mx:acme", "ebay:twin-ops"),
     ])
     store.merge_rels("PAID_VIA", "Shop", "PaymentAccount", [
         _rel("taobao:tb-1001", "payoneer:5550001", raw="Payoneer 5550001"),
@@ -158,6 +165,7 @@ def build_query_fixture(store: Store) -> None:
         _rel("amazon:home-goods-us", "CN:1 LOGISTICS PARK SHENZHEN"),
         _rel("aliexpress:kicks-factory", "CN:1 LOGISTICS PARK SHENZHEN"),
         _rel("ebay:luxe-bags-eu", "CN:1 LOGISTICS PARK SHENZHEN"),
+        _rel("ebay:twin-ops", "US:1 TWIN OPS RD NEWARK"),
     ])
     store.merge_rels("SOURCES_FROM", "Shop", "Supplier", [
         _rel("taobao:tb-1001", "guangzhou leather"),

@@ -107,7 +107,7 @@ def test_run_writes_neutralized_csv(runner: CliRunner, emb_args: list[str],
     res = runner.invoke(app, [*emb_args, "query", "run", "--file",
                               str(Q / "adhoc" / "injection-names.cypher"), "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert f"Wrote 7 rows to {out}" in res.stderr
+    assert f"Wrote 9 rows to {out}" in res.stderr
     names = {r["seller"]: r["name"] for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert names["xx:evil1"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
     assert names["xx:evil2"].startswith("'+cmd")

@@ -91,6 +91,13 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 ["CN", "DE"],
                 ["cn:zhang wei", "de:luxe trading"],
             ],
+            [
+                "US:1 TWIN OPS RD NEWARK",
+                "US:1 TWIN OPS RD NEWARK",
+                2,
+                ["MX", "US"],
+                ["mx:acme", "us:acme"],
+            ],
         ],
     ),
     (
@@ -111,6 +118,13 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 2,
                 ["CN", "DE"],
                 ["cn:zhang wei", "de:luxe trading"],
+            ],
+            [
+                "US:1 TWIN OPS RD NEWARK",
+                "US:1 TWIN OPS RD NEWARK",
+                2,
+                ["MX", "US"],
+                ["mx:acme", "us:acme"],
             ],
         ],
     ),
@@ -215,8 +229,8 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 ["SOURCES_FROM", "SOURCES_FROM"],
                 [1, 1],
                 [
-                    ["listings-jan.csv:29 guangzhou leather"],
-                    ["listings-jan.csv:31 guangzhou leather"],
+                    ["listings-jan.csv:32 guangzhou leather"],
+                    ["listings-jan.csv:34 guangzhou leather"],
                 ],
             ],
         ],
@@ -232,8 +246,8 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 ["PAID_VIA", "PAID_VIA"],
                 [1, 1],
                 [
-                    ["listings-jan.csv:12 pingpong:hub-001"],
-                    ["listings-jan.csv:13 pingpong:hub-001"],
+                    ["listings-jan.csv:14 pingpong:hub-001"],
+                    ["listings-jan.csv:15 pingpong:hub-001"],
                 ],
             ],
             [
@@ -242,8 +256,8 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 ["SOURCES_FROM", "SOURCES_FROM"],
                 [1, 1],
                 [
-                    ["listings-jan.csv:29 guangzhou leather"],
-                    ["listings-jan.csv:31 guangzhou leather"],
+                    ["listings-jan.csv:32 guangzhou leather"],
+                    ["listings-jan.csv:34 guangzhou leather"],
                 ],
             ],
         ],
@@ -628,7 +642,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "PAID_VIA",
                 "PaymentAccount:paypal:kicks-pay",
                 1,
-                ["listings-jan.csv:11 paypal:kicks-pay"],
+                ["listings-jan.csv:13 paypal:kicks-pay"],
             ],
             [
                 "Shop",
@@ -640,7 +654,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_PHONE",
                 "Phone:+85291234567",
                 1,
-                ["listings-jan.csv:19 +85291234567"],
+                ["listings-jan.csv:21 +85291234567"],
             ],
             [
                 "Shop",
@@ -652,7 +666,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_EMAIL",
                 "Email:sales@kicks.hk",
                 1,
-                ["listings-jun.csv:38 sales@kicks.hk"],
+                ["listings-jun.csv:41 sales@kicks.hk"],
             ],
             [
                 "Shop",
@@ -664,7 +678,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_PHONE",
                 "Phone:+85291234567",
                 1,
-                ["listings-jun.csv:36 +852 9123 4567"],
+                ["listings-jun.csv:39 +852 9123 4567"],
             ],
             [
                 "Shop",
@@ -688,7 +702,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "PAID_VIA",
                 "PaymentAccount:paypal:kicks-pay",
                 1,
-                ["listings-jan.csv:10 paypal:kicks-pay"],
+                ["listings-jan.csv:12 paypal:kicks-pay"],
             ],
             [
                 "Shop",
@@ -700,7 +714,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_EMAIL",
                 "Email:sales@kicks.hk",
                 1,
-                ["listings-jan.csv:22 sales@kicks.hk"],
+                ["listings-jan.csv:24 sales@kicks.hk"],
             ],
             [
                 "Shop",
@@ -712,7 +726,7 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[list[Any]]]] = [
                 "USES_PHONE",
                 "Phone:+85291234567",
                 1,
-                ["listings-jan.csv:18 +85291234567"],
+                ["listings-jan.csv:20 +85291234567"],
             ],
         ],
     ),

@@ -107,7 +107,7 @@ def test_runaway_query_stops_at_its_timeout(store: Store) -> None:
         run_query(store, q, {}, timeout=1.0)
     assert time.monotonic() - t0 < 30
     # the store still answers afterwards
-    assert run_query(store, _q("MATCH (s:Shop) RETURN count(s) AS n"), {}).rows == [[8]]
+    assert run_query(store, _q("MATCH (s:Shop) RETURN count(s) AS n"), {}).rows == [[9]]
 
 
 def test_limit_truncates_and_says_so(store: Store) -> None:
@@ -117,9 +117,9 @@ def test_limit_truncates_and_says_so(store: Store) -> None:
     assert res.truncated and [r[0] for r in res.rows] == [
         "aliexpress:kicks-factory", "amazon:a1luxe", "amazon:home-goods-us"]
     res = run_query(store, q, {}, limit=0)
-    assert not res.truncated and len(res.rows) == 8
-    res = run_query(store, q, {}, limit=8)
-    assert not res.truncated and len(res.rows) == 8
+    assert not res.truncated and len(res.rows) == 9
+    res = run_query(store, q, {}, limit=9)
+    assert not res.truncated and len(res.rows) == 9
     union = _q("MATCH (s:Shop) RETURN s.key AS k UNION ALL MATCH (p:Phone) RETURN p.key AS k")
     res = run_query(store, union, {}, limit=4)
     assert res.truncated and len(res.rows) == 4
@@ -140,8 +140,8 @@ def test_null_and_empty_list_params_work_on_both_stores(store: Store) -> None:
     q = _q("MATCH (s:Shop) WHERE ($p IS NULL OR s.platform = $p) AND (size($ks) = 0 OR "
            "s.key IN $ks) RETURN count(s) AS n",
            "// param: p str = null -- platform\n// param: ks list[str] = []\n")
-    assert run_query(store, q, {}).rows == [[8]]
-    assert run_query(store, q, {"p": "ebay"}).rows == [[2]]
+    assert run_query(store, q, {}).rows == [[9]]
+    assert run_query(store, q, {"p": "ebay"}).rows == [[3]]
     assert run_query(store, q, {"ks": ["ebay:fresh-kicks", "nope"]}).rows == [[1]]
 
 
