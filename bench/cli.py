@@ -148,6 +148,7 @@ class _Runner:
         res = self.child({"kind": "prenormalize", "listings": str(listings),
                           "flags": str(flags), "out": str(path), "work": str(work)},
                          f"pre-normalize {size_label(size)} (untimed for the baselines)")
+        self.add("ingest", None, size, "extract", res)
         return path if res.get("status") == "ok" else None
 
     def empty_store(self, store: str, spec: dict[str, Any]) -> None:
