@@ -6,6 +6,7 @@ Runs one task (see :data:`TASKS`), then writes its result with the child's peak 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 import traceback
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         result = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:2000],
                   "traceback": traceback.format_exc()[-4000:]}
     result["child_wall_s"] = round(time.perf_counter() - t0, 3)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 3)  # this process's CPU only
     result["peak_rss_mb"] = peak_rss_mb()
     result_path.write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0
