@@ -97,6 +97,16 @@ def _sizes(doc: dict[str, Any], stage: str, store: str | None) -> list[int]:
                    and r.get("store") == store and r.get("size")})
 
 
+def _rows_of(doc: dict[str, Any], size: int) -> int | None:
+    """Listing rows of a size, from any ingest or extraction run of it."""
+    for r in doc["runs"]:
+        if r["stage"] == "ingest" and r.get("size") == size and r.get("status") == "ok":
+            n = r.get("rows") or r.get("records")
+            if n:
+                return int(n)
+    return None
+
+
 def _stores(doc: dict[str, Any], stage: str) -> list[str]:
     order = ["embedded", "neo4j"]
     have = {r.get("store") for r in doc["runs"] if r["stage"] == stage}
@@ -164,15 +174,20 @@ def _ingest(doc: dict[str, Any]) -> list[str]:
              "starts after each chunk has been read and extracted, so it misses most of it; "
              "its figure is in brackets).", "",
              "| store | rows | graphinv s | rows/s | normalize | write | resolve "
-             "| peak RSS MB | baseline s | baseline rows/s | ratio total | ratio write |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| peak RSS MB | client CPU s | baseline s | baseline rows/s | ratio total "
+             "| ratio write |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for store in _stores(doc, "ingest"):
         for size in _sizes(doc, "ingest", store):
             g = _get(doc, "ingest", store, size)
             b = _get(doc, "ingest", store, size, "baseline")
             if g is None:
+                bt = b["seconds"]["total"] if b else None
+                rows = _rows_of(doc, size)
                 lines.append(f"| {store} | {size_label(size)} | "
-                             f"{_failed_note(doc, 'ingest', store, size)} |" + " |" * 10)
+                             f"{_failed_note(doc, 'ingest', store, size)} |" + " — |" * 6
+                             + f" {_f(bt, 1)} | {_f(rows / bt if bt and rows else None, 0)} "
+                             "| — | — |")
                 continue
             s = g["seconds"]
             norm = s["total"] - s.get("write", 0) - s.get("resolve", 0)
@@ -181,7 +196,7 @@ def _ingest(doc: dict[str, Any]) -> list[str]:
                 f"| {store} | {g['rows']:,} | {_f(s['total'], 1)} | {_f(g['rows_per_s'], 0)} "
                 f"| {_pct(norm, s['total'])} ({_pct(s.get('normalize'), s['total'])}) "
                 f"| {_pct(s.get('write'), s['total'])} | {_pct(s.get('resolve'), s['total'])} "
-                f"| {_f(g.get('peak_rss_mb'), 0)} | {_f(bt, 1)} "
+                f"| {_f(g.get('peak_rss_mb'), 0)} | {_f(g.get('cpu_s'), 1)} | {_f(bt, 1)} "
                 f"| {_f(g['rows'] / bt if bt else None, 0)} "
                 f"| {_f(s['total'] / bt if bt else None, 1)}× "
                 f"| {_f(s['write'] / bt if bt else None, 1)}× |")
