@@ -36,7 +36,7 @@ from graphinv.ingest.read import MAX_FIELD, Record, Reject, read_file
 
 #: Examples per property (GRAPHINV_FUZZ_EXAMPLES=2000 for a long local run).
 FUZZ = settings(max_examples=int(os.environ.get("GRAPHINV_FUZZ_EXAMPLES", "60")), deadline=None,
-                derandomize=True,
+                derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 COLUMNS = ["shop_id", "shop_name", "platform", "seller_name", "phone", "email"]

@@ -44,6 +44,8 @@ logging.getLogger("neo4j").addHandler(logging.NullHandler())
 _BATCH = 10_000
 _REPLAYS = 5
 _MEMORY_CODES = ("TransactionMemoryLimit", "MemoryPoolOutOfMemoryError", "OutOfMemory")
+#: What the driver raises when the server or the connection is gone.
+_CONNECTION_LOST = (nx.ServiceUnavailable, nx.SessionExpired)
 
 
 class BatchRejected(StoreError):
@@ -114,13 +116,16 @@ class Neo4jStore(Store):
             default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
         )
 
+    def _lost(self, exc: BaseException) -> StoreUnavailable:
+        return StoreUnavailable("lost connection to Neo4j at " + self.location,
+                                value=_short(exc), hint="check the server and rerun")
+
     def _run_auto(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         try:
             with self._session() as s:
                 return list(s.run(cypher, dict(params or {})))
-        except nx.ServiceUnavailable as exc:
-            raise StoreUnavailable("lost connection to Neo4j at " + self.location,
-                                   value=_short(exc), hint="check the server and rerun") from exc
+        except _CONNECTION_LOST as exc:
+            raise self._lost(exc) from exc
         except nx.Neo4jError as exc:
             raise StoreError("Neo4j query failed", value=_short(exc)) from exc
 
@@ -260,9 +265,14 @@ class Neo4jStore(Store):
 
     # -- reads -----------------------------------------------------------
     def _stream(self, cypher: str) -> Iterator[tuple[Any, ...]]:
-        with self._session(read=True) as s:
-            for rec in s.run(cypher):
-                yield tuple(rec.values())
+        try:
+            with self._session(read=True) as s:
+                for rec in s.run(cypher):
+                    yield tuple(rec.values())
+        except _CONNECTION_LOST as exc:
+            raise self._lost(exc) from exc
+        except nx.Neo4jError as exc:
+            raise StoreError("Neo4j query failed", value=_short(exc)) from exc
 
     def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         schema.check_label(label)
@@ -309,15 +319,16 @@ class Neo4jStore(Store):
                 raise QueryTimeout("query stopped at its timeout", value=f"{timeout} s",
                                    hint="narrow the query or raise --timeout") from exc
             raise QueryError("Neo4j query failed", value=_short(exc)) from exc
-        except nx.ServiceUnavailable as exc:
-            raise StoreUnavailable("lost connection to Neo4j at " + self.location,
-                                   value=_short(exc)) from exc
+        except _CONNECTION_LOST as exc:
+            raise self._lost(exc) from exc
 
     def explain_is_read_only(self, cypher: str,
                              params: Mapping[str, Any] | None = None) -> bool:
         try:
             with self._session(read=True) as s:
                 summary = s.run("EXPLAIN " + cypher, dict(params or {})).consume()
+        except _CONNECTION_LOST as exc:
+            raise self._lost(exc) from exc
         except nx.Neo4jError as exc:
             raise QueryError("query does not compile", value=_short(exc)) from exc
         return summary.query_type == "r"
