@@ -116,33 +116,40 @@ class NetworkxEngine:
         for g in strong_groups:
             internal[core_of[mem[ptr[g]]]] += weight[g] * (ptr[g + 1] - ptr[g] - 1)
         pairs = _weak_pairs(ev, core_of)
-        cuf = DisjointSet(n_cores)
+        # Only cores tied by enough weak evidence form super-components.
+        tied = {c for (c1, c2), w in pairs.items() if w >= options.weak_join_min
+                for c in (c1, c2)}
+        local = {c: i for i, c in enumerate(sorted(tied))}
+        cuf = DisjointSet(len(local))
         for (c1, c2), w in pairs.items():
             if w >= options.weak_join_min:
-                cuf.union(c1, c2)
-        super_of = cuf.labels()
+                cuf.union(local[c1], local[c2])
         t1 = time.perf_counter()
 
         by_super: dict[int, list[int]] = {}
-        for c in range(n_cores):
-            by_super.setdefault(super_of[c], []).append(c)
+        for c, i in local.items():
+            by_super.setdefault(cuf.find(i), []).append(c)
+        super_of = {c: cuf.find(i) for c, i in local.items()}
         pairs_by_super: dict[int, dict[tuple[int, int], float]] = {}
         for (c1, c2), w in pairs.items():
-            sc = super_of[c1]
-            if sc == super_of[c2] and len(by_super[sc]) > 1:
+            sc = super_of.get(c1)
+            if sc is not None and sc == super_of.get(c2):
                 pairs_by_super.setdefault(sc, {})[(c1, c2)] = w
-        core_groups: list[list[int]] = []
+        core_size = [0] * n_cores
+        for c in core_of:
+            core_size[c] += 1
+        core_groups: list[list[int]] = [[c] for c in range(n_cores)
+                                        if core_size[c] >= 2 and c not in local]
         split = 0
         for sc, cores in by_super.items():
-            if len(cores) == 1:
-                core_groups.append(cores)
-                continue
             split += 1
-            core_groups.extend(_split_cores(cores, pairs_by_super.get(sc, {}), internal,
-                                            options))
-        shops_of_core: list[list[int]] = [[] for _ in range(n_cores)]
+            core_groups.extend(_split_cores(sorted(cores), pairs_by_super.get(sc, {}),
+                                            internal, options))
+        wanted = {c for cg in core_groups for c in cg}
+        shops_of_core: dict[int, list[int]] = {}
         for s, c in enumerate(core_of):
-            shops_of_core[c].append(s)
+            if c in wanted:
+                shops_of_core.setdefault(c, []).append(s)
         clusters: list[list[int]] = []
         for cg in core_groups:
             shops = sorted(s for c in cg for s in shops_of_core[c])

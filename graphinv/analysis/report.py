@@ -211,9 +211,9 @@ def cluster_ties(ev: Evidence, clusters: Sequence[Sequence[int]],
     """Weak or hub evidence shared between clusters (the overview's edges)."""
     cluster_of = {s: i for i, shops in enumerate(clusters) for s in shops}
     acc: dict[tuple[int, int], list[Any]] = {}
-    for g in range(ev.n_groups):
-        if ev.strong[g] or ev.size(g) < 2:
-            continue
+    candidates = sorted({g for s in cluster_of for g in ev.groups_of_shop(s)
+                         if not ev.strong[g] and ev.size(g) >= 2})
+    for g in candidates:
         touched = sorted({cluster_of[s] for s in ev.shops_of(g) if s in cluster_of})
         if len(touched) < 2 or len(touched) > _TIE_MAX_CLUSTERS:
             continue
