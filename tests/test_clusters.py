@@ -457,3 +457,26 @@ def test_same_clusters_on_both_backends(store: Store) -> None:
     data = Explainer.load(store).pair("G1", "g3")
     assert [s["type"] for s in data["chains"][0]["steps"]] == ["USES_PHONE", "USES_PHONE",
                                                                "USES_EMAIL", "USES_EMAIL"]
+
+
+def test_engine_seam_accepts_another_engine(embedded_store: Store) -> None:
+    class Recording:
+        name = "recording"
+
+        def __init__(self) -> None:
+            self.inner = NetworkxEngine()
+            self.calls: list[str] = []
+
+        def partition(self, ev: Any, options: EngineOptions) -> Any:
+            self.calls.append("partition")
+            return self.inner.partition(ev, options)
+
+        def rank(self, ev: Any, seeds: Any, options: EngineOptions) -> dict[int, float]:
+            self.calls.append("rank")
+            return self.inner.rank(ev, seeds, options)
+
+    _chain(embedded_store)
+    engine = Recording()
+    result = run_clusters(embedded_store, ClusterOptions(write=False), engine=engine)
+    assert engine.calls == ["partition", "rank"]
+    assert result.engine == "recording" and shop_sets(result) == [GANG]
