@@ -177,3 +177,13 @@ def test_bulk_batches_behave_like_small_ones(store: Store) -> None:
     ev = {r[1]: r[4] for r in store.stream_rels("USES_PHONE", ["ev_count"])}
     assert len(ev) == n and ev["s0"] == 1 and ev["s1"] == 2
     assert sum(ev.values()) == n + 1
+
+
+def test_run_read_refuses_writes_and_returns_plain_numbers(store: Store) -> None:
+    _seed(store)
+    before = store.counts()
+    with pytest.raises(Exception):  # noqa: B017 - each engine names the refusal its own way
+        store.run_read("CREATE (:Shop {key: 'sneaky'})")
+    assert store.counts() == before
+    res = store.run_read("MATCH (s:Shop) RETURN sum(size(s.raws)) AS n, count(s) AS c")
+    assert res.rows == [[2, 2]] and all(type(v) is int for v in res.rows[0])

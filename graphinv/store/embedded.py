@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from graphinv import schema
@@ -351,13 +352,23 @@ class EmbeddedStore(Store):
                  timeout: float | None = None) -> QueryResult:
         if timeout:
             self._conn.set_query_timeout(int(timeout * 1000))
+        # A read-only transaction makes the engine itself refuse writes, on top of
+        # the query guard and the plan check.
+        self._exec("BEGIN TRANSACTION READ ONLY")
         try:
             res = self._exec(cypher, params)
             columns = list(res.get_column_names())
             rows = []
             while res.has_next():
                 rows.append([_plain(v) for v in res.get_next()])
+            self._exec("COMMIT")
             return QueryResult(columns=columns, rows=rows)
+        except BaseException:
+            try:
+                self._conn.execute("ROLLBACK")
+            except RuntimeError:
+                pass  # the engine already ended the failed transaction
+            raise
         finally:
             if timeout:
                 self._conn.set_query_timeout(0)
@@ -379,6 +390,9 @@ def _plain(v: Any) -> Any:
         return {k: _plain(x) for k, x in v.items() if k not in ("_id", "_src", "_dst")}
     if isinstance(v, list):
         return [_plain(x) for x in v]
+    if isinstance(v, Decimal):
+        # sum() comes back as Decimal; Neo4j gives int/float for the same query.
+        return int(v) if v == v.to_integral_value() else float(v)
     return v
 
 
