@@ -745,6 +745,8 @@ def test_total_on_nasty_inputs(name: str, raw: str) -> None:
         ("payment", "="),
         ("payment", "a @b"),
         ("payment", "PayPal: x@y.com (John)"),
+        ("payment", "#@www.a"),
+        ("payment", "-x@y.com"),
         ("address", "F 3 Tower"),
         ("address", "Room 12 1203 abc"),
         ("address", "US: 123 Main St"),

@@ -1344,6 +1344,7 @@ _PAY_SUFFIX_RE = re.compile(
     rf"^(?P<rest>.*?)[\s\-]*[(\[]\s*(?P<alias>{_alias_alt()})\s*[)\]]\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_PAY_LEAD = ":#.-_/|,;=>"  # separators the prefix pattern skips after a provider
 _TRAILING_NOTE_RE = re.compile(r"\s*\(([^()]*)\)\s*$")
 _PAY_SEP_RE = re.compile(r"[\s\-.#:_/|,;=>()\[\]*+]+")
 _IBAN_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
@@ -1378,11 +1379,12 @@ def _payment_impl(s: str, country: str | None) -> Normalized:
         rest = rest[: n.start()]
     rest = rest.strip()
     if "@" in whole:
-        # an e-mail account; the note is dropped only if the rest is a valid address
-        number = normalize_email(_WS_RE.sub("", rest)).key or ""
+        # an e-mail account; the note is dropped only if the rest is a valid address.
+        # Leading separators go (as after a provider name), so keys stay fixed points.
+        number = normalize_email(_WS_RE.sub("", rest).lstrip(_PAY_LEAD)).key or ""
         if "@" not in rest or number.startswith("invalid:"):
             parts.pop("note", None)
-            number = normalize_email(_WS_RE.sub("", whole)).key or ""
+            number = normalize_email(_WS_RE.sub("", whole).lstrip(_PAY_LEAD)).key or ""
     else:
         number = _PAY_SEP_RE.sub("", rest)
         crypto = provider in _CASE_SENSITIVE_PROVIDERS or provider in _LOWER_PROVIDERS
