@@ -108,6 +108,7 @@ COMMON_NODE_PROPS: tuple[tuple[str, PropType], ...] = (
     ("flags", "STRING[]"),
     ("cluster_id", "STRING"),
     ("risk", "DOUBLE"),
+    ("cluster_risk", "DOUBLE"),
     ("hub", "BOOLEAN"),
     ("hub_reason", "STRING"),
 )

@@ -8,7 +8,7 @@
 // sort-lists: platforms, countries
 MATCH (s:Shop)
 WHERE s.cluster_id IS NOT NULL
-WITH s.cluster_id AS cluster, max(s.risk) AS risk, count(s) AS shops,
+WITH s.cluster_id AS cluster, max(coalesce(s.cluster_risk, s.risk)) AS risk, count(s) AS shops,
      count(DISTINCT s.platform) AS n_platforms, count(DISTINCT s.country) AS n_countries,
      collect(DISTINCT s.platform) AS platforms, collect(DISTINCT s.country) AS countries,
      sum(CASE WHEN s.flagged THEN 1 ELSE 0 END) AS flagged_shops

@@ -34,3 +34,21 @@ def test_demo_missing_sample_is_clear(runner: CliRunner, tmp_path: Path) -> None
     res = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--sample",
                               str(tmp_path / "nowhere")])
     assert res.exit_code == 1 and "sample data not found" in res.output
+
+
+def test_saved_query_risk_matches_cluster_report(runner: CliRunner, tmp_path: Path) -> None:
+    """`query run top-clusters` reads the cluster risk that `clusters` wrote back."""
+    import json
+
+    out = tmp_path / "demo"
+    assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 0
+    data = ["--data-dir", str(out / "data")]
+    res = runner.invoke(app, [*data, "clusters", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    report = {c["cluster_id"]: round(c["risk"], 6) for c in json.loads(res.stdout)}
+    res = runner.invoke(app, [*data, "query", "run", "top-clusters", "-p", "top=100",
+                              "-f", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    assert {r["cluster"]: round(r["risk"], 6) for r in rows} == report

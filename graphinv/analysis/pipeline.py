@@ -41,7 +41,7 @@ STAGES = ("projection", "weighting", "clustering", "risk", "report", "write-back
 ProgressFn = Callable[[str, str], None]
 
 _WRITE_BATCH = 20_000
-_RESULT_PROPS = ("cluster_id", "risk", "hub", "hub_reason")
+_RESULT_PROPS = ("cluster_id", "risk", "cluster_risk", "hub", "hub_reason")
 
 
 @dataclass(frozen=True)
@@ -318,7 +318,8 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
     def row(node: int) -> dict[str, Any]:
         r = rows.get(node)
         if r is None:
-            r = rows[node] = {"cluster_id": None, "risk": None, "hub": None, "hub_reason": None}
+            r = rows[node] = {"cluster_id": None, "risk": None, "cluster_risk": None,
+                              "hub": None, "hub_reason": None}
         return r
 
     for s, x in scores.shop.items():
@@ -326,16 +327,19 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
     for g, x in scores.group.items():
         for n in ev.group_nodes[g]:
             row(n)["risk"] = x
+    risk_of_cluster = [r.get("risk") for r in result.clusters]
     for i, shops in enumerate(kept_clusters):
         for s in shops:
             r = row(ev.shops[s])
             r["cluster_id"] = ids[i]
+            r["cluster_risk"] = risk_of_cluster[i]
             if r["risk"] is None:
                 r["risk"] = 0.0
         for g in kept_groups.get(i, ()):
             for n in ev.group_nodes[g]:
                 r = row(n)
                 r["cluster_id"] = ids[i]
+                r["cluster_risk"] = risk_of_cluster[i]
                 if r["risk"] is None:
                     r["risk"] = 0.0
     for g in range(ev.n_groups):

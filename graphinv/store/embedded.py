@@ -70,6 +70,7 @@ _DERIVED: dict[str, Any] = {
     "last_seen": lambda r: r["seen_max"],
     "cluster_id": lambda r: None,
     "risk": lambda r: None,
+    "cluster_risk": lambda r: None,
     "hub": lambda r: None,
     "hub_reason": lambda r: None,
 }
@@ -148,6 +149,7 @@ class EmbeddedStore(Store):
         tables = self._tables()
         for label in schema.ALL_KINDS:
             if label in tables:
+                self._add_missing_columns(label, schema.node_props(label))
                 continue
             cols = ", ".join(f"{p} {_ddl_type(t)}" for p, t in schema.node_props(label))
             self._exec(f"CREATE NODE TABLE IF NOT EXISTS {label}({cols}, PRIMARY KEY(key))")
@@ -157,6 +159,13 @@ class EmbeddedStore(Store):
             pairs = ", ".join(f"FROM {s} TO {t}" for s in rel.sources for t in rel.targets)
             cols = "".join(f", {p} {_ddl_type(t)}" for p, t in schema.rel_props(rel.name))
             self._exec(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({pairs}{cols})")
+
+    def _add_missing_columns(self, table: str, props: Sequence[tuple[str, str]]) -> None:
+        """Bring a store made by an older graphinv up to the schema (new columns only)."""
+        have = {r[1] for r in self._rows(f"CALL table_info('{table}') RETURN *")}
+        for prop, ptype in props:
+            if prop not in have:
+                self._exec(f"ALTER TABLE {table} ADD {prop} {_ddl_type(ptype)}")
 
     def status(self) -> StoreStatus:
         tables = self._tables()
