@@ -8,7 +8,7 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["machine_info", "load_average", "peak_rss_mb", "rss_mb_of"]
+__all__ = ["machine_info", "load_average", "peak_rss_mb", "rss_mb_of", "git_state"]
 
 
 def _meminfo_gb() -> float | None:
@@ -40,6 +40,24 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def git_state() -> dict[str, Any]:
+    """The commit measured and the files under graphinv/ changed since it (others may be
+    editing the tree while a benchmark runs)."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "graphinv").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "graphinv_changed": dirty}
+
+
 def load_average() -> list[float]:
     """1, 5 and 15 minute load averages (empty where unavailable)."""
     try:
@@ -63,6 +81,7 @@ def machine_info() -> dict[str, Any]:
         "pyarrow": _version("pyarrow"),
         "pyvis": _version("pyvis"),
         "load_avg": load_average(),
+        "git": git_state(),
     }
 
 

@@ -153,6 +153,9 @@ def _machine(doc: dict[str, Any]) -> list[str]:
                                        f"{m.get('pyvis')}"),
         ("load average (1/5/15 min) at start", m.get("load_avg")),
         ("load average at end", meta.get("load_avg_end")),
+        ("graphinv commit", "{} (uncommitted changes in: {})".format(
+            (m.get("git") or {}).get("commit", "—"),
+            ", ".join((m.get("git") or {}).get("graphinv_changed", [])) or "none")),
         ("command", f"`{meta.get('command')}`"),
         ("started / wall", f"{meta.get('started')} / {meta.get('wall_s')} s"),
     ]
