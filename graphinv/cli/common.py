@@ -7,7 +7,9 @@ prints and chooses exit codes (1 bad data / unreachable store, 2 usage, 130 Ctrl
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +34,7 @@ __all__ = [
     "open_configured_store",
     "emit_table",
     "fail",
+    "check_interrupted",
 ]
 
 app = typer.Typer(
@@ -94,14 +97,43 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+_interrupted = False
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def check_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed but its exception was lost — Python
+    ignores exceptions raised while a ``__del__`` runs, and the Neo4j driver has some."""
+    if _interrupted:
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def handle_errors() -> Iterator[None]:
     """Turn library errors into ``Error: what — value — fix`` and exit codes.
 
-    Ctrl-C exits 130 (click would otherwise say "Aborted!" and exit 1).
+    Ctrl-C exits 130 (click would otherwise say "Aborted!" and exit 1), even when it
+    lands where Python would swallow it (see :func:`check_interrupted`).
     """
+    global _interrupted
+    _interrupted = False
+    previous: Any = None
+    if threading.current_thread() is threading.main_thread():
+        current = signal.getsignal(signal.SIGINT)
+        if current is signal.default_int_handler:  # leave custom or ignored SIGINT alone
+            previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
-        yield
+        try:
+            yield
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        check_interrupted()
     except GraphinvError as exc:
         err = fail(_escape(str(exc)), exc.exit_code)
         _print_notes(exc)

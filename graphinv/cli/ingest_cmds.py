@@ -11,6 +11,7 @@ from graphinv.cli.common import (
     FormatOption,
     OutputFormat,
     app,
+    check_interrupted,
     emit_table,
     err_console,
     fail,
@@ -94,6 +95,7 @@ def ingest(
             task = bar.add_task("rows", total=total, rate="-")
 
             def tick(n: int) -> None:
+                check_interrupted()  # between batches: a Ctrl-C that got lost stops here
                 bar.advance(task, n)
                 t = bar.tasks[0]
                 if t.elapsed:
