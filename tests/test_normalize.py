@@ -901,3 +901,13 @@ def test_property_validity_equals_phonenumbers(data: st.DataObject) -> None:
     region = phonenumbers.region_code_for_number(num)
     if region:
         assert _is_valid(num, region) == phonenumbers.is_valid_number_for_region(num, region)
+
+
+@pytest.mark.parametrize(("raw", "slug"), [
+    ("Amazon Marketplace", "amazon"), ("AliExpress Store", "aliexpress"),
+    ("eBay Motors", "ebay"), ("Taobao Global", "taobao"),
+])
+def test_platform_with_generic_suffix_is_the_platform(raw: str, slug: str) -> None:
+    n = normalize_platform(raw)
+    assert n.key == slug and "unknown_platform" not in n.issues
+    assert normalize_platform("Foo Bar").issues == ("unknown_platform",)

@@ -1516,6 +1516,12 @@ douyin:
 weidian:
 """
 )
+#: Words that follow a platform name without naming another platform.
+_PLATFORM_GENERIC = frozenset({
+    "marketplace", "market", "store", "stores", "shop", "shops", "mall", "official", "global",
+    "seller", "sellers", "com", "site", "app", "international", "intl", "motors", "plus",
+    "business", "online", "web",
+})
 _DOMAINISH_RE = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?[^\s/?#]+\.[a-z]{2,}(?:[:/?#]|$)", re.I)
 _SUFFIX_LABEL_RE = re.compile(r"^[a-z]{2,3}$")
 
@@ -1555,6 +1561,10 @@ def _platform_impl(s: str, country: str | None) -> Normalized:
         market = _country_code(rest) if slug and (len(rest) == 2 or len(rest) > 3) else None
         if slug and market and market != "ZZ":
             return _make(slug, display, issues, {"market": market})
+        if slug and _PLATFORM_GENERIC.issuperset(toks[1:]):
+            # "Amazon Marketplace", "AliExpress Store", "eBay Motors": the platform
+            # itself, not a new one.
+            return _make(slug, display, issues, {"channel": rest})
     issues.add("unknown_platform")
     return _make("-".join(toks) or None, display, issues)
 
