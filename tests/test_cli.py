@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -21,11 +21,10 @@ def _all_command_paths() -> list[list[str]]:
     root = typer.main.get_command(app)
     out: list[list[str]] = []
 
-    def walk(cmd: click.Command, path: list[str]) -> None:
+    def walk(cmd: Any, path: list[str]) -> None:
         out.append(path)
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
-                walk(sub, [*path, name])
+        for name, sub in getattr(cmd, "commands", {}).items():  # groups have sub-commands
+            walk(sub, [*path, name])
 
     walk(root, [])
     return out
@@ -36,9 +35,8 @@ def test_every_command_has_help(runner: CliRunner, path: list[str]) -> None:
     res = runner.invoke(app, [*path, "--help"])
     assert res.exit_code == 0, res.output
     assert "Usage:" in res.output
-    cmd = typer.main.get_command(app)
+    cmd: Any = typer.main.get_command(app)
     for name in path:
-        assert isinstance(cmd, click.Group)
         cmd = cmd.commands[name]
     assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
 
