@@ -216,18 +216,18 @@ class DedicatedNeo4j:
 
     def start(self, *, keep_data: bool = False) -> str:
         srv = self._srv
-        orig: Callable[..., list[str]] = srv.server_command
+        orig: Callable[..., list[str]] = getattr(srv, "server_command")  # noqa: B009
         extra = [a for k, v in self.settings.items() for a in ("-c", f"{k}={v}")]
 
         def command(*a: Any, **k: Any) -> list[str]:
             return [*orig(*a, **k), *extra]
 
-        srv.server_command = command
+        setattr(srv, "server_command", command)  # noqa: B010 - scripts/ is not a package
         try:
             self.pid, self.uri = srv.start_server(self.home, self.port, keep_data=keep_data,
                                                   heap="768m", pagecache="64m")
         finally:
-            srv.server_command = orig
+            setattr(srv, "server_command", orig)  # noqa: B010
         self.port = int(self.uri.rsplit(":", 1)[1])
         return self.uri
 

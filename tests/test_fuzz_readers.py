@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,11 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 
 # Any character a scraped page may hold, except surrogates (not encodable) and NUL (a
 # planted kind of its own).
-any_char = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+any_char = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
 tricky_char = st.sampled_from(list(',;"\'\r\n\t \u2028\u2029\x85\x1c\x1e\ufeff\u200b\u202e'
                                    "ＳＨＯＰ１深圳é"))
 # Cells that need no quoting at all (used when a stray quote must reach the end of file).
-plain_char = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
+plain_char = st.characters(blacklist_categories=["Cs", "Cc", "Zl", "Zp"],
                            blacklist_characters='",\x00\x85')
 
 
@@ -60,7 +61,7 @@ class Planted:
     line: int = 0           # first physical line, filled in by _assemble
 
 
-def _assemble(header: str, items: list[Planted | str], bom: bool,
+def _assemble(header: str, items: Sequence[Planted | str], bom: bool,
               breaks: re.Pattern[str] = _BREAK) -> tuple[str, list[Planted]]:
     """File text and the planted records with their first physical line numbers
     (CSV lines end at CR, LF or CRLF; JSON Lines at LF only)."""
@@ -213,7 +214,8 @@ def json_records(draw: st.DrawFn, array: bool) -> tuple[str, list[Planted]]:
     for kind in kinds:
         if not array and draw(st.integers(0, 5)) == 0:
             items.append(draw(st.sampled_from(["\n", "   \n", "\t\r\n"])))
-        rec = {"shop_id": draw(st.text(alphabet=any_char, min_size=1, max_size=8))}
+        rec: dict[str, Any] = {"shop_id": draw(st.text(alphabet=any_char, min_size=1,
+                                                        max_size=8))}
         rec.update(draw(st.dictionaries(keys, json_value, max_size=4)))
         # CR and tabs are whitespace between JSON tokens, not line ends.
         seps = draw(st.sampled_from([(", ", ": "), (",", ":"), (",\r ", ":\t")]))
