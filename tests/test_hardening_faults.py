@@ -23,6 +23,7 @@ import os
 import random
 import re
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +58,7 @@ from tests.neo4j_fixtures import load_server_module
 FX = Path(__file__).parent / "fixtures" / "ingest"
 SMALL = [FX / "flat_utf8.csv", FX / "records.jsonl", FX / "near_dups.csv", FX / "bad_rows.csv"]
 ROWS, SEED, BATCH = 300, 20261127, 40
+SMALL_BATCH = 8  # the small fixture files in a handful of batches
 MEMORY_CAP = "8m"
 WATCHDOG_SECONDS = 900
 
@@ -161,7 +163,8 @@ def _clean_small(store: Store, tmp: Path) -> dict[str, Any]:
     """Digest of a clean run of the small fixture files on ``store`` (then emptied)."""
     def make() -> dict[str, Any]:
         store.reset()
-        ingest_paths(store, SMALL, IngestOptions(data_dir=tmp / "reference-small", batch_rows=3))
+        ingest_paths(store, SMALL, IngestOptions(data_dir=tmp / "reference-small",
+                                                 batch_rows=SMALL_BATCH))
         digest = graph_digest(store)
         store.reset()
         return digest
@@ -342,7 +345,8 @@ def test_deadlock_retried_by_the_driver_and_the_work_is_idempotent(
             return real.execute_write(twice, *a, **k)
 
         _inject(st, monkeypatch, fault)
-        rep = ingest_paths(st, SMALL, IngestOptions(data_dir=tmp_path / "d", batch_rows=3))
+        rep = ingest_paths(st, SMALL, IngestOptions(data_dir=tmp_path / "d",
+                                                    batch_rows=SMALL_BATCH))
         assert calls["injected"] == 3 and calls["ran"] == calls["n"] + 3
         assert rep.reconciled
         _same_graph(graph_digest(st), want)
@@ -369,7 +373,8 @@ def test_incomplete_commit_replays_the_batch(neo: DedicatedNeo4j, tmp_path: Path
             return real.execute_write(work, *a, **k)
 
         _inject(st, monkeypatch, fault)
-        rep = ingest_paths(st, SMALL, IngestOptions(data_dir=tmp_path / "d", batch_rows=3))
+        rep = ingest_paths(st, SMALL, IngestOptions(data_dir=tmp_path / "d",
+                                                    batch_rows=SMALL_BATCH))
         assert calls["committed"] >= 5 and calls["lost"] >= 5 and rep.reconciled
         _same_graph(graph_digest(st), want)
 
@@ -389,7 +394,7 @@ def test_commit_outcome_never_known_fails_then_rerun_resumes(
                 raise nx.IncompleteCommit("connection keeps dropping (injected)")
             return real.execute_write(work, *a, **k)
 
-        opts = IngestOptions(data_dir=tmp_path / "d", batch_rows=3)
+        opts = IngestOptions(data_dir=tmp_path / "d", batch_rows=SMALL_BATCH)
         with monkeypatch.context() as m:
             _inject(st, m, fault)
             with pytest.raises(StoreUnavailable, match="commit outcome unknown") as err:
@@ -751,8 +756,11 @@ def test_ctrl_c_lost_in_a_finalizer_still_stops_the_ingest(
         return real_write(self, store)
 
     monkeypatch.setattr(pipeline._Batch, "write", write)
+    lost: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)  # what Python does with it
     res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",
                                    str(FX / "bad_rows.csv"), "--batch-rows", "2"])
+    assert [type(u.exc_value) for u in lost] == [KeyboardInterrupt]
     assert res.exit_code == 130, res.output
     assert "Interrupted" in res.output and "Stopped in" in res.output
     assert calls["n"] <= 3
