@@ -223,8 +223,11 @@ def embedded_baseline_task(task: dict[str, Any]) -> dict[str, Any]:
     import pyarrow as pa
 
     nodes, rels = _dedupe(Path(task["ops"]))
-    node_tables = {label: pa.concat_tables(parts) for label, parts in nodes.items()}
-    rel_tables = {key: pa.concat_tables(parts) for key, parts in rels.items()}
+    # One contiguous chunk per table: a 1M-row COPY from a ~50-chunk table hung in
+    # LadybugDB 0.22 (all threads in futex waits, no I/O, for 6 minutes).
+    node_tables = {label: pa.concat_tables(parts).combine_chunks()
+                   for label, parts in nodes.items()}
+    rel_tables = {key: pa.concat_tables(parts).combine_chunks() for key, parts in rels.items()}
     del nodes, rels
     db = ladybug.Database(str(data_dir / "graph.lbug"))
     conn = ladybug.Connection(db)
