@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from graphinv import schema
 from graphinv.cli.app import app
-from graphinv.errors import MappingError, QueryRefused, SchemaError
+from graphinv.errors import GraphinvError, MappingError, QueryRefused, SchemaError
 from graphinv.ingest.mapping import load_mapping
 from graphinv.ingest.pipeline import IngestOptions, ingest_paths
 from graphinv.querylib import parse_query_text, run_query
@@ -278,11 +278,23 @@ def test_load_csv_passes_the_plan_check_so_it_is_refused_by_name(neo4j_store: St
     with pytest.raises(QueryRefused, match="LOAD CSV"):
         run_query(Spy(), saved, {})  # type: ignore[arg-type]
     assert calls == []
-    # The engine's read-only session refuses writes on its own too (defence in depth).
-    before = graph_digest(neo4j_store)
-    with pytest.raises(Exception, match="read"):
-        neo4j_store.run_read("CREATE (n:Shop {key: 'evil'}) RETURN n.key")
-    assert graph_digest(neo4j_store) == before
+
+
+@pytest.mark.parametrize("cypher", [
+    "CREATE (n:Shop {key: 'evil'}) RETURN n.key",
+    "MERGE (n:Shop {key: 'evil'}) RETURN n.key",
+    "MATCH (n:Shop) SET n.name = 'pwned' RETURN count(n)",
+    "MATCH (n) DETACH DELETE n",
+])
+def test_read_path_refuses_writes_on_both_engines(store: Store, tmp_path: Path,
+                                                  cypher: str) -> None:
+    """Item 3, defence in depth below the guard and the plan check: the store's read path
+    runs in a read-only transaction, so the engine itself refuses a write."""
+    ingest_paths(store, [FX / "flat_utf8.csv"], IngestOptions(data_dir=tmp_path / "d"))
+    before = graph_digest(store)
+    with pytest.raises(GraphinvError, match="(?i)read"):
+        store.run_read(cypher)
+    assert graph_digest(store) == before
 
 
 # -- 10. CSV and JSON output cannot run in a spreadsheet --------------------------------------
