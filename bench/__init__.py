@@ -5,8 +5,9 @@ is its own), data comes from the seeded examples generator (cached under
 ``bench/.cache/``), and results go to ``bench/results/`` as JSON plus a markdown table
 (the markdown is what BENCHMARKS.md quotes).
 
-Modules: :mod:`bench.sizes` (size labels), :mod:`bench.data` (data sets and
-pre-normalized rows), :mod:`bench.stores` (stores and the Neo4j server),
+Modules: :mod:`bench.sizes` (size labels), :mod:`bench.data` (data sets),
+:mod:`bench.prenorm` (pre-normalized rows for the baselines), :mod:`bench.stores`
+(stores and the Neo4j server),
 :mod:`bench.ingest`, :mod:`bench.clusters`, :mod:`bench.queries`, :mod:`bench.view`
 (the stages), :mod:`bench.child` (subprocess runner), :mod:`bench.worker` (the child's
 entry point), :mod:`bench.machine` (machine facts), :mod:`bench.report` (markdown),

@@ -84,15 +84,19 @@ def _bare_node_props(row: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def _run_batch(tx: Any, stmt: str, rows: list[dict[str, Any]]) -> None:
+    tx.run(stmt, rows=rows).consume()
+
+
 def neo4j_baseline_task(task: dict[str, Any]) -> dict[str, Any]:
     """Replay the ops file with the bare driver into the (already empty) database."""
     import neo4j
 
-    from bench.stores import _auth
+    from bench.stores import neo4j_auth
     from graphinv import schema
 
     ops = Path(task["ops"])
-    with neo4j.GraphDatabase.driver(task["uri"], auth=_auth()) as drv:
+    with neo4j.GraphDatabase.driver(task["uri"], auth=neo4j_auth()) as drv:
         with drv.session() as s:  # same constraints as graphinv, created outside the timer
             for label in schema.ALL_KINDS:
                 s.run(f"CREATE CONSTRAINT graphinv_{label.lower()}_key IF NOT EXISTS "
@@ -115,7 +119,7 @@ def neo4j_baseline_task(task: dict[str, Any]) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 for i in range(0, len(payload), BATCH):
                     chunk = payload[i:i + BATCH]
-                    s.execute_write(lambda tx, st=stmt, c=chunk: tx.run(st, rows=c).consume())
+                    s.execute_write(_run_batch, stmt, chunk)
                 dt = time.perf_counter() - t0
                 if op[0] == "node":
                     t_nodes += dt

@@ -36,7 +36,9 @@ _ONE_M = 1_000_000
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """A results document written by ``python -m bench`` (or its ``.partial.json``)."""
+    doc: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return doc
 
 
 def merge_results(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:

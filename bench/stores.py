@@ -19,7 +19,7 @@ from bench import BENCH_DIR, CACHE_DIR
 from bench.sizes import size_label
 
 __all__ = ["ENV_URI", "Neo4jServer", "embedded_dir", "open_bench_store", "fresh_embedded",
-           "reset_neo4j", "store_version"]
+           "reset_neo4j", "store_version", "neo4j_auth"]
 
 #: Use this Neo4j instead of starting one (it is reset between sizes!).
 ENV_URI = "GRAPHINV_BENCH_NEO4J_URI"
@@ -54,11 +54,12 @@ def reset_neo4j(uri: str) -> None:
     """Empty the Neo4j database (graph and constraints stay)."""
     import neo4j
 
-    with neo4j.GraphDatabase.driver(uri, auth=_auth()) as drv, drv.session() as s:
+    with neo4j.GraphDatabase.driver(uri, auth=neo4j_auth()) as drv, drv.session() as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def _auth() -> tuple[str, str] | None:
+def neo4j_auth() -> tuple[str, str] | None:
+    """Credentials from ``GRAPHINV_NEO4J_USER``/``_PASSWORD`` (none: auth off)."""
     pw = os.environ.get("GRAPHINV_NEO4J_PASSWORD")
     return (os.environ.get("GRAPHINV_NEO4J_USER", "neo4j"), pw) if pw else None
 
