@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -26,10 +25,10 @@ from typing import Any
 
 import pytest
 
+from tests.examples_support import load_generator
 from tests.neo4j_fixtures import REQUIRE_ENV, load_server_module
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT / "examples" / "generate.py"
 
 #: ``graphinv`` as a child process. SIGINT is reset to Python's default handler so a
 #: Ctrl-C test also works when the test runner was started with SIGINT ignored.
@@ -150,15 +149,7 @@ def wait_for_checkpoint(child: Child, data_dir: Path, rows: int, timeout: float 
 # -- data ---------------------------------------------------------------------------------
 
 def _generator() -> ModuleType:
-    name = "graphinv_examples_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, GENERATOR)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_generator()
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,7 @@ graphinv evaluate. Seeded, so the numbers are reproducible."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -17,8 +15,8 @@ from typer.testing import CliRunner
 from graphinv.cli.app import app
 from graphinv.config import StoreConfig
 from graphinv.store import open_store
+from tests.examples_support import load_generator
 
-GENERATOR = Path(__file__).resolve().parent.parent / "examples" / "generate.py"
 ROWS = 3000
 SEED = 7
 
@@ -26,15 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def _generator() -> ModuleType:
-    name = "graphinv_examples_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_generator()
 
 
 def _ingest(runner: CliRunner, args: list[str], data: Path) -> None:
