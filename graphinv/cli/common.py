@@ -134,15 +134,19 @@ def handle_errors() -> Iterator[None]:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
         check_interrupted()
-    except GraphinvError as exc:
-        err = fail(_escape(str(exc)), exc.exit_code)
-        _print_notes(exc)
-        raise err from None
-    except KeyboardInterrupt as exc:
-        err_console.print("Interrupted: stopped on Ctrl-C (the store stays consistent: "
-                          "rerun the same command to resume).")
-        _print_notes(exc)
-        raise typer.Exit(130) from None
+    except (Exception, KeyboardInterrupt) as exc:
+        # After Ctrl-C, whatever surfaces (KeyboardInterrupt, or a driver error raised
+        # while it cleans up the interrupted connection) means "interrupted".
+        if _interrupted or isinstance(exc, KeyboardInterrupt):
+            err_console.print("Interrupted: stopped on Ctrl-C (the store stays consistent: "
+                              "rerun the same command to resume).")
+            _print_notes(exc)
+            raise typer.Exit(130) from None
+        if isinstance(exc, GraphinvError):
+            err = fail(_escape(str(exc)), exc.exit_code)
+            _print_notes(exc)
+            raise err from None
+        raise
 
 
 def _print_notes(exc: BaseException) -> None:
