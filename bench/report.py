@@ -172,8 +172,8 @@ def _ingest(doc: dict[str, Any]) -> list[str]:
     lines = ["### Ingest", "",
              "graphinv = `ingest_paths` (listings + flags, resolution on) into an empty "
              "store; baseline = the same pre-normalized rows loaded bare (Neo4j: driver "
-             "`UNWIND … MERGE`, 10k rows per transaction, same constraints; embedded: one "
-             "LadybugDB `COPY` per table). Ratio = graphinv time / baseline time "
+             "`UNWIND … MERGE`, 10k rows per transaction, same constraints; embedded: "
+             "LadybugDB `COPY` of the de-duplicated rows). Ratio = graphinv time / baseline time "
              "(total, and write-only). normalize = total − write − resolve: reading, "
              "extraction, batch shaping and bookkeeping (the pipeline's own `normalize` timer "
              "starts after each chunk has been read and extracted, so it misses most of it; "
