@@ -73,19 +73,11 @@ def match_addresses(keys: Iterable[str]) -> list[Pair]:
 
 
 def _split(block: list[str]) -> list[list[str]]:
-    """Sub-block an oversized block by its smallest non-numeric word.
-
-    Address keys carry a ``CC:`` prefix, supplier keys do not: the words come from
-    the text after the prefix when there is one, else from the whole key (splitting
-    supplier blocks on the empty remainder put every key in one sub-block).
-    """
     if len(block) <= MAX_BLOCK:
         return [block]
     by_first: dict[str, list[str]] = defaultdict(list)
     for k in block:
-        head, sep, rest = k.partition(":")
-        text = rest if sep and len(head) == 2 and head.isupper() else k
-        words = [t for t in text.split() if not t.isdigit()]
+        words = [t for t in k.partition(":")[2].split() if not t.isdigit()]
         by_first[min(words) if words else ""].append(k)
     return [b[:MAX_BLOCK * 4] for b in by_first.values()]
 
