@@ -14,7 +14,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 
-__all__ = ["DisjointSet", "union_groups"]
+__all__ = ["DisjointSet", "union_groups", "component_roots"]
 
 
 class DisjointSet:
@@ -74,3 +74,22 @@ def union_groups(n: int, groups: Iterable[Iterable[int]]) -> list[int]:
         for m in it:
             uf.union(first, m)
     return uf.labels()
+
+
+def component_roots(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Join arbitrary integer ids pairwise; map each id to its component's root.
+
+    Ids are compacted first, so they may be sparse. Keys keep first-seen order.
+
+    >>> component_roots([(10, 7), (7, 3), (42, 5)])
+    {10: 0, 7: 0, 3: 0, 42: 3, 5: 3}
+    """
+    pairs = list(pairs)
+    local: dict[int, int] = {}
+    for a, b in pairs:
+        local.setdefault(a, len(local))
+        local.setdefault(b, len(local))
+    uf = DisjointSet(len(local))
+    for a, b in pairs:
+        uf.union(local[a], local[b])
+    return {n: uf.find(j) for n, j in local.items()}

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphinv import schema
-from graphinv.analysis.disjoint import DisjointSet
+from graphinv.analysis.disjoint import DisjointSet, component_roots
 from graphinv.analysis.projection import KINDS, Projection
 from graphinv.errors import InputError
 
@@ -264,14 +264,7 @@ def _groups(proj: Projection) -> tuple[array, list[list[int]]]:
     pairs = [(a, b) for a, b in zip(proj.same_src, proj.same_dst, strict=True)
              if kinds[a] == kinds[b] and kinds[a] != _SHOP]
     if pairs:
-        local: dict[int, int] = {}
-        for a, b in pairs:
-            local.setdefault(a, len(local))
-            local.setdefault(b, len(local))
-        uf = DisjointSet(len(local))
-        for a, b in pairs:
-            uf.union(local[a], local[b])
-        joined = {n: uf.find(j) for n, j in local.items()}
+        joined = component_roots(pairs)
     append = members.append
     for i in [i for i, k in enumerate(kinds) if k != _SHOP and i not in joined]:
         group_of[i] = len(members)
@@ -482,16 +475,9 @@ def _families(ev: Evidence) -> list[list[int]]:
             links.append((base, g))
     if not links:
         return []
-    local: dict[int, int] = {}
-    for a, b in links:
-        local.setdefault(a, len(local))
-        local.setdefault(b, len(local))
-    uf = DisjointSet(len(local))
-    for a, b in links:
-        uf.union(local[a], local[b])
     out: dict[int, list[int]] = {}
-    for g, j in local.items():
-        out.setdefault(uf.find(j), []).append(g)
+    for g, root in component_roots(links).items():
+        out.setdefault(root, []).append(g)
     return [sorted(f) for f in out.values()]
 
 
