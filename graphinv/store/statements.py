@@ -26,6 +26,7 @@ __all__ = [
     "shape_node_rows",
     "rel_waves",
     "NODE_ROW_EXTRAS",
+    "ShapedRows",
 ]
 
 Dialect = Literal["neo4j", "ladybug"]
@@ -148,12 +149,29 @@ def set_props_statement(label: str, props: Sequence[str], dialect: Dialect) -> s
     return f"UNWIND $rows AS row\nMATCH (n:{label} {{key: row.key}})\nSET {sets}\nRETURN count(n)"
 
 
+class ShapedRows(list[dict[str, Any]]):
+    """Node rows :func:`shape_node_rows` has already combined and padded.
+
+    Ingest shapes each batch where it is extracted (possibly another process),
+    so the store does not walk the rows a second time.
+    """
+
+
 def shape_node_rows(label: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Combine rows with the same key and pad every row to one shape.
 
     Input rows may carry ``raw`` (one spelling), ``issue_list``, ``flag`` (one
     JSON record) or ``flag_list``, ``seen`` (ISO date), ``run``.
+    :class:`ShapedRows` pass through as they are.
+
+    >>> rows = shape_node_rows("Phone", [{"key": "+1", "raw": "a"}, {"key": "+1", "raw": "b"}])
+    >>> [(r["key"], r["raws"]) for r in rows]
+    [('+1', ['a', 'b'])]
+    >>> shape_node_rows("Phone", ShapedRows(rows)) is not rows
+    True
     """
+    if isinstance(rows, ShapedRows):
+        return rows
     props = [p for p, _ in schema.node_props(label) if p not in _MANAGED]
     meta = label in schema.META_KINDS
     out: dict[str, dict[str, Any]] = {}
