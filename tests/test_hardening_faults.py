@@ -37,7 +37,7 @@ from graphinv import schema
 from graphinv.cli.app import app
 from graphinv.config import StoreConfig
 from graphinv.errors import OutputError, StoreUnavailable
-from graphinv.ingest import pipeline
+from graphinv.ingest import batches, pipeline
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.render import tabular
 from graphinv.store import Store, open_store, statements
@@ -746,7 +746,7 @@ def test_ctrl_c_lost_in_a_finalizer_still_stops_the_ingest(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Item 27: seen on Neo4j — a Ctrl-C that lands in a finalizer must not be ignored
     (the run went on to exit 0); the ingest stops at the next batch with exit 130."""
-    real_write = pipeline._Batch.write
+    real_write = batches.Batch.write
     calls = {"n": 0}
 
     def write(self: Any, store: Store) -> dict[int, str]:
@@ -755,7 +755,7 @@ def test_ctrl_c_lost_in_a_finalizer_still_stops_the_ingest(
             _CtrlCInFinalizer()  # collected at once: __del__ runs now
         return real_write(self, store)
 
-    monkeypatch.setattr(pipeline._Batch, "write", write)
+    monkeypatch.setattr(batches.Batch, "write", write)
     lost: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", lost.append)  # what Python does with it
     res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",

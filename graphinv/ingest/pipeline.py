@@ -28,18 +28,19 @@ import os
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphinv import schema
 from graphinv.errors import InputError, OutputError
-from graphinv.ingest.extract import RowGraph, RowRejected, extract_row
+from graphinv.ingest.batches import ChunkContext, file_chunks, raw_of, records
+from graphinv.ingest.extract import RowRejected
 from graphinv.ingest.flags import flag_target
-from graphinv.ingest.mapping import IDENTIFIER_FIELDS, Mapping, builtin_mapping, load_mapping
-from graphinv.ingest.read import InputFile, Record, Reject, discover, file_info, read_file
-from graphinv.store.base import Store, evidence_entry
+from graphinv.ingest.mapping import Mapping, load_mapping
+from graphinv.ingest.read import InputFile, Reject, discover, file_info, read_file
+from graphinv.store.base import Store
 
 __all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id"]
 
@@ -70,6 +71,10 @@ class IngestOptions:
     encoding: str | None = None
     resolve: bool = True
     batch_rows: int = 20_000
+    #: Read and extract big files in a worker process while this one writes.
+    #: ``None``: automatic (files of 4 MiB and more, two or more CPUs, unless
+    #: ``GRAPHINV_INGEST_WORKER=0``); ``True``/``False`` force it.
+    worker: bool | None = None
 
 
 @dataclass
@@ -205,74 +210,6 @@ class _Checkpoint:
         write_text_atomic(self.dir / f"{run_id}.json", json.dumps(payload, indent=1))
 
 
-class _Batch:
-    """Node and relationship rows of one chunk, shaped for the store."""
-
-    def __init__(self) -> None:
-        self.nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.rels: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-        self.records = 0
-        self.recs: dict[int, Record] = {}
-        self._node_lines: dict[tuple[str, str], list[int]] = defaultdict(list)
-
-    def add(self, g: RowGraph, *, info: InputFile, line: int, source: str, run: str,
-            at: str, fname: str) -> None:
-        self.records += 1
-        for e in g.entities:
-            self._node_lines[(e.label, e.key)].append(line)
-            row = {"key": e.key, "raw": e.raw, "issue_list": list(e.issues), "run": run,
-                   **e.props}
-            if e.label == "Shop" and g.issues:
-                row["issue_list"] = list(dict.fromkeys(list(e.issues) + g.issues))[:20]
-            if e.label in ("Shop", "Seller"):
-                row["seen"] = g.seen
-            self.nodes[e.label].append(row)
-        for lk in g.links:
-            ek, ej = evidence_entry(source=source, file=fname, line=line, run=run, at=at,
-                                    raw=lk.raw, sha=info.sha256)
-            self.rels[(lk.rel, lk.src_label, lk.dst_label)].append(
-                {"src": lk.src_key, "dst": lk.dst_key, "ek": ek, "ej": ej, "run": run})
-
-    def write(self, store: Store) -> dict[int, str]:
-        """Write the chunk; return ``{line: reason}`` for records whose rows the
-        store refused one by one (they are then rejects, not loaded)."""
-        refused: dict[int, str] = {}
-
-        def hook(kind: str) -> Callable[[Any, str], None]:
-            def on_reject(row: Any, reason: str) -> None:
-                if "key" in row:
-                    lines = self._node_lines.get((kind, row["key"]), [])
-                else:
-                    ek = row.get("ek") or ""
-                    lines = [int(ek.rsplit(":", 1)[1])] if ":" in ek else []
-                for ln in lines:
-                    refused.setdefault(ln, f"{kind} row refused by the store: {reason}")
-            return on_reject
-
-        for label in _NODE_ORDER:
-            if self.nodes.get(label):
-                with _rejecting(store, hook(label)):
-                    store.merge_nodes(label, self.nodes[label])
-        for (rel, src, dst), rows in sorted(self.rels.items()):
-            with _rejecting(store, hook(rel)):
-                store.merge_rels(rel, src, dst, rows)
-        return refused
-
-
-@contextlib.contextmanager
-def _rejecting(store: Store, hook: Callable[[Any, str], None]) -> Iterator[None]:
-    """Route rows a store refuses alone (``on_reject``, Neo4j) to ``hook``."""
-    if not hasattr(store, "on_reject"):
-        yield
-        return
-    old = getattr(store, "on_reject")  # noqa: B009 - not part of the Store contract
-    setattr(store, "on_reject", hook)  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(store, "on_reject", old)  # noqa: B010
-
-
 def _fingerprint(infos: Iterable[InputFile], opts: IngestOptions, source: str) -> str:
     h = hashlib.sha256()
     for i in infos:
@@ -308,8 +245,11 @@ def ingest_paths(
     run_id = previous["run_id"] if previous else new_run_id()
     report = IngestReport(run_id=run_id, source=source, started=_now(), dry_run=opts.dry_run,
                           resumed=previous is not None)
+    ctx = ChunkContext(source=source, run_id=run_id, at=report.started,
+                       mapping_path=opts.mapping, encoding=opts.encoding,
+                       batch_rows=opts.batch_rows, parallel=_worker_setting(opts))
     if opts.strict:
-        _validate_all(infos, flag_infos, mapping, opts, source)
+        _validate_all(infos, flag_infos, mapping, ctx)
     if opts.dry_run or store is None:
         report.dry_run = True
 
@@ -335,45 +275,30 @@ def ingest_paths(
             fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
             report.files.append(fr)
             where.update(at_file=str(info.path), rows_done=0)
-            shops_seen: dict[str, tuple[Any, ...]] = {}
-            for chunk in _chunks(_records(info, opts, mapping, fr), opts.batch_rows):
-                t1 = time.perf_counter()
-                batch = _Batch()
-                for item in chunk:
-                    fr.read += 1
-                    if isinstance(item, Reject):
-                        fr.rejected += 1
-                        rejects.add(item.file, item.line, item.reason, item.raw)
-                        continue
-                    rec, g = item
-                    if isinstance(g, str):
-                        fr.rejected += 1
-                        rejects.add(rec.file, rec.line, g, _raw_of(rec))
-                        continue
-                    fr.loaded += 1
-                    for e in g.entities:
-                        for i in e.issues:
-                            issues[f"{e.label}: {i}"] += 1
-                    for i in g.issues:
-                        issues[i.split(" '")[0]] += 1
-                    _note_conflict(g, shops_seen, rec, conflicts)
-                    batch.recs[rec.line] = rec
-                    batch.add(g, info=info, line=rec.line, source=source, run=run_id,
-                              at=report.started, fname=info.path.name)
+            for chunk in file_chunks(info, ctx, mapping):
+                fr.read += chunk.read
+                fr.loaded += chunk.loaded
+                fr.rejected += len(chunk.rejects)
+                fr.encoding, fr.mapping, fr.unmapped = chunk.encoding, chunk.mapping, chunk.unmapped
+                for reject in chunk.rejects:
+                    rejects.add(*reject)
+                issues.update(chunk.issues)
+                conflicts.extend(chunk.conflicts)
+                t_norm += chunk.seconds
                 t2 = time.perf_counter()
-                t_norm += t2 - t1
                 if not report.dry_run:
                     assert store is not None
+                    batch = chunk.batch
                     for line, reason in sorted(batch.write(store).items()):
                         rec = batch.recs[line]
                         fr.loaded -= 1
                         fr.rejected += 1
-                        rejects.add(rec.file, line, reason, _raw_of(rec))
+                        rejects.add(rec.file, line, reason, raw_of(rec))
                     where.update(rows_done=fr.read)
                     ckpt.save(run_id, status="running", started=report.started, **where)
                 t_write += time.perf_counter() - t2
                 if progress:
-                    progress(len(chunk))
+                    progress(chunk.read)
         for info in flag_infos:
             fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind, role="flags")
             report.files.append(fr)
@@ -435,78 +360,9 @@ def ingest_paths(
     return report
 
 
-def _records(info: InputFile, opts: IngestOptions, mapping: Mapping | None,
-             fr: FileReport) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
-    """Records of one file, each already extracted (or its reject reason)."""
-    cache: dict[tuple[str, ...], Mapping] = {}
-    for item in read_file(info.path, encoding=opts.encoding, info=info):
-        fr.encoding = info.encoding
-        if isinstance(item, Reject):
-            yield item
-            continue
-        m = mapping
-        if m is None:
-            cols = tuple(item.fields)
-            m = cache.get(cols)
-            if m is None:
-                m = builtin_mapping(list(cols))
-                _require_useful(m, info, cols)
-                cache[cols] = m
-                fr.unmapped = sorted(set(fr.unmapped) | set(m.unmapped))
-        else:
-            if not cache:
-                m.check_columns(info.header, str(info.path))
-                cache[()] = m
-        fr.mapping = m.origin
-        try:
-            g = extract_row(m.extract(item.fields), link_to=m.link_to)
-        except RowRejected as exc:
-            yield item, str(exc)
-            continue
-        yield item, g
 
 
-def _require_useful(m: Mapping, info: InputFile, cols: tuple[str, ...]) -> None:
-    useful = {"shop_id", "seller_name", *IDENTIFIER_FIELDS}
-    if not useful & set(m.fields):
-        raise InputError(
-            "no recognizable columns", value=f"{info.path}: {', '.join(cols)[:300]}",
-            hint="name columns like shop_id, seller_name, phone, email, address, "
-            "payment_account, supplier — or pass --mapping FILE",
-        )
 
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    buf: list[Any] = []
-    for it in items:
-        buf.append(it)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
-def _raw_of(rec: Record) -> str:
-    return json.dumps(rec.fields, ensure_ascii=False)[:2000]
-
-
-def _note_conflict(g: RowGraph, seen: dict[str, tuple[Any, ...]], rec: Record,
-                   out: list[list[Any]]) -> None:
-    """Same shop id, different name or seller: first row wins, the clash is reported."""
-    shop = next((e for e in g.entities if e.label == "Shop"), None)
-    if shop is None:
-        return
-    seller = next((e.props.get("name") for e in g.entities if e.label == "Seller"), None)
-    sig = (shop.props.get("name"), seller)
-    first = seen.get(shop.key)
-    if first is None:
-        seen[shop.key] = (*sig, rec.line)
-        return
-    for i, fname in enumerate(("shop_name", "seller_name")):
-        if sig[i] and first[i] and sig[i] != first[i]:
-            out.append([rec.file, rec.line, shop.props.get("shop_id"), fname, first[i], sig[i],
-                        first[2]])
 
 
 def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:
@@ -533,7 +389,7 @@ def _ingest_flags(store: Store | None, info: InputFile, opts: IngestOptions, sou
             t = flag_target(item.fields, source=source)
         except RowRejected as exc:
             fr.rejected += 1
-            rejects.add(item.file, item.line, str(exc), _raw_of(item))
+            rejects.add(item.file, item.line, str(exc), raw_of(item))
             continue
         fr.loaded += 1
         row: dict[str, Any] = {"key": t.key, "flag": t.json, "run": run_id}
@@ -550,12 +406,22 @@ def _ingest_flags(store: Store | None, info: InputFile, opts: IngestOptions, sou
             store.merge_nodes(label, rows)
 
 
+def _worker_setting(opts: IngestOptions) -> bool | None:
+    if opts.worker is not None:
+        return opts.worker
+    env = os.environ.get("GRAPHINV_INGEST_WORKER", "").strip().lower()
+    if env in ("0", "false", "no", "off"):
+        return False
+    if env in ("1", "true", "yes", "on"):
+        return True
+    return None
+
+
 def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: Mapping | None,
-                  opts: IngestOptions, source: str) -> None:
+                  ctx: ChunkContext) -> None:
     """--strict: stop at the first bad row, before anything is written."""
     for info in infos:
-        fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
-        for item in _records(info, opts, mapping, fr):
+        for item in records(info, ctx, mapping):
             if isinstance(item, Reject):
                 raise InputError("bad row (--strict)", value=f"{item.file}:{item.line}",
                                  hint=item.reason)
@@ -563,12 +429,12 @@ def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: 
             if isinstance(g, str):
                 raise InputError("bad row (--strict)", value=f"{rec.file}:{rec.line}", hint=g)
     for info in flag_infos:
-        for flag_item in read_file(info.path, encoding=opts.encoding):
+        for flag_item in read_file(info.path, encoding=ctx.encoding):
             where = f"{flag_item.file}:{flag_item.line}"
             if isinstance(flag_item, Reject):
                 raise InputError("bad flags row (--strict)", value=where, hint=flag_item.reason)
             try:
-                flag_target(flag_item.fields, source=source)
+                flag_target(flag_item.fields, source=ctx.source)
             except RowRejected as exc:
                 raise InputError("bad flags row (--strict)", value=where, hint=str(exc)) from exc
 

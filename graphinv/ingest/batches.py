@@ -1,0 +1,376 @@
+"""Batches: one file's records read, extracted and shaped for the store, chunk by chunk.
+
+Reading and normalizing is pure-Python CPU work and writing is mostly the
+store's own, so for big files the chunks are built in a worker process while
+the calling process writes the previous one (:func:`file_chunks`). Both ways
+run the same :func:`build_chunks`, so they produce the same chunks; the worker
+sends them through a bounded queue, which keeps at most two chunks in flight.
+
+>>> import tempfile, pathlib
+>>> from graphinv.ingest.read import file_info
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.csv").write_text("shop_id,platform,phone\\nS1,ebay,+1 212 555 0100\\n,,+1 212\\n")
+>>> ctx = ChunkContext(source="t", run_id="r1", at="2026-01-01T00:00:00+00:00")
+>>> chunks = list(file_chunks(file_info(d / "a.csv"), ctx))
+>>> [(c.read, c.loaded, [r[2] for r in c.rejects]) for c in chunks]
+[(2, 1, ['identifiers without a shop, seller or supplier to attach them to'])]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import queue
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import Any
+
+from graphinv.errors import InputError
+from graphinv.ingest.extract import RowGraph, RowRejected, extract_row
+from graphinv.ingest.mapping import IDENTIFIER_FIELDS, Mapping, builtin_mapping, load_mapping
+from graphinv.ingest.read import InputFile, Record, Reject, read_file
+from graphinv.store.base import Store
+from graphinv.store.statements import ShapedRows, shape_node_rows
+
+__all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "file_chunks",
+           "PARALLEL_MIN_BYTES"]
+
+_NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
+#: Files smaller than this are read in-process: starting a worker costs ~1 s.
+PARALLEL_MIN_BYTES = 4 << 20
+# A worker that has not sent anything for this long is presumed dead.
+_WORKER_SILENCE_S = 600.0
+
+
+@dataclass
+class ChunkContext:
+    """What every chunk of a run shares (it must pickle: workers receive it)."""
+
+    source: str
+    run_id: str
+    at: str
+    mapping_path: Path | None = None
+    encoding: str | None = None
+    batch_rows: int = 20_000
+    #: ``None``: a worker for files of at least PARALLEL_MIN_BYTES when there are
+    #: two or more CPUs; ``True``/``False`` force it on or off.
+    parallel: bool | None = None
+
+
+class Batch:
+    """Node and relationship rows of one chunk, shaped for the store."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Any] = defaultdict(list)
+        self.rels: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.records = 0
+        self.recs: dict[int, Record] = {}
+        self._node_lines: dict[tuple[str, str], list[int]] = defaultdict(list)
+
+    def add(self, g: RowGraph, *, info: InputFile, line: int, ctx: ChunkContext) -> None:
+        self.records += 1
+        run = ctx.run_id
+        for e in g.entities:
+            self._node_lines[(e.label, e.key)].append(line)
+            row = {"key": e.key, "raw": e.raw, "issue_list": list(e.issues), "run": run,
+                   **e.props}
+            if e.label == "Shop" and g.issues:
+                row["issue_list"] = list(dict.fromkeys(list(e.issues) + g.issues))[:20]
+            if e.label in ("Shop", "Seller"):
+                row["seen"] = g.seen
+            self.nodes[e.label].append(row)
+        if not g.links:
+            return
+        ek = f"{info.sha256[:16]}:{line}"
+        head, tail = _evidence_frame(ctx, info.path.name, line)
+        for lk in g.links:
+            raw = "null" if lk.raw is None else encode_basestring(lk.raw)
+            self.rels[(lk.rel, lk.src_label, lk.dst_label)].append(
+                {"src": lk.src_key, "dst": lk.dst_key, "ek": ek, "ej": head + raw + tail,
+                 "run": run})
+
+    def shape(self) -> None:
+        """Combine node rows by key now (in the process that built the batch)."""
+        for label, rows in list(self.nodes.items()):
+            if not isinstance(rows, ShapedRows):
+                self.nodes[label] = ShapedRows(shape_node_rows(label, rows))
+
+    def write(self, store: Store) -> dict[int, str]:
+        """Write the chunk; return ``{line: reason}`` for records whose rows the
+        store refused one by one (they are then rejects, not loaded)."""
+        refused: dict[int, str] = {}
+
+        def hook(kind: str) -> Callable[[Any, str], None]:
+            def on_reject(row: Any, reason: str) -> None:
+                if "key" in row:
+                    lines = self._node_lines.get((kind, row["key"]), [])
+                else:
+                    ek = row.get("ek") or ""
+                    lines = [int(ek.rsplit(":", 1)[1])] if ":" in ek else []
+                for ln in lines:
+                    refused.setdefault(ln, f"{kind} row refused by the store: {reason}")
+            return on_reject
+
+        for label in _NODE_ORDER:
+            if self.nodes.get(label):
+                with _rejecting(store, hook(label)):
+                    store.merge_nodes(label, self.nodes[label])
+        for (rel, src, dst), rows in sorted(self.rels.items()):
+            with _rejecting(store, hook(rel)):
+                store.merge_rels(rel, src, dst, rows)
+        return refused
+
+
+def _evidence_frame(ctx: ChunkContext, fname: str, line: int) -> tuple[str, str]:
+    """The JSON of one evidence record around its ``raw`` value.
+
+    Byte-identical to ``json.dumps(payload, ensure_ascii=False, sort_keys=True)``
+    (what :func:`graphinv.store.base.evidence_entry` writes) without building and
+    sorting a dict per link.
+    """
+    head = (f'{{"at": {encode_basestring(ctx.at)}, "file": {encode_basestring(fname)}, '
+            f'"line": {line}, "raw": ')
+    tail = f', "run": {encode_basestring(ctx.run_id)}, "source": {encode_basestring(ctx.source)}}}'
+    return head, tail
+
+
+@contextlib.contextmanager
+def _rejecting(store: Store, hook: Callable[[Any, str], None]) -> Iterator[None]:
+    """Route rows a store refuses alone (``on_reject``, Neo4j) to ``hook``."""
+    if not hasattr(store, "on_reject"):
+        yield
+        return
+    old = getattr(store, "on_reject")  # noqa: B009 - not part of the Store contract
+    setattr(store, "on_reject", hook)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(store, "on_reject", old)  # noqa: B010
+
+
+@dataclass
+class Chunk:
+    """Up to ``batch_rows`` records of one file, extracted: what the writer needs."""
+
+    read: int = 0
+    loaded: int = 0
+    #: ``(file, line, reason, raw)`` of records that could not be read or extracted.
+    rejects: list[tuple[str, int, str, str]] = field(default_factory=list)
+    issues: Counter[str] = field(default_factory=Counter)
+    #: Same shop id with another name or seller (first row wins).
+    conflicts: list[list[Any]] = field(default_factory=list)
+    batch: Batch = field(default_factory=Batch)
+    #: CPU seconds spent reading, extracting and shaping this chunk.
+    seconds: float = 0.0
+    encoding: str | None = None
+    mapping: str = ""
+    unmapped: list[str] = field(default_factory=list)
+
+
+def raw_of(rec: Record) -> str:
+    """A record as it goes into the rejects file."""
+    return json.dumps(rec.fields, ensure_ascii=False)[:2000]
+
+
+def build_chunks(info: InputFile, ctx: ChunkContext,
+                 mapping: Mapping | None = None) -> Iterator[Chunk]:
+    """The chunks of one file, in order, built in this process."""
+    if mapping is None and ctx.mapping_path is not None:
+        mapping = load_mapping(ctx.mapping_path)
+    state = _FileState()
+    chunk = Chunk()
+    t0 = time.process_time()
+    for item in _records(info, ctx, mapping, state):
+        chunk.read += 1
+        if isinstance(item, Reject):
+            chunk.rejects.append((item.file, item.line, item.reason, item.raw))
+        else:
+            rec, g = item
+            if isinstance(g, str):
+                chunk.rejects.append((rec.file, rec.line, g, raw_of(rec)))
+            else:
+                chunk.loaded += 1
+                for e in g.entities:
+                    for i in e.issues:
+                        chunk.issues[f"{e.label}: {i}"] += 1
+                for i in g.issues:
+                    chunk.issues[i.split(" '")[0]] += 1
+                _note_conflict(g, state.shops_seen, rec, chunk.conflicts)
+                chunk.batch.recs[rec.line] = rec
+                chunk.batch.add(g, info=info, line=rec.line, ctx=ctx)
+        if chunk.read >= ctx.batch_rows:
+            yield _finish(chunk, state, info, t0)
+            chunk = Chunk()
+            t0 = time.process_time()
+    if chunk.read:
+        yield _finish(chunk, state, info, t0)
+
+
+def _finish(chunk: Chunk, state: _FileState, info: InputFile, t0: float) -> Chunk:
+    chunk.batch.shape()
+    chunk.encoding = info.encoding
+    chunk.mapping = state.mapping
+    chunk.unmapped = sorted(state.unmapped)
+    chunk.seconds = time.process_time() - t0
+    return chunk
+
+
+@dataclass
+class _FileState:
+    shops_seen: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    mapping: str = ""
+    unmapped: set[str] = field(default_factory=set)
+
+
+def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
+             state: _FileState) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
+    """Records of one file, each already extracted (or its reject reason)."""
+    cache: dict[tuple[str, ...], Mapping] = {}
+    for item in read_file(info.path, encoding=ctx.encoding, info=info):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        m = mapping
+        if m is None:
+            cols = tuple(item.fields)
+            m = cache.get(cols)
+            if m is None:
+                m = builtin_mapping(list(cols))
+                _require_useful(m, info, cols)
+                cache[cols] = m
+                state.unmapped |= set(m.unmapped)
+        elif not cache:
+            m.check_columns(info.header, str(info.path))
+            cache[()] = m
+        state.mapping = m.origin
+        try:
+            g = extract_row(m.extract(item.fields), link_to=m.link_to)
+        except RowRejected as exc:
+            yield item, str(exc)
+            continue
+        yield item, g
+
+
+def records(info: InputFile, ctx: ChunkContext,
+            mapping: Mapping | None) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
+    """Every record of ``info`` with its extraction (``--strict`` validation)."""
+    return _records(info, ctx, mapping, _FileState())
+
+
+def _require_useful(m: Mapping, info: InputFile, cols: tuple[str, ...]) -> None:
+    useful = {"shop_id", "seller_name", *IDENTIFIER_FIELDS}
+    if not useful & set(m.fields):
+        raise InputError(
+            "no recognizable columns", value=f"{info.path}: {', '.join(cols)[:300]}",
+            hint="name columns like shop_id, seller_name, phone, email, address, "
+            "payment_account, supplier — or pass --mapping FILE",
+        )
+
+
+def _note_conflict(g: RowGraph, seen: dict[str, tuple[Any, ...]], rec: Record,
+                   out: list[list[Any]]) -> None:
+    """Same shop id, different name or seller: first row wins, the clash is reported."""
+    shop = next((e for e in g.entities if e.label == "Shop"), None)
+    if shop is None:
+        return
+    seller = next((e.props.get("name") for e in g.entities if e.label == "Seller"), None)
+    sig = (shop.props.get("name"), seller)
+    first = seen.get(shop.key)
+    if first is None:
+        seen[shop.key] = (*sig, rec.line)
+        return
+    for i, fname in enumerate(("shop_name", "seller_name")):
+        if sig[i] and first[i] and sig[i] != first[i]:
+            out.append([rec.file, rec.line, shop.props.get("shop_id"), fname, first[i], sig[i],
+                        first[2]])
+
+
+# -- the worker ---------------------------------------------------------------
+
+def file_chunks(info: InputFile, ctx: ChunkContext,
+                mapping: Mapping | None = None) -> Iterator[Chunk]:
+    """The chunks of one file: from a worker process for big files, else in-process.
+
+    A given mapping object is only used in-process; a worker loads
+    ``ctx.mapping_path`` itself.
+    """
+    if not _use_worker(info, ctx, mapping):
+        yield from build_chunks(info, ctx, mapping)
+        return
+    yield from _from_worker(info, ctx)
+
+
+def _use_worker(info: InputFile, ctx: ChunkContext, mapping: Mapping | None) -> bool:
+    if ctx.parallel is not None:
+        return ctx.parallel and (mapping is None or ctx.mapping_path is not None)
+    if mapping is not None and ctx.mapping_path is None:
+        return False
+    return (os.cpu_count() or 1) >= 2 and info.size >= PARALLEL_MIN_BYTES
+
+
+def _from_worker(info: InputFile, ctx: ChunkContext) -> Iterator[Chunk]:
+    # spawn, not fork: the parent holds the store's native threads and locks.
+    mp = multiprocessing.get_context("spawn")
+    q: Any = mp.Queue(maxsize=2)
+    proc = mp.Process(target=_work, args=(q, info, ctx), daemon=True,
+                      name=f"graphinv-read-{info.path.name}")
+    proc.start()
+    try:
+        while True:
+            kind, payload = _next_message(q, proc)
+            if kind == "chunk":
+                yield payload
+            elif kind == "error":
+                raise payload
+            else:
+                if isinstance(payload, InputFile):
+                    info.encoding = payload.encoding
+                    info.header = payload.header
+                return
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=10)
+        q.close()
+        q.cancel_join_thread()
+
+
+def _next_message(q: Any, proc: Any) -> tuple[str, Any]:
+    waited = 0.0
+    while True:
+        try:
+            msg: tuple[str, Any] = q.get(timeout=1.0)
+            return msg
+        except queue.Empty:
+            waited += 1.0
+            if not proc.is_alive() or waited > _WORKER_SILENCE_S:
+                code = proc.exitcode
+                raise InputError(
+                    "the reading worker stopped", value=f"exit code {code}",
+                    hint="rerun the same command to resume; if it repeats, check memory "
+                    "or set GRAPHINV_INGEST_WORKER=0 to read in-process",
+                ) from None
+
+
+def _work(q: Any, info: InputFile, ctx: ChunkContext) -> None:
+    """Worker process body: build the chunks and send them; errors travel too."""
+    try:
+        for chunk in build_chunks(info, ctx):
+            q.put(("chunk", chunk))
+        q.put(("done", info))
+    except KeyboardInterrupt:
+        return  # the parent got the same Ctrl-C and reports it
+    except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+        try:
+            q.put(("error", exc))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            q.put(("error", InputError("reading failed", value=f"{info.path}: {exc}")))
+    finally:
+        q.close()
+        q.join_thread()

@@ -1,0 +1,102 @@
+"""Big files are read and extracted in a worker process: same graph, same report, same errors."""
+
+from __future__ import annotations
+
+import csv
+import queue
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphinv.errors import InputError
+from graphinv.ingest import batches
+from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
+from graphinv.store import Store
+from tests.graph_digest import graph_digest
+
+FX = Path(__file__).parent / "fixtures" / "ingest"
+FILES = ["flat_utf8.csv", "bad_rows.csv", "records.jsonl", "near_dups.csv", "flat_gb18030.csv"]
+
+
+def _run(store: Store | None, data: Path, files: list[Path], **kw: Any) -> IngestReport:
+    return ingest_paths(store, files, IngestOptions(data_dir=data, batch_rows=3, **kw))
+
+
+def _rejects(rep: IngestReport) -> list[tuple[str, str, str]]:
+    if not rep.rejects_path:
+        return []
+    with open(rep.rejects_path, encoding="utf-8", newline="") as fh:
+        return [(r["file"], r["line"], r["reason"]) for r in csv.DictReader(fh)]
+
+
+def _summary(rep: IngestReport) -> dict[str, Any]:
+    return {"counts": (rep.read, rep.loaded, rep.rejected), "nodes": rep.nodes_new,
+            "links": rep.links_new, "evidence": rep.evidence_new, "issues": rep.issues,
+            "conflicts": rep.conflicts, "same_as": rep.same_as,
+            "files": [(f.path, f.encoding, f.read, f.loaded, f.rejected, f.mapping, f.unmapped)
+                      for f in rep.files],
+            "rejects": _rejects(rep)}
+
+
+def test_worker_and_in_process_build_the_same_graph(store: Store, tmp_path: Path) -> None:
+    files = [FX / f for f in FILES]
+    flags = [FX / "flags.csv"]
+    inproc = _run(store, tmp_path / "a", files, flags=flags, worker=False)
+    want = graph_digest(store)
+    store.reset()
+    worker = _run(store, tmp_path / "b", files, flags=flags, worker=True)
+    assert graph_digest(store) == want
+    assert _summary(worker) == _summary(inproc)
+    assert worker.rejected > 0 and worker.reconciled
+
+
+def test_worker_with_a_mapping_file(store: Store, tmp_path: Path) -> None:
+    files = [FX / "custom_layout.csv"]
+    mapping = FX / "custom_mapping.toml"
+    inproc = _run(store, tmp_path / "a", files, mapping=mapping, worker=False)
+    want = graph_digest(store)
+    store.reset()
+    worker = _run(store, tmp_path / "b", files, mapping=mapping, worker=True)
+    assert graph_digest(store) == want
+    assert _summary(worker) == _summary(inproc)
+    assert worker.source == "partner-export" and worker.loaded > 0
+
+
+def test_worker_errors_reach_the_caller_unchanged(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as inproc:
+        _run(None, tmp_path / "a", [FX / "unknown_layout.csv"], dry_run=True, worker=False)
+    with pytest.raises(InputError) as worker:
+        _run(None, tmp_path / "b", [FX / "unknown_layout.csv"], dry_run=True, worker=True)
+    assert str(worker.value) == str(inproc.value)
+    assert "no recognizable columns" in str(worker.value)
+
+
+def test_a_dead_worker_is_an_error_not_a_hang() -> None:
+    class Dead:
+        exitcode = -9
+
+        def is_alive(self) -> bool:
+            return False
+
+    with pytest.raises(InputError) as err:
+        batches._next_message(queue.Queue(), Dead())
+    assert "the reading worker stopped" in str(err.value) and "-9" in str(err.value)
+
+
+def test_big_files_use_the_worker_unless_turned_off(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphinv.ingest.read import file_info
+
+    info = file_info(FX / "flat_utf8.csv")
+    ctx = batches.ChunkContext(source="s", run_id="r", at="t")
+    assert not batches._use_worker(info, ctx, None)  # small file
+    monkeypatch.setattr(batches, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(batches.os, "cpu_count", lambda: 2)
+    assert batches._use_worker(info, ctx, None)
+    ctx.parallel = False
+    assert not batches._use_worker(info, ctx, None)
+    monkeypatch.setenv("GRAPHINV_INGEST_WORKER", "0")
+    from graphinv.ingest import pipeline
+
+    assert pipeline._worker_setting(IngestOptions()) is False
