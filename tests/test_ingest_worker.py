@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-import queue
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +74,13 @@ def test_worker_errors_reach_the_caller_unchanged(tmp_path: Path) -> None:
 
 
 def test_a_dead_worker_is_an_error_not_a_hang() -> None:
-    class Dead:
-        exitcode = -9
-
-        def is_alive(self) -> bool:
-            return False
-
+    proc = subprocess.Popen([sys.executable, "-c", "import os, sys; os.kill(os.getpid(), 9)"],
+                            stdout=subprocess.PIPE)
     with pytest.raises(InputError) as err:
-        batches._next_message(queue.Queue(), Dead())
+        batches._next_message(proc.stdout, proc)
     assert "the reading worker stopped" in str(err.value) and "-9" in str(err.value)
+    assert proc.stdout is not None
+    proc.stdout.close()
 
 
 def test_big_files_use_the_worker_unless_turned_off(tmp_path: Path,
@@ -100,3 +99,22 @@ def test_big_files_use_the_worker_unless_turned_off(tmp_path: Path,
     from graphinv.ingest import pipeline
 
     assert pipeline._worker_setting(IngestOptions()) is False
+
+
+def test_cli_worker_flag_gives_the_same_report(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from graphinv.cli.app import app
+
+    outs = []
+    for flag in ("--worker", "--no-worker"):
+        res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / flag), "ingest",
+                                       str(FX / "bad_rows.csv"), flag, "--format", "json"])
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)
+        outs.append({k: out[k] for k in ("read", "loaded", "rejected", "nodes_new",
+                                         "links_new", "issues", "reconciled")})
+    assert outs[0] == outs[1]
+    assert outs[0]["reconciled"] and outs[0]["rejected"] > 0

@@ -53,6 +53,10 @@ def ingest(
         "--no-resolve", help="Skip fuzzy near-duplicate resolution (SAME_AS).")] = False,
     batch_rows: Annotated[int, typer.Option(
         "--batch-rows", min=1, help="Rows per write batch.")] = 20_000,
+    worker: Annotated[bool | None, typer.Option(
+        "--worker/--no-worker", help="Read and normalize in a second process while this one "
+        "writes (default: for files of 4 MiB and more on 2+ CPUs; env "
+        "GRAPHINV_INGEST_WORKER=0 turns it off).", show_default=False)] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Load shop/seller records into the graph: normalize, resolve, keep provenance.
@@ -80,7 +84,7 @@ def ingest(
         opts = IngestOptions(
             data_dir=cfg.data_dir, source=source, mapping=mapping, flags=list(flags or []),
             dry_run=dry_run, strict=strict, encoding=encoding, resolve=not no_resolve,
-            batch_rows=batch_rows,
+            batch_rows=batch_rows, worker=worker,
         )
         from graphinv.ingest.read import discover
 

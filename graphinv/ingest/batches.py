@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
-import queue
+import pickle
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -38,14 +39,12 @@ from graphinv.ingest.read import InputFile, Record, Reject, read_file
 from graphinv.store.base import Store
 from graphinv.store.statements import ShapedRows, shape_node_rows
 
-__all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "file_chunks",
+__all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "file_chunks", "work",
            "PARALLEL_MIN_BYTES"]
 
 _NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
 #: Files smaller than this are read in-process: starting a worker costs ~1 s.
 PARALLEL_MIN_BYTES = 4 << 20
-# A worker that has not sent anything for this long is presumed dead.
-_WORKER_SILENCE_S = 600.0
 
 
 @dataclass
@@ -315,62 +314,67 @@ def _use_worker(info: InputFile, ctx: ChunkContext, mapping: Mapping | None) -> 
 
 
 def _from_worker(info: InputFile, ctx: ChunkContext) -> Iterator[Chunk]:
-    # spawn, not fork: the parent holds the store's native threads and locks.
-    mp = multiprocessing.get_context("spawn")
-    q: Any = mp.Queue(maxsize=2)
-    proc = mp.Process(target=_work, args=(q, info, ctx), daemon=True,
-                      name=f"graphinv-read-{info.path.name}")
-    proc.start()
+    # A fresh interpreter (``python -m graphinv.ingest.worker``) rather than
+    # multiprocessing: spawn would re-run the caller's ``__main__`` and fork would
+    # copy the store's native threads and locks. The pipe is the bounded queue:
+    # the worker blocks once one chunk is ahead of the writer.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graphinv.ingest.worker"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
+        pickle.dump((info, ctx), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.close()
         while True:
-            kind, payload = _next_message(q, proc)
+            kind, payload = _next_message(proc.stdout, proc)
             if kind == "chunk":
                 yield payload
             elif kind == "error":
                 raise payload
             else:
-                if isinstance(payload, InputFile):
-                    info.encoding = payload.encoding
-                    info.header = payload.header
+                info.encoding = payload.encoding
+                info.header = payload.header
                 return
     finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=10)
-        q.close()
-        q.cancel_join_thread()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
 
 
-def _next_message(q: Any, proc: Any) -> tuple[str, Any]:
-    waited = 0.0
-    while True:
-        try:
-            msg: tuple[str, Any] = q.get(timeout=1.0)
-            return msg
-        except queue.Empty:
-            waited += 1.0
-            if not proc.is_alive() or waited > _WORKER_SILENCE_S:
-                code = proc.exitcode
-                raise InputError(
-                    "the reading worker stopped", value=f"exit code {code}",
-                    hint="rerun the same command to resume; if it repeats, check memory "
-                    "or set GRAPHINV_INGEST_WORKER=0 to read in-process",
-                ) from None
+def _next_message(stream: Any, proc: Any) -> tuple[str, Any]:
+    try:
+        msg: tuple[str, Any] = pickle.load(stream)
+        return msg
+    except (EOFError, pickle.UnpicklingError, OSError):
+        code = proc.wait()
+        raise InputError(
+            "the reading worker stopped", value=f"exit code {code}",
+            hint="rerun the same command to resume; if it repeats, check memory "
+            "or set GRAPHINV_INGEST_WORKER=0 to read in-process",
+        ) from None
 
 
-def _work(q: Any, info: InputFile, ctx: ChunkContext) -> None:
-    """Worker process body: build the chunks and send them; errors travel too."""
+def work(stdin: Any, stdout: Any) -> None:
+    """Worker body: read ``(info, ctx)``, send every chunk; errors travel too."""
+    info, ctx = pickle.load(stdin)
+
+    def send(msg: tuple[str, Any]) -> None:
+        pickle.dump(msg, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+
     try:
         for chunk in build_chunks(info, ctx):
-            q.put(("chunk", chunk))
-        q.put(("done", info))
-    except KeyboardInterrupt:
-        return  # the parent got the same Ctrl-C and reports it
-    except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            send(("chunk", chunk))
+        send(("done", info))
+    except (KeyboardInterrupt, BrokenPipeError):
+        return  # the parent got the same Ctrl-C, or is gone: it reports
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it
         try:
-            q.put(("error", exc))
+            blob = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - an exception that does not pickle
-            q.put(("error", InputError("reading failed", value=f"{info.path}: {exc}")))
-    finally:
-        q.close()
-        q.join_thread()
+            blob = pickle.dumps(("error", InputError("reading failed",
+                                                     value=f"{info.path}: {exc}")))
+        stdout.write(blob)
+        stdout.flush()
