@@ -7,6 +7,7 @@ a replayed batch (retry, crash, rerun) changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -163,6 +164,15 @@ class Store(ABC):
     def explain_is_read_only(self, cypher: str,
                              params: Mapping[str, Any] | None = None) -> bool:
         """Ask the engine's planner whether ``cypher`` only reads."""
+
+    def bulk(self) -> contextlib.AbstractContextManager[None]:
+        """A block of writes the store may defer and load in bulk when it ends.
+
+        Inside, reads need not see the block's writes yet; an exception inside
+        discards what was deferred (writes are idempotent replays, so rerunning
+        the same input writes it again). The default writes at once.
+        """
+        return contextlib.nullcontext()
 
     # -- conveniences shared by both backends ----------------------------
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
