@@ -8,9 +8,15 @@ gets a clear error instead of a silent read-only view.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
+import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from graphinv import schema
@@ -31,6 +37,9 @@ _BATCH = 5_000
 # Below this many rows a COPY's fixed cost (~0.1 s) exceeds UNWIND-MERGE's.
 _COPY_MIN = 1_000
 _CHECKPOINT_BYTES = 256 << 20
+#: A bulk block loads what it has staged once it holds this many rows (bounds disk and
+#: the rows waiting to be merged; each load costs more as the tables grow).
+_STAGE_FLUSH_ROWS = 4_000_000
 # Plan operators that change data; EXPLAIN output is a drawn plan, not a type flag.
 _WRITE_OPERATORS = re.compile(
     r"\b(INSERT|SET_PROPERTY|SET_NODE_PROPERTY|SET_REL_PROPERTY|DELETE_NODE|DELETE_REL|"
@@ -76,6 +85,33 @@ _DERIVED: dict[str, Any] = {
 }
 
 
+RelTarget = tuple[str, str, str]
+
+
+@dataclass
+class _Staging:
+    """What a bulk block has deferred: Parquet parts of new nodes and relationships
+    (one COPY per table when the block ends) and rows for keys already staged (merged
+    after the COPY, in arrival order). Keys are remembered by ``hash()`` to keep
+    memory small: a collision only sends a row down the slower MERGE path."""
+
+    dir: Path
+    node_keys: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    pairs: dict[RelTarget, set[int]] = field(default_factory=lambda: defaultdict(set))
+    node_parts: dict[str, list[Path]] = field(default_factory=lambda: defaultdict(list))
+    rel_parts: dict[RelTarget, list[Path]] = field(default_factory=lambda: defaultdict(list))
+    pending_nodes: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
+    pending_rels: dict[RelTarget, list[Mapping[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
+    rows: int = 0
+    parts: int = 0
+
+    def part(self, name: str) -> Path:
+        self.parts += 1
+        return self.dir / f"{self.parts:06d}-{name}.parquet"
+
+
 class EmbeddedStore(Store):
     """A LadybugDB database at ``config.embedded_path``.
 
@@ -115,6 +151,8 @@ class EmbeddedStore(Store):
                 "cannot open the embedded store", value=self.location, hint=hint
             ) from exc
         self._closed = False
+        self._staging: _Staging | None = None
+        self.stage_flush_rows = _STAGE_FLUSH_ROWS
         self.ensure_schema()
 
     # -- lifecycle -------------------------------------------------------
@@ -203,15 +241,30 @@ class EmbeddedStore(Store):
         shaped = shape_node_rows(label, rows)
         if not shaped:
             return 0
+        st = self._staging
+        if st is not None and label not in schema.META_KINDS:
+            staged = st.node_keys[label]
+            later = [r for r in shaped if hash(r["key"]) in staged]
+            if later:
+                st.pending_nodes[label].extend(later)
+                st.rows += len(later)
+                shaped = [r for r in shaped if hash(r["key"]) not in staged]
         if len(shaped) < _COPY_MIN:
             before = self._count(f"(n:{label})")
             self._merge_node_rows(label, shaped)
+            self._flush_if_full()
             return self._count(f"(n:{label})") - before
         existing = self.existing_keys(label, [r["key"] for r in shaped])
         fresh = [r for r in shaped if r["key"] not in existing]
-        if fresh:
-            self._copy_nodes(label, fresh)
         self._merge_node_rows(label, [r for r in shaped if r["key"] in existing])
+        if fresh:
+            table = self._node_table(label, fresh)
+            if st is not None and label not in schema.META_KINDS:
+                self._stage(st, st.node_parts[label], label, table)
+                st.node_keys[label].update(hash(r["key"]) for r in fresh)
+            else:
+                self._exec_copy(f"COPY {label} FROM table", table)
+        self._flush_if_full()
         return len(fresh)
 
     def _merge_node_rows(self, label: str, old: list[dict[str, Any]]) -> None:
@@ -220,7 +273,7 @@ class EmbeddedStore(Store):
             for i in range(0, len(old), _BATCH):
                 self._exec(stmt, {"rows": old[i:i + _BATCH]})
 
-    def _copy_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+    def _node_table(self, label: str, rows: list[dict[str, Any]]) -> Any:
         import pyarrow as pa
 
         cols: dict[str, Any] = {}
@@ -231,8 +284,7 @@ class EmbeddedStore(Store):
             else:
                 values = [_DERIVED[prop](r) for r in rows]
             cols[prop] = pa.array(values, type=_ARROW[ptype]())
-        table = pa.table(cols)
-        self._exec_copy(f"COPY {label} FROM table", table)
+        return pa.table(cols)
 
     def _exec_copy(self, stmt: str, table: Any) -> None:
         # LadybugDB finds the Arrow table by its variable name in the calling frame.
@@ -246,6 +298,24 @@ class EmbeddedStore(Store):
                    rows: Sequence[Mapping[str, Any]]) -> int:
         stmt = merge_rels_statement(rel_type, src_label, dst_label, "ladybug")
         rel = schema.REL_TYPES[rel_type]
+        target = (rel_type, src_label, dst_label)
+        st = self._staging
+        if st is not None:
+            # Rows of pairs already deferred wait for them, in arrival order.
+            staged = st.pairs[target]
+            later = [r for r in rows if hash((r["src"], r["dst"])) in staged]
+            if later or len(rows) < _COPY_MIN:
+                if len(rows) >= _COPY_MIN:
+                    rows = [r for r in rows if hash((r["src"], r["dst"])) not in staged]
+                else:
+                    later = list(rows)
+                    rows = []
+                st.pending_rels[target].extend(later)
+                staged.update(hash((r["src"], r["dst"])) for r in later)
+                st.rows += len(later)
+            if not rows:
+                self._flush_if_full()
+                return 0
         if len(rows) < _COPY_MIN:
             pattern = f"(:{src_label})-[r:{rel_type}]->(:{dst_label})"
             before = self._count(pattern)
@@ -272,10 +342,23 @@ class EmbeddedStore(Store):
                 g["ev_keys"].append(ek)
                 g["ev"].append(r.get("ej"))
         if grouped:
-            self._copy_rels(rel, src_label, dst_label, list(grouped.values()))
+            table = self._rel_table(rel, list(grouped.values()))
+            if st is not None:
+                self._stage(st, st.rel_parts[target], rel_type, table)
+                st.pairs[target].update(hash(p) for p in grouped)
+            else:
+                self._exec_copy(f"COPY {rel.name} FROM table{_pair_option(rel, target)}",
+                                table)
+        if st is not None and old:
+            # After the deferred COPY, so that evidence keeps its arrival order.
+            st.pending_rels[target].extend(old)
+            st.pairs[target].update(hash((r["src"], r["dst"])) for r in old)
+            st.rows += len(old)
+            old = []
         for wave in rel_waves(old):
             for i in range(0, len(wave), _BATCH):
                 self._exec(stmt, {"rows": wave[i:i + _BATCH]})
+        self._flush_if_full()
         return len(grouped)
 
     def _existing_pairs(self, rel_type: str, src: str, dst: str,
@@ -292,8 +375,7 @@ class EmbeddedStore(Store):
             found.update((a, b) for a, b in got)
         return found
 
-    def _copy_rels(self, rel: schema.RelType, src: str, dst: str,
-                   rows: list[dict[str, Any]]) -> None:
+    def _rel_table(self, rel: schema.RelType, rows: list[dict[str, Any]]) -> Any:
         import pyarrow as pa
 
         cols: dict[str, Any] = {
@@ -306,9 +388,78 @@ class EmbeddedStore(Store):
             else:
                 values = [r.get(prop) for r in rows]
             cols[prop] = pa.array(values, type=_ARROW[ptype]())
-        table = pa.table(cols)
-        pairs = f" (from='{src}', to='{dst}')" if len(rel.sources) * len(rel.targets) > 1 else ""
-        self._exec_copy(f"COPY {rel.name} FROM table{pairs}", table)
+        return pa.table(cols)
+
+    # -- bulk blocks -------------------------------------------------------
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Defer new nodes and relationships to Parquet parts and load each table
+        with one COPY when the block ends (or holds ``_STAGE_FLUSH_ROWS`` rows).
+
+        A COPY into a non-empty relationship table costs time in proportion to
+        the rows already there (measured: a 20k-row COPY took 0.33 s into an
+        empty table and 1.76 s into one holding 580k rows), so loading a big
+        file batch by batch is quadratic; one COPY per table is not.
+        """
+        if self._staging is not None:  # nested: the outer block loads
+            yield
+            return
+        root = Path(tempfile.mkdtemp(prefix="staging-", dir=self.config.data_dir))
+        self._staging = _Staging(dir=root)
+        try:
+            yield
+            self.flush()
+        finally:
+            self._staging = None
+            shutil.rmtree(root, ignore_errors=True)
+
+    def flush(self) -> None:
+        """Load what the current bulk block has staged (no-op outside one)."""
+        st = self._staging
+        if st is None or not st.rows and not st.parts:
+            return
+        self._staging = None  # the writes below go straight to the tables
+        try:
+            for label in schema.ALL_KINDS:
+                if st.node_parts.get(label):
+                    self._copy_parts(label, st.node_parts[label], "")
+            for target, parts in st.rel_parts.items():
+                rel = schema.REL_TYPES[target[0]]
+                self._copy_parts(rel.name, parts, _pair_option(rel, target))
+            for label, rows in st.pending_nodes.items():
+                for wave in _key_waves(rows):
+                    self._merge_node_rows(label, wave)
+            for (rel_type, src, dst), rels in st.pending_rels.items():
+                self.merge_rels(rel_type, src, dst, rels)
+        finally:
+            self._staging = _Staging(dir=st.dir)
+            for p in st.dir.iterdir():
+                p.unlink(missing_ok=True)
+
+    def _stage(self, st: _Staging, parts: list[Path], name: str, table: Any) -> None:
+        import pyarrow.parquet as pq
+
+        path = st.part(name)
+        try:
+            pq.write_table(table, path, compression="snappy")
+        except OSError as exc:
+            raise StoreError("cannot stage rows for the bulk load", value=str(path),
+                             hint=f"check free space in the data directory ({exc})") from exc
+        parts.append(path)
+        st.rows += table.num_rows
+
+    def _flush_if_full(self) -> None:
+        st = self._staging
+        if st is not None and st.rows >= self.stage_flush_rows:
+            self.flush()
+
+    def _copy_parts(self, table: str, parts: list[Path], option: str) -> None:
+        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
+        try:
+            self._conn.execute(f"COPY {table} FROM [{files}]{option}")
+        except RuntimeError as exc:
+            raise StoreError("embedded bulk load failed",
+                             value=str(exc).splitlines()[0]) from exc
 
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
@@ -397,6 +548,27 @@ class EmbeddedStore(Store):
                              value=exc.value, hint="check the Cypher dialect") from exc
         text = "\n".join(str(c) for r in plan for c in r)
         return _WRITE_OPERATORS.search(text) is None
+
+
+def _pair_option(rel: schema.RelType, target: RelTarget) -> str:
+    """COPY needs the endpoint tables of a relationship table with several pairs."""
+    if len(rel.sources) * len(rel.targets) > 1:
+        return f" (from='{target[1]}', to='{target[2]}')"
+    return ""
+
+
+def _key_waves(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Split node rows so no wave holds a key twice (MERGE in one UNWIND does not
+    see rows created earlier in the same batch), keeping each key's order."""
+    waves: list[list[dict[str, Any]]] = []
+    count: dict[str, int] = {}
+    for r in rows:
+        i = count.get(r["key"], 0)
+        count[r["key"]] = i + 1
+        if i == len(waves):
+            waves.append([])
+        waves[i].append(r)
+    yield from waves
 
 
 def _plain_column(values: list[Any]) -> list[Any]:
