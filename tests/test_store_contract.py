@@ -187,3 +187,47 @@ def test_run_read_refuses_writes_and_returns_plain_numbers(store: Store) -> None
     assert store.counts() == before
     res = store.run_read("MATCH (s:Shop) RETURN sum(size(s.raws)) AS n, count(s) AS c")
     assert res.rows == [[2, 2]] and all(type(v) is int for v in res.rows[0])
+
+
+def test_new_and_existing_nodes_merge_alike(store: Store) -> None:
+    """One batch (the node is created from the combined row) and the same rows one by
+    one (created, then merged into) give the same node."""
+    rows = [
+        {"key": "+8613800000001", "raw": "a", "country": "CN", "seen": "2025-02-01",
+         "issue_list": ["x"], "run": "r1"},
+        {"key": "+8613800000001", "raw": "b", "country": "HK", "seen": "2024-01-01",
+         "issue_list": ["y", "x"],
+         "flag": json.dumps({"flag": "takedown", "date": "2025-03-01"}), "run": "r2"},
+        {"key": "+8613800000001", "raw": "a", "seen": "2025-06-01"},
+    ]
+    other = [dict(r, key="+8613800000002") for r in rows]
+    assert store.merge_nodes("Phone", rows) == 1
+    for r in other:
+        store.merge_nodes("Phone", [r])
+    got = store.get_nodes("Phone", ["+8613800000001", "+8613800000002"])
+    one, each = got["+8613800000001"], got["+8613800000002"]
+    assert one["raws"] == ["a", "b"] and one["issues"] == ["x", "y"]
+    assert one["country"] == "CN" and one["flagged"] is True and len(one["flags"]) == 1
+    assert (one["first_seen"], one["last_seen"], one["first_run"]) == (
+        "2024-01-01", "2025-06-01", "r1")
+    assert {k: v for k, v in each.items() if k != "key"} == {
+        k: v for k, v in one.items() if k != "key"}
+
+
+def test_new_and_existing_links_keep_evidence_alike(store: Store) -> None:
+    """Evidence on a link made in one call equals the same evidence added call by call;
+    a repeated key is stored once either way."""
+    store.merge_nodes("Shop", [{"key": "s1"}, {"key": "s2"}])
+    store.merge_nodes("Email", [{"key": "a@x.com"}])
+    evs = [_ev(1, "A"), _ev(2, "B"), _ev(1, "A")]
+    store.merge_rels("USES_EMAIL", "Shop", "Email",
+                     [{"src": "s1", "dst": "a@x.com", "run": "r1", **e} for e in evs])
+    for e in evs:
+        store.merge_rels("USES_EMAIL", "Shop", "Email",
+                         [{"src": "s2", "dst": "a@x.com", "run": "r1", **e}])
+    got = {r[1]: r[4:] for r in store.stream_rels(
+        "USES_EMAIL", ["ev_keys", "ev", "ev_count", "first_run"])}
+    assert got["s1"] == got["s2"]
+    keys, ev, count, first_run = got["s1"]
+    assert len(keys) == len(ev) == count == 2 and first_run == "r1"
+    assert sorted(json.loads(e)["raw"] for e in ev) == ["A", "B"]

@@ -42,6 +42,8 @@ __all__ = ["Neo4jStore", "BatchRejected"]
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 _BATCH = 10_000
+#: Rows per record when streaming nodes and relationships (see ``Neo4jStore._stream``).
+_PAGE = 20_000
 _REPLAYS = 5
 _MEMORY_CODES = ("TransactionMemoryLimit", "MemoryPoolOutOfMemoryError", "OutOfMemory")
 #: What the driver raises when the server or the connection is gone.
@@ -264,11 +266,38 @@ class Neo4jStore(Store):
             )
 
     # -- reads -----------------------------------------------------------
-    def _stream(self, cypher: str) -> Iterator[tuple[Any, ...]]:
+    def _stream(self, match: str, cols: str) -> Iterator[tuple[Any, ...]]:
+        """Yield ``(cols...)`` for every row of ``match`` in one pass.
+
+        The rows travel in pages: the server collects them (in the order the
+        plan produces them) and returns one record per :data:`_PAGE` rows. One
+        Bolt record per row costs the driver ~30 µs in Python (a message, two
+        socket reads, a ``Record``) — 33 s for the ~950k rows of a 100k-row
+        projection — against well under 1 µs per row inside a page. If the
+        collected rows do not fit the server's transaction memory, the rows are
+        streamed one record each instead (only if nothing was yielded yet).
+        """
+        bulk = (f"{match} WITH collect([{cols}]) AS rows "
+                f"UNWIND range(0, size(rows) - 1, {_PAGE}) AS i "
+                f"RETURN rows[i..i + {_PAGE}] AS page")
+        yielded = False
         try:
             with self._session(read=True) as s:
-                for rec in s.run(cypher):
-                    yield tuple(rec.values())
+                for rec in s.run(bulk):
+                    yielded = True
+                    yield from map(tuple, rec[0])
+            return
+        except _CONNECTION_LOST as exc:
+            raise self._lost(exc) from exc
+        except nx.Neo4jError as exc:
+            if yielded or not any(c in (exc.code or "") for c in _MEMORY_CODES):
+                raise StoreError("Neo4j query failed", value=_short(exc)) from exc
+        try:
+            with self._driver.session(database=self.config.database,
+                                      default_access_mode=neo4j.READ_ACCESS,
+                                      fetch_size=_PAGE) as s:
+                for rec in s.run(f"{match} RETURN {cols}"):
+                    yield tuple(rec)
         except _CONNECTION_LOST as exc:
             raise self._lost(exc) from exc
         except nx.Neo4jError as exc:
@@ -279,16 +308,15 @@ class Neo4jStore(Store):
         for p in props:
             schema.check_property(label, p)
         cols = ", ".join(["n.key"] + [f"n.{p}" for p in props])
-        return self._stream(f"MATCH (n:{label}) RETURN {cols}")
+        return self._stream(f"MATCH (n:{label})", cols)
 
     def stream_rels(self, rel_type: str, props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
         schema.check_rel_type(rel_type)
         for p in props:
             schema.check_property(rel_type, p)
         extra = "".join(f", r.{p}" for p in props)
-        return self._stream(
-            f"MATCH (a)-[r:{rel_type}]->(b) RETURN labels(a)[0], a.key, labels(b)[0], b.key{extra}"
-        )
+        return self._stream(f"MATCH (a)-[r:{rel_type}]->(b)",
+                            f"labels(a)[0], a.key, labels(b)[0], b.key{extra}")
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
         schema.check_label(label)

@@ -1,0 +1,70 @@
+"""Neo4j reads in pages: every row once, in the server's order, with a fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from neo4j import exceptions as nx
+
+from graphinv.store import Store, bolt
+
+pytestmark = pytest.mark.neo4j
+
+
+def _fill(store: Store, n: int) -> None:
+    store.merge_nodes("Phone", [{"key": f"+1{i:010d}", "raw": f"r{i}", "country": "US"}
+                                for i in range(n)])
+    store.merge_nodes("Shop", [{"key": f"s{i}"} for i in range(n)])
+    store.merge_rels("USES_PHONE", "Shop", "Phone",
+                     [{"src": f"s{i}", "dst": f"+1{(i * 7) % n:010d}"} for i in range(n)])
+
+
+def _plain(store: Store, cypher: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in store.run_read(cypher).rows]
+
+
+def test_pages_hold_every_row_in_scan_order(neo4j_store: Store,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(neo4j_store, 23)
+    monkeypatch.setattr(bolt, "_PAGE", 5)  # 23 rows -> pages of 5, 5, 5, 5, 3
+    nodes = list(neo4j_store.stream_nodes("Phone", ["country", "raws"]))
+    assert nodes == _plain(neo4j_store, "MATCH (n:Phone) RETURN n.key, n.country, n.raws")
+    assert len(nodes) == 23 and all(type(r) is tuple for r in nodes)
+    rels = list(neo4j_store.stream_rels("USES_PHONE", ["ev_count"]))
+    assert rels == _plain(neo4j_store, "MATCH (a)-[r:USES_PHONE]->(b) "
+                                       "RETURN labels(a)[0], a.key, labels(b)[0], b.key, "
+                                       "r.ev_count")
+    assert len(rels) == 23
+    assert list(neo4j_store.stream_nodes("Email", [])) == []
+
+
+def test_rows_too_big_to_collect_are_streamed_one_by_one(
+        neo4j_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(neo4j_store, 7)
+    want = list(neo4j_store.stream_nodes("Phone", ["raws"]))
+    real = neo4j_store._session  # type: ignore[attr-defined]
+    refused: list[str] = []
+
+    class _Session:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __enter__(self) -> _Session:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.close()
+
+        def run(self, cypher: str, *a: Any, **kw: Any) -> Iterator[Any]:
+            if "collect(" in cypher:
+                refused.append(cypher)
+                raise nx.Neo4jError._hydrate_neo4j(
+                    code="Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+                    message="too big")
+            return self.inner.run(cypher, *a, **kw)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(neo4j_store, "_session", lambda read=False: _Session(real(read)))
+    assert list(neo4j_store.stream_nodes("Phone", ["raws"])) == want
+    assert len(refused) == 1 and len(want) == 7
