@@ -117,3 +117,26 @@ def test_ingest_in_bulk_equals_ingest_without(tmp_path: Path, embedded_store: St
     assert (bulk.nodes_new, bulk.links_new, bulk.evidence_new, bulk.same_as) == \
         (at_once.nodes_new, at_once.links_new, at_once.evidence_new, at_once.same_as)
     assert bulk.loaded > 2000 and bulk.same_as > 0
+
+
+def test_no_query_result_is_left_open(embedded_store: Store) -> None:
+    """The connection keeps every result until it is closed or collected, and an open
+    result of a write made the next big COPY wait forever (seen at 425k rows): every
+    store call closes what it opened, without waiting for the garbage collector."""
+    assert isinstance(embedded_store, EmbeddedStore)
+    st = embedded_store
+    st.merge_nodes("IngestRun", [{"key": "r1", "status": "running"}])
+    st.merge_nodes("Shop", [{"key": "ebay:s1", "raw": "S1"}])
+    st.merge_nodes("Phone", [{"key": "+1", "raw": "+1"}])
+    st.merge_rels("USES_PHONE", "Shop", "Phone",
+                  [{"src": "ebay:s1", "dst": "+1", "ek": "a:1", "ej": "{}", "run": "r1"}])
+    st.set_node_props("Shop", [{"key": "ebay:s1", "risk": 0.5}], ["risk"])
+    st.existing_keys("Shop", ["ebay:s1", "ebay:s2"])
+    list(st.stream_nodes("Shop", ["risk"]))
+    list(st.stream_rels("USES_PHONE", ["ev_count"]))
+    st.run_read("MATCH (n:Shop) RETURN count(n)")
+    st.counts()
+    with st.bulk():
+        _replay(st, seed=1)
+    still_open = [r for r in st._conn._query_results if not r.is_closed]
+    assert still_open == []

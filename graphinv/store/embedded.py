@@ -9,6 +9,7 @@ gets a clear error instead of a silent read-only view.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import tempfile
@@ -153,6 +154,7 @@ class EmbeddedStore(Store):
         self._closed = False
         self._staging: _Staging | None = None
         self.stage_flush_rows = _STAGE_FLUSH_ROWS
+        self._threads = os.cpu_count() or 1  # LadybugDB's default per query
         self.ensure_schema()
 
     # -- lifecycle -------------------------------------------------------
@@ -162,9 +164,13 @@ class EmbeddedStore(Store):
             self._conn.close()
             self._db.close()
 
-    def _exec(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:
+    def _exec(self, cypher: str, params: Mapping[str, Any] | None = None, *,
+              keep: bool = False) -> Any:
+        """Run one statement; its result is closed unless ``keep`` (then the caller
+        closes it). The connection holds every result until it is closed, and an
+        open result of a write made a later COPY hang for good (LadybugDB 0.22)."""
         try:
-            return self._conn.execute(cypher, dict(params or {}))
+            res = self._conn.execute(cypher, dict(params or {}))
         except RuntimeError as exc:
             msg = str(exc)
             if "interrupted" in msg.lower() or "timeout" in msg.lower():
@@ -172,13 +178,20 @@ class EmbeddedStore(Store):
                                    hint="narrow the query or raise --timeout") from exc
             raise StoreError("embedded store query failed", value=msg.splitlines()[0]
                              if msg else type(exc).__name__) from exc
+        if keep:
+            return res
+        _close(res)
+        return None
 
     def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
-        res = self._exec(cypher, params)
-        out = []
-        while res.has_next():
-            out.append(res.get_next())
-        return out
+        res = self._exec(cypher, params, keep=True)
+        try:
+            out = []
+            while res.has_next():
+                out.append(res.get_next())
+            return out
+        finally:
+            _close(res)
 
     def _tables(self) -> dict[str, str]:
         return {r[1]: r[2] for r in self._rows("CALL show_tables() RETURN *")}
@@ -290,9 +303,21 @@ class EmbeddedStore(Store):
         # LadybugDB finds the Arrow table by its variable name in the calling frame.
         _copy_source = table  # noqa: F841
         try:
-            self._conn.execute(stmt.replace(" FROM table", " FROM _copy_source"))
+            with self._one_thread():
+                _close(self._conn.execute(stmt.replace(" FROM table", " FROM _copy_source")))
         except RuntimeError as exc:
             raise StoreError("embedded bulk load failed", value=str(exc).splitlines()[0]) from exc
+
+    @contextlib.contextmanager
+    def _one_thread(self) -> Iterator[None]:
+        """Run a COPY on one thread. Multi-threaded COPYs of a few hundred thousand
+        rows sometimes never returned (every thread waiting, no CPU: LadybugDB 0.22;
+        3 of 17 trials from Parquet parts); on one thread 8 of 8 finished, ~40% slower."""
+        self._conn.set_max_threads_for_exec(1)
+        try:
+            yield
+        finally:
+            self._conn.set_max_threads_for_exec(self._threads)
 
     def merge_rels(self, rel_type: str, src_label: str, dst_label: str,
                    rows: Sequence[Mapping[str, Any]]) -> int:
@@ -456,7 +481,8 @@ class EmbeddedStore(Store):
     def _copy_parts(self, table: str, parts: list[Path], option: str) -> None:
         files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
         try:
-            self._conn.execute(f"COPY {table} FROM [{files}]{option}")
+            with self._one_thread():
+                _close(self._conn.execute(f"COPY {table} FROM [{files}]{option}"))
         except RuntimeError as exc:
             raise StoreError("embedded bulk load failed",
                              value=str(exc).splitlines()[0]) from exc
@@ -493,10 +519,13 @@ class EmbeddedStore(Store):
 
     def _stream(self, cypher: str) -> Iterator[tuple[Any, ...]]:
         """Rows in Arrow record batches: ~2x faster than fetching tuple by tuple."""
-        res = self._exec(cypher)
-        if not res.has_next():
-            return
-        table = res.get_as_arrow(65_536)
+        res = self._exec(cypher, keep=True)
+        try:
+            if not res.has_next():
+                return
+            table = res.get_as_arrow(65_536)
+        finally:
+            _close(res)
         for batch in table.to_batches():
             cols = [_plain_column(c.to_pylist()) for c in batch.columns]
             yield from zip(*cols, strict=True)
@@ -522,16 +551,19 @@ class EmbeddedStore(Store):
         # the query guard and the plan check.
         self._exec("BEGIN TRANSACTION READ ONLY")
         try:
-            res = self._exec(cypher, params)
-            columns = list(res.get_column_names())
-            rows = []
-            while res.has_next():
-                rows.append([_plain(v) for v in res.get_next()])
+            res = self._exec(cypher, params, keep=True)
+            try:
+                columns = list(res.get_column_names())
+                rows = []
+                while res.has_next():
+                    rows.append([_plain(v) for v in res.get_next()])
+            finally:
+                _close(res)
             self._exec("COMMIT")
             return QueryResult(columns=columns, rows=rows)
         except BaseException:
             try:
-                self._conn.execute("ROLLBACK")
+                _close(self._conn.execute("ROLLBACK"))
             except RuntimeError:
                 pass  # the engine already ended the failed transaction
             raise
@@ -548,6 +580,11 @@ class EmbeddedStore(Store):
                              value=exc.value, hint="check the Cypher dialect") from exc
         text = "\n".join(str(c) for r in plan for c in r)
         return _WRITE_OPERATORS.search(text) is None
+
+
+def _close(res: Any) -> None:
+    for r in res if isinstance(res, list) else [res]:
+        r.close()
 
 
 def _pair_option(rel: schema.RelType, target: RelTarget) -> str:
