@@ -88,6 +88,12 @@ def _f(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
+def _kid(r: dict[str, Any], key: str, digits: int) -> str:
+    """`` (+N)`` for what ingest's reading worker process used, when it ran."""
+    v = r.get(key)
+    return f" (+{_f(v, digits)})" if v else ""
+
+
 def _pct(part: Any, total: Any) -> str:
     if not part and part != 0 or not total:
         return "—"
@@ -179,7 +185,8 @@ def _ingest(doc: dict[str, Any]) -> list[str]:
              "starts after each chunk has been read and extracted, so it misses most of it; "
              "its figure is in brackets).", "",
              "| store | rows | graphinv s | rows/s | normalize | write | resolve "
-             "| peak RSS MB | client CPU s | baseline s | baseline rows/s | ratio total "
+             "| peak RSS MB (+reading worker) | client CPU s (+reading worker) | baseline s "
+             "| baseline rows/s | ratio total "
              "| ratio write |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for store in _stores(doc, "ingest"):
@@ -201,7 +208,8 @@ def _ingest(doc: dict[str, Any]) -> list[str]:
                 f"| {store} | {g['rows']:,} | {_f(s['total'], 1)} | {_f(g['rows_per_s'], 0)} "
                 f"| {_pct(norm, s['total'])} ({_pct(s.get('normalize'), s['total'])}) "
                 f"| {_pct(s.get('write'), s['total'])} | {_pct(s.get('resolve'), s['total'])} "
-                f"| {_f(g.get('peak_rss_mb'), 0)} | {_f(g.get('cpu_s'), 1)} | {_f(bt, 1)} "
+                f"| {_f(g.get('peak_rss_mb'), 0)}{_kid(g, 'children_peak_rss_mb', 0)} "
+                f"| {_f(g.get('cpu_s'), 1)}{_kid(g, 'children_cpu_s', 1)} | {_f(bt, 1)} "
                 f"| {_f(g['rows'] / bt if bt else None, 0)} "
                 f"| {_f(s['total'] / bt if bt else None, 1)}× "
                 f"| {_f(s['write'] / bt if bt else None, 1)}× |")
