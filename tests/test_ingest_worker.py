@@ -83,6 +83,21 @@ def test_a_dead_worker_is_an_error_not_a_hang() -> None:
     proc.stdout.close()
 
 
+@pytest.mark.parametrize("sent", [b"\x00" * 3, b"\x00" * 8, b"\x00" * 7 + b"\x03abc"])
+def test_a_worker_whose_pipe_breaks_is_stopped_not_waited_for(sent: bytes) -> None:
+    """Seen at 1M rows: the reader gave up on the stream and then waited for a worker
+    that was itself blocked writing to it. A broken stream now kills the worker."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", f"import os, time; os.write(1, {sent!r}); os.close(1); "
+         "time.sleep(120)"], stdout=subprocess.PIPE)
+    with pytest.raises(InputError) as err:
+        batches._next_message(proc.stdout, proc)
+    assert "the reading worker stopped" in str(err.value)
+    assert proc.returncode is not None  # killed, not waited for two minutes
+    assert proc.stdout is not None
+    proc.stdout.close()
+
+
 def test_big_files_use_the_worker_unless_turned_off(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from graphinv.ingest.read import file_info

@@ -247,7 +247,8 @@ def ingest_paths(
                           resumed=previous is not None)
     ctx = ChunkContext(source=source, run_id=run_id, at=report.started,
                        mapping_path=opts.mapping, encoding=opts.encoding,
-                       batch_rows=opts.batch_rows, parallel=_worker_setting(opts))
+                       batch_rows=opts.batch_rows, parallel=_worker_setting(opts),
+                       keep_records=store is not None and hasattr(store, "on_reject"))
     if opts.strict:
         _validate_all(infos, flag_infos, mapping, ctx)
     if opts.dry_run or store is None:

@@ -8,6 +8,7 @@ not a command for people.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from graphinv.ingest.batches import work
@@ -15,6 +16,10 @@ from graphinv.ingest.batches import work
 __all__: list[str] = []
 
 if __name__ == "__main__":
+    # A chunk is millions of small live objects and almost no cycles: with the default
+    # thresholds the collector rescanned them so often that it took 40% of the
+    # worker's time (two 50k-row chunks: 36.1 s of CPU, 24.2 s with these thresholds).
+    gc.set_threshold(50_000, 20, 100)
     pipe = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the pickle stream
     try:
