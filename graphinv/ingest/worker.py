@@ -9,6 +9,7 @@ not a command for people.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 from graphinv.ingest.batches import work
@@ -20,8 +21,11 @@ if __name__ == "__main__":
     # thresholds the collector rescanned them so often that it took 40% of the
     # worker's time (two 50k-row chunks: 36.1 s of CPU, 24.2 s with these thresholds).
     gc.set_threshold(50_000, 20, 100)
-    pipe = sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not corrupt the pickle stream
+    # The pipe gets its own descriptor and fd 1 becomes stderr: a stray print, from
+    # Python or from native code, must not land in the middle of a message.
+    pipe = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     try:
         work(sys.stdin.buffer, pipe)
     except KeyboardInterrupt:
