@@ -136,11 +136,23 @@ _DERIVE = {"issues": "issue_list", "flags": "flag_list", "first_run": "run",
            "first_seen": "seen_min", "last_seen": "seen_max"}
 
 
-def _dedupe(ops: Path) -> tuple[dict[str, list[Any]], dict[tuple[str, str, str], list[Any]]]:
-    """First row per node key and per relationship pair, as Arrow tables per op (compact:
-    1M rows of Python dicts would not fit in memory next to the sets of seen keys)."""
-    nodes: dict[str, list[Any]] = {}
-    rels: dict[tuple[str, str, str], list[Any]] = {}
+def _dedupe(ops: Path, parts: Path) -> tuple[dict[str, list[Path]],
+                                              dict[tuple[str, str, str], list[Path]]]:
+    """First row per node key and per relationship pair, written as Parquet parts per op
+    (1M rows of Arrow tables held in memory took 5.4 GB next to the sets of seen keys)."""
+    import pyarrow.parquet as pq
+
+    nodes: dict[str, list[Path]] = {}
+    rels: dict[tuple[str, str, str], list[Path]] = {}
+    count = 0
+
+    def part(table: Any, name: str) -> Path:
+        nonlocal count
+        count += 1
+        path = parts / f"{count:06d}-{name}.parquet"
+        pq.write_table(table, path, compression="snappy")
+        return path
+
     seen_keys: dict[str, set[str]] = {}
     seen_pairs: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
     for op in read_ops(ops):
@@ -152,7 +164,7 @@ def _dedupe(ops: Path) -> tuple[dict[str, list[Any]], dict[tuple[str, str, str],
                     keys.add(r["key"])
                     fresh.append(r)
             if fresh:
-                nodes.setdefault(op[1], []).append(_node_table(op[1], fresh))
+                nodes.setdefault(op[1], []).append(part(_node_table(op[1], fresh), op[1]))
         else:
             key = (op[1], op[2], op[3])
             pairs = seen_pairs.setdefault(key, set())
@@ -170,7 +182,7 @@ def _dedupe(ops: Path) -> tuple[dict[str, list[Any]], dict[tuple[str, str, str],
                     g["ev_keys"].append(r["ek"])
                     g["ev"].append(r.get("ej"))
             if groups:
-                rels.setdefault(key, []).append(_rel_table(op[1], groups))
+                rels.setdefault(key, []).append(part(_rel_table(op[1], groups), op[1]))
     return nodes, rels
 
 
@@ -215,7 +227,13 @@ def _rel_table(rel: str, pairs: dict[tuple[str, str], Any]) -> Any:
 
 
 def embedded_baseline_task(task: dict[str, Any]) -> dict[str, Any]:
-    """COPY the de-duplicated rows into fresh LadybugDB tables (the tables graphinv makes)."""
+    """COPY the de-duplicated rows into fresh LadybugDB tables (the tables graphinv makes):
+    one COPY per table from Parquet parts written outside the timer, on one thread, as
+    graphinv's bulk load does (multi-threaded COPYs of a few hundred thousand rows
+    sometimes never returned in LadybugDB 0.22)."""
+    import shutil
+    import tempfile
+
     import ladybug
 
     from bench.stores import open_bench_store
@@ -224,43 +242,42 @@ def embedded_baseline_task(task: dict[str, Any]) -> dict[str, Any]:
     data_dir = Path(task["data_dir"])
     with open_bench_store({"store": "embedded", "data_dir": str(data_dir)}):
         pass  # creates the same tables (primary keys) as graphinv, outside the timer
-    nodes, rels = _dedupe(Path(task["ops"]))
-    # One COPY per recorded batch (≤ 20,000 input rows, as graphinv writes them): a single
-    # COPY of a whole 1M-row table hung in LadybugDB 0.22 (every thread in a futex wait,
-    # no CPU, no I/O), whether the Arrow table had one chunk or fifty.
-    node_tables = nodes
-    rel_tables = rels
-    # A bounded buffer pool: LadybugDB's default (~80% of RAM) grew this process past
-    # 11 GB while copying the 1M data set.
-    pool_mb = int(task.get("buffer_pool_mb", 4096))
-    db = ladybug.Database(str(data_dir / "graph.lbug"), buffer_pool_size=pool_mb * 1024 * 1024)
-    conn = ladybug.Connection(db)
+    parts = Path(tempfile.mkdtemp(prefix="baseline-parts-", dir=data_dir))
     try:
-        t0 = time.perf_counter()
-        for label in schema.NODE_KINDS:
-            for table in node_tables.get(label, []):
-                _copy(conn, f"COPY {label} FROM copy_source", table)
-        t1 = time.perf_counter()
-        for (rel, src, dst), tables in sorted(rel_tables.items()):
-            kind = schema.REL_TYPES[rel]
-            pairs = (f" (from='{src}', to='{dst}')"
-                     if len(kind.sources) * len(kind.targets) > 1 else "")
-            for table in tables:
-                _copy(conn, f"COPY {rel} FROM copy_source{pairs}", table)
-        t2 = time.perf_counter()
+        nodes, rels = _dedupe(Path(task["ops"]), parts)
+        db = ladybug.Database(str(data_dir / "graph.lbug"))
+        conn = ladybug.Connection(db)
+        conn.set_max_threads_for_exec(1)
+        try:
+            t0 = time.perf_counter()
+            for label in schema.NODE_KINDS:
+                if nodes.get(label):
+                    _copy(conn, label, nodes[label], "")
+            t1 = time.perf_counter()
+            for (rel, src, dst), files in sorted(rels.items()):
+                kind = schema.REL_TYPES[rel]
+                pairs = (f" (from='{src}', to='{dst}')"
+                         if len(kind.sources) * len(kind.targets) > 1 else "")
+                _copy(conn, rel, files, pairs)
+            t2 = time.perf_counter()
+        finally:
+            conn.close()
+            db.close()
+        node_rows, rel_rows = _rows(nodes.values()), _rows(rels.values())
     finally:
-        conn.close()
-        db.close()
-    return {"node_rows": sum(t.num_rows for ts in node_tables.values() for t in ts),
-            "rel_rows": sum(t.num_rows for ts in rel_tables.values() for t in ts),
-            "buffer_pool_mb": pool_mb,
-            "copies": sum(len(ts) for ts in node_tables.values())
-            + sum(len(ts) for ts in rel_tables.values()),
+        shutil.rmtree(parts, ignore_errors=True)
+    return {"node_rows": node_rows, "rel_rows": rel_rows,
+            "copies": len(nodes) + len(rels),
             "seconds": {"nodes": round(t1 - t0, 3), "rels": round(t2 - t1, 3),
                         "total": round(t2 - t0, 3)}}
 
 
-def _copy(conn: Any, stmt: str, table: Any) -> None:
-    # LadybugDB resolves the Arrow table by its variable name in the calling frame.
-    copy_source = table  # noqa: F841
-    conn.execute(stmt)
+def _rows(groups: Any) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(p).metadata.num_rows for files in groups for p in files)
+
+
+def _copy(conn: Any, table: str, files: list[Path], option: str) -> None:
+    names = ", ".join(f"'{p}'" for p in files)
+    conn.execute(f"COPY {table} FROM [{names}]{option}").close()
