@@ -12,7 +12,7 @@ import pytest
 from graphinv import schema
 from graphinv.config import StoreConfig
 from graphinv.ingest.pipeline import IngestOptions, ingest_paths
-from graphinv.store import Store, open_store
+from graphinv.store import Store, embedded, open_store
 from graphinv.store.embedded import EmbeddedStore
 from tests.graph_digest import graph_digest
 
@@ -74,14 +74,16 @@ def second_store(tmp_path: Path) -> Iterator[Store]:
         st.close()
 
 
-@pytest.mark.parametrize("flush_rows", [10**9, 2500])
+@pytest.mark.parametrize(("flush_rows", "keep"), [(10**9, 20_000), (2500, 20_000), (10**9, 50)])
 def test_bulk_block_equals_writing_at_once(store: Store, second_store: Store,
-                                           flush_rows: int) -> None:
+                                           flush_rows: int, keep: int,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     _replay(second_store, seed=7)
     want = _full(second_store)
     assert want["USES_PHONE"] and any(len(r[5]) > 1 for r in want["USES_PHONE"])  # ev_keys
     if isinstance(store, EmbeddedStore):
         store.stage_flush_rows = flush_rows  # 2500: several loads inside the block
+        monkeypatch.setattr(embedded._Spill, "_KEEP", keep)  # 50: waiting rows go to disk
     with store.bulk():
         _replay(store, seed=7)
     assert _full(store) == want

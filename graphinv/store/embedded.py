@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -40,7 +41,7 @@ _COPY_MIN = 1_000
 _CHECKPOINT_BYTES = 256 << 20
 #: A bulk block loads what it has staged once it holds this many rows (bounds disk and
 #: the rows waiting to be merged; each load costs more as the tables grow).
-_STAGE_FLUSH_ROWS = 4_000_000
+_STAGE_FLUSH_ROWS = 40_000_000
 # Plan operators that change data; EXPLAIN output is a drawn plan, not a type flag.
 _WRITE_OPERATORS = re.compile(
     r"\b(INSERT|SET_PROPERTY|SET_NODE_PROPERTY|SET_REL_PROPERTY|DELETE_NODE|DELETE_REL|"
@@ -89,6 +90,35 @@ _DERIVED: dict[str, Any] = {
 RelTarget = tuple[str, str, str]
 
 
+class _Spill:
+    """Rows waiting for a bulk load, in order; all but the last few thousand on disk
+    (at 1M input rows they were gigabytes of Python dicts)."""
+
+    _KEEP = 20_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.buf: list[Any] = []
+        self.spilled = 0
+
+    def extend(self, rows: Iterable[Any]) -> None:
+        self.buf.extend(rows)
+        if len(self.buf) >= self._KEEP:
+            with open(self.path, "ab") as fh:
+                pickle.dump(self.buf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += 1
+            self.buf = []
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The rows in arrival order, a batch at a time."""
+        if self.spilled:
+            with open(self.path, "rb") as fh:
+                for _ in range(self.spilled):
+                    yield pickle.load(fh)
+        if self.buf:
+            yield self.buf
+
+
 @dataclass
 class _Staging:
     """What a bulk block has deferred: Parquet parts of new nodes and relationships
@@ -101,16 +131,24 @@ class _Staging:
     pairs: dict[RelTarget, set[int]] = field(default_factory=lambda: defaultdict(set))
     node_parts: dict[str, list[Path]] = field(default_factory=lambda: defaultdict(list))
     rel_parts: dict[RelTarget, list[Path]] = field(default_factory=lambda: defaultdict(list))
-    pending_nodes: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(list))
-    pending_rels: dict[RelTarget, list[Mapping[str, Any]]] = field(
-        default_factory=lambda: defaultdict(list))
+    pending_nodes: dict[str, _Spill] = field(default_factory=dict)
+    pending_rels: dict[RelTarget, _Spill] = field(default_factory=dict)
     rows: int = 0
     parts: int = 0
 
     def part(self, name: str) -> Path:
         self.parts += 1
         return self.dir / f"{self.parts:06d}-{name}.parquet"
+
+    def pending_node(self, label: str) -> _Spill:
+        if label not in self.pending_nodes:
+            self.pending_nodes[label] = _Spill(self.dir / f"pending-{label}.pickle")
+        return self.pending_nodes[label]
+
+    def pending_rel(self, target: RelTarget) -> _Spill:
+        if target not in self.pending_rels:
+            self.pending_rels[target] = _Spill(self.dir / f"pending-{'-'.join(target)}.pickle")
+        return self.pending_rels[target]
 
 
 class EmbeddedStore(Store):
@@ -259,7 +297,7 @@ class EmbeddedStore(Store):
             staged = st.node_keys[label]
             later = [r for r in shaped if hash(r["key"]) in staged]
             if later:
-                st.pending_nodes[label].extend(later)
+                st.pending_node(label).extend(later)
                 st.rows += len(later)
                 shaped = [r for r in shaped if hash(r["key"]) not in staged]
         if len(shaped) < _COPY_MIN:
@@ -335,7 +373,7 @@ class EmbeddedStore(Store):
                 else:
                     later = list(rows)
                     rows = []
-                st.pending_rels[target].extend(later)
+                st.pending_rel(target).extend(later)
                 staged.update(hash((r["src"], r["dst"])) for r in later)
                 st.rows += len(later)
             if not rows:
@@ -376,7 +414,7 @@ class EmbeddedStore(Store):
                                 table)
         if st is not None and old:
             # After the deferred COPY, so that evidence keeps its arrival order.
-            st.pending_rels[target].extend(old)
+            st.pending_rel(target).extend(old)
             st.pairs[target].update(hash((r["src"], r["dst"])) for r in old)
             st.rows += len(old)
             old = []
@@ -451,11 +489,13 @@ class EmbeddedStore(Store):
             for target, parts in st.rel_parts.items():
                 rel = schema.REL_TYPES[target[0]]
                 self._copy_parts(rel.name, parts, _pair_option(rel, target))
-            for label, rows in st.pending_nodes.items():
-                for wave in _key_waves(rows):
-                    self._merge_node_rows(label, wave)
-            for (rel_type, src, dst), rels in st.pending_rels.items():
-                self.merge_rels(rel_type, src, dst, rels)
+            for label, spill in st.pending_nodes.items():
+                for batch in spill.batches():
+                    for wave in _key_waves(batch):
+                        self._merge_node_rows(label, wave)
+            for (rel_type, src, dst), spill in st.pending_rels.items():
+                for batch in spill.batches():
+                    self.merge_rels(rel_type, src, dst, batch)
         finally:
             self._staging = _Staging(dir=st.dir)
             for p in st.dir.iterdir():
