@@ -26,6 +26,7 @@ from graphinv.config import StoreConfig
 from graphinv.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
 from graphinv.store.base import QueryResult, Store, StoreStatus
 from graphinv.store.statements import (
+    NODE_ROW_EXTRAS,
     merge_nodes_statement,
     merge_rels_statement,
     rel_waves,
@@ -491,8 +492,7 @@ class EmbeddedStore(Store):
                 self._copy_parts(rel.name, parts, _pair_option(rel, target))
             for label, spill in st.pending_nodes.items():
                 for batch in spill.batches():
-                    for wave in _key_waves(batch):
-                        self._merge_node_rows(label, wave)
+                    self._merge_node_rows(label, self._changing(label, _combine(batch)))
             for (rel_type, src, dst), spill in st.pending_rels.items():
                 for batch in spill.batches():
                     self.merge_rels(rel_type, src, dst, batch)
@@ -500,6 +500,24 @@ class EmbeddedStore(Store):
             self._staging = _Staging(dir=st.dir)
             for p in st.dir.iterdir():
                 p.unlink(missing_ok=True)
+
+    def _changing(self, label: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows whose MERGE would change their node. Most rows waiting for a bulk
+        load repeat a spelling already loaded (a warehouse in thousands of rows), and a
+        MERGE costs ~65 µs a row here against ~2 µs to compare."""
+        if not rows:
+            return rows
+        props = [p for p in rows[0] if p != "key" and p not in NODE_ROW_EXTRAS]
+        cols = ["raws", "issues", "flags", "flagged", "first_seen", "last_seen", *props]
+        have: dict[str, list[Any]] = {}
+        keys = [r["key"] for r in rows]
+        ret = ", ".join(f"n.{c}" for c in cols)
+        for i in range(0, len(keys), _BATCH):
+            for rec in self._rows(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) "
+                                  f"RETURN n.key, {ret}", {"keys": keys[i:i + _BATCH]}):
+                have[rec[0]] = rec[1:]
+        return [r for r in rows if r["key"] not in have
+                or _adds_to(r, have[r["key"]], props)]
 
     def _stage(self, st: _Staging, parts: list[Path], name: str, table: Any) -> None:
         import pyarrow.parquet as pq
@@ -634,18 +652,50 @@ def _pair_option(rel: schema.RelType, target: RelTarget) -> str:
     return ""
 
 
-def _key_waves(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """Split node rows so no wave holds a key twice (MERGE in one UNWIND does not
-    see rows created earlier in the same batch), keeping each key's order."""
-    waves: list[list[dict[str, Any]]] = []
-    count: dict[str, int] = {}
+def _combine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Shaped node rows with the same key folded into one, in order: the same node
+    as MERGEing them one after the other (first value wins, lists gain what is new,
+    raws up to the cap, dates widen)."""
+    out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        i = count.get(r["key"], 0)
-        count[r["key"]] = i + 1
-        if i == len(waves):
-            waves.append([])
-        waves[i].append(r)
-    yield from waves
+        cur = out.get(r["key"])
+        if cur is None:
+            out[r["key"]] = {k: list(v) if isinstance(v, list) else v for k, v in r.items()}
+            continue
+        for k, v in r.items():
+            if k in ("raws", "issue_list", "flag_list"):
+                merged = list(dict.fromkeys(cur[k] + list(v or ())))
+                cur[k] = merged[:schema.RAWS_CAP] if k == "raws" else merged
+            elif k == "flagged":
+                cur[k] = bool(cur[k]) or bool(v)
+            elif k == "seen_min":
+                cur[k] = v if cur[k] is None or (v is not None and v < cur[k]) else cur[k]
+            elif k == "seen_max":
+                cur[k] = v if cur[k] is None or (v is not None and v > cur[k]) else cur[k]
+            elif k not in ("key", "run") and cur.get(k) is None:
+                cur[k] = v
+    return list(out.values())
+
+
+def _adds_to(row: dict[str, Any], have: Sequence[Any], props: list[str]) -> bool:
+    """Would MERGEing ``row`` change a node that holds ``have`` (see ``_changing``)?"""
+    raws, issues, flags, flagged, first, last = have[:6]
+    raws = raws or []
+    if len(raws) < schema.RAWS_CAP and not set(row["raws"]) <= set(raws):
+        return True
+    if not set(row["issue_list"]) <= set(issues or ()):
+        return True
+    if not set(row["flag_list"]) <= set(flags or ()):
+        return True
+    if row["flagged"] and not flagged:
+        return True
+    lo, hi = row["seen_min"], row["seen_max"]
+    if lo is not None and (first is None or lo < first):
+        return True
+    if hi is not None and (last is None or hi > last):
+        return True
+    return any(row.get(p) is not None and v is None
+               for p, v in zip(props, have[6:], strict=True))
 
 
 def _plain_column(values: list[Any]) -> list[Any]:
