@@ -163,3 +163,17 @@ def test_wrong_password_has_its_own_message(runner: CliRunner,
     assert res.exit_code == 1
     assert "Error: Neo4j refused the credentials" in res.output
     assert "'analyst'" in res.output and "GRAPHINV_NEO4J_PASSWORD" in res.output
+
+
+def test_embedded_buffer_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphinv.config import StoreConfig
+
+    assert 256 <= StoreConfig.from_values().buffer_mb <= 4096  # bounded by default
+    monkeypatch.setenv("GRAPHINV_EMBEDDED_BUFFER_MB", "512")
+    assert StoreConfig.from_values().buffer_mb == 512
+    res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "status"])
+    assert res.exit_code == 0, res.output
+    monkeypatch.setenv("GRAPHINV_EMBEDDED_BUFFER_MB", "lots")
+    res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "status"])
+    assert res.exit_code == 2
+    assert "GRAPHINV_EMBEDDED_BUFFER_MB" in res.output and "lots" in res.output

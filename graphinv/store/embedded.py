@@ -180,7 +180,8 @@ class EmbeddedStore(Store):
             # The default checkpoints after almost every bulk COPY, which tripled
             # load time here; the WAL keeps every commit durable in between.
             self._db = ladybug.Database(str(config.embedded_path),
-                                        checkpoint_threshold=_CHECKPOINT_BYTES)
+                                        checkpoint_threshold=_CHECKPOINT_BYTES,
+                                        buffer_pool_size=config.buffer_mb << 20)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
             msg = str(exc)
