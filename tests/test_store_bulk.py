@@ -142,3 +142,13 @@ def test_no_query_result_is_left_open(embedded_store: Store) -> None:
         _replay(st, seed=1)
     still_open = [r for r in st._conn._query_results if not r.is_closed]
     assert still_open == []
+
+
+def test_parts_left_by_a_killed_run_are_removed(embedded_store: Store) -> None:
+    assert isinstance(embedded_store, EmbeddedStore)
+    stale = embedded_store.config.data_dir / "staging-killed"
+    stale.mkdir()
+    (stale / "000001-Shop.parquet").write_bytes(b"x")
+    with embedded_store.bulk():
+        assert not stale.exists()
+    assert not list(embedded_store.config.data_dir.glob("staging-*"))

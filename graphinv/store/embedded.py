@@ -469,6 +469,10 @@ class EmbeddedStore(Store):
         if self._staging is not None:  # nested: the outer block loads
             yield
             return
+        # Parts left by a process that was killed: this one holds the database lock,
+        # so no other process can still be using them.
+        for stale in self.config.data_dir.glob("staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         root = Path(tempfile.mkdtemp(prefix="staging-", dir=self.config.data_dir))
         self._staging = _Staging(dir=root)
         try:
