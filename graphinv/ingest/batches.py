@@ -4,7 +4,8 @@ Reading and normalizing is pure-Python CPU work and writing is mostly the
 store's own, so for big files the chunks are built in a worker process while
 the calling process writes the previous one (:func:`file_chunks`). Both ways
 run the same :func:`build_chunks`, so they produce the same chunks; the worker
-sends them through a bounded queue, which keeps at most two chunks in flight.
+(``python -m graphinv.ingest.worker``) sends them as length-prefixed pickles over
+a pipe, so it is at most one chunk ahead of the writer.
 
 >>> import tempfile, pathlib
 >>> from graphinv.ingest.read import file_info
