@@ -40,27 +40,26 @@ def _summary(rep: IngestReport) -> dict[str, Any]:
             "rejects": _rejects(rep)}
 
 
-def test_worker_and_in_process_build_the_same_graph(store: Store, tmp_path: Path) -> None:
-    files = [FX / f for f in FILES]
-    flags = [FX / "flags.csv"]
-    inproc = _run(store, tmp_path / "a", files, flags=flags, worker=False)
+def _both_ways(store: Store, tmp_path: Path, files: list[Path],
+               **kw: Any) -> IngestReport:
+    """Ingest in-process, then with the worker: same graph and same report."""
+    inproc = _run(store, tmp_path / "a", files, worker=False, **kw)
     want = graph_digest(store)
     store.reset()
-    worker = _run(store, tmp_path / "b", files, flags=flags, worker=True)
+    worker = _run(store, tmp_path / "b", files, worker=True, **kw)
     assert graph_digest(store) == want
     assert _summary(worker) == _summary(inproc)
+    return worker
+
+
+def test_worker_and_in_process_build_the_same_graph(store: Store, tmp_path: Path) -> None:
+    worker = _both_ways(store, tmp_path, [FX / f for f in FILES], flags=[FX / "flags.csv"])
     assert worker.rejected > 0 and worker.reconciled
 
 
 def test_worker_with_a_mapping_file(store: Store, tmp_path: Path) -> None:
-    files = [FX / "custom_layout.csv"]
-    mapping = FX / "custom_mapping.toml"
-    inproc = _run(store, tmp_path / "a", files, mapping=mapping, worker=False)
-    want = graph_digest(store)
-    store.reset()
-    worker = _run(store, tmp_path / "b", files, mapping=mapping, worker=True)
-    assert graph_digest(store) == want
-    assert _summary(worker) == _summary(inproc)
+    worker = _both_ways(store, tmp_path, [FX / "custom_layout.csv"],
+                        mapping=FX / "custom_mapping.toml")
     assert worker.source == "partner-export" and worker.loaded > 0
 
 

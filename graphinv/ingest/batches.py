@@ -31,7 +31,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ from graphinv.errors import InputError
 from graphinv.ingest.extract import RowGraph, RowRejected, extract_row
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS, Mapping, builtin_mapping, load_mapping
 from graphinv.ingest.read import InputFile, Record, Reject, read_file
-from graphinv.store.base import Store
+from graphinv.store.base import Store, evidence_frame, evidence_key, evidence_raw
 from graphinv.store.statements import ShapedRows, shape_node_rows
 
 __all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "file_chunks", "work",
@@ -95,13 +94,13 @@ class Batch:
             self.nodes[e.label].append(row)
         if not g.links:
             return
-        ek = f"{info.sha256[:16]}:{line}"
-        head, tail = _evidence_frame(ctx, info.path.name, line)
+        ek = evidence_key(info.sha256, line)
+        head, tail = evidence_frame(source=ctx.source, file=info.path.name, line=line,
+                                    run=run, at=ctx.at)
         for lk in g.links:
-            raw = "null" if lk.raw is None else encode_basestring(lk.raw)
             self.rels[(lk.rel, lk.src_label, lk.dst_label)].append(
-                {"src": lk.src_key, "dst": lk.dst_key, "ek": ek, "ej": head + raw + tail,
-                 "run": run})
+                {"src": lk.src_key, "dst": lk.dst_key, "ek": ek,
+                 "ej": head + evidence_raw(lk.raw) + tail, "run": run})
 
     def shape(self) -> None:
         """Combine node rows by key now (in the process that built the batch)."""
@@ -133,19 +132,6 @@ class Batch:
             with _rejecting(store, hook(rel)):
                 store.merge_rels(rel, src, dst, rows)
         return refused
-
-
-def _evidence_frame(ctx: ChunkContext, fname: str, line: int) -> tuple[str, str]:
-    """The JSON of one evidence record around its ``raw`` value.
-
-    Byte-identical to ``json.dumps(payload, ensure_ascii=False, sort_keys=True)``
-    (what :func:`graphinv.store.base.evidence_entry` writes) without building and
-    sorting a dict per link.
-    """
-    head = (f'{{"at": {encode_basestring(ctx.at)}, "file": {encode_basestring(fname)}, '
-            f'"line": {line}, "raw": ')
-    tail = f', "run": {encode_basestring(ctx.run_id)}, "source": {encode_basestring(ctx.source)}}}'
-    return head, tail
 
 
 @contextlib.contextmanager

@@ -8,10 +8,10 @@ a replayed batch (retry, crash, rerun) changes nothing.
 from __future__ import annotations
 
 import contextlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 from graphinv import schema
@@ -23,6 +23,9 @@ __all__ = [
     "NodeRow",
     "RelRow",
     "evidence_entry",
+    "evidence_frame",
+    "evidence_key",
+    "evidence_raw",
 ]
 
 #: A node to merge: must hold ``key``; other keys are schema properties.
@@ -84,10 +87,33 @@ def evidence_entry(
     ...                       raw="+86 138", sha="0123456789abcdef99")
     >>> k
     '0123456789abcdef:3'
+    >>> import json; json.loads(j)["raw"]
+    '+86 138'
     """
-    key = f"{sha[:16]}:{line}"
-    payload = {"source": source, "file": file, "line": line, "run": run, "at": at, "raw": raw}
-    return key, json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    head, tail = evidence_frame(source=source, file=file, line=line, run=run, at=at)
+    return evidence_key(sha, line), head + evidence_raw(raw) + tail
+
+
+def evidence_key(sha: str, line: int) -> str:
+    """The idempotency key of one input record: file content hash and line."""
+    return f"{sha[:16]}:{line}"
+
+
+def evidence_frame(*, source: str, file: str, line: int, run: str, at: str) -> tuple[str, str]:
+    """The JSON of an evidence record before and after its ``raw`` value.
+
+    Equal to ``json.dumps(record, ensure_ascii=False, sort_keys=True)``; ingest builds
+    it once per input record and puts each link's raw value in between.
+    """
+    head = (f'{{"at": {encode_basestring(at)}, "file": {encode_basestring(file)}, '
+            f'"line": {line}, "raw": ')
+    tail = f', "run": {encode_basestring(run)}, "source": {encode_basestring(source)}}}'
+    return head, tail
+
+
+def evidence_raw(raw: str | None) -> str:
+    """A raw value as it stands between :func:`evidence_frame`'s two halves."""
+    return "null" if raw is None else encode_basestring(raw)
 
 
 class Store(ABC):
