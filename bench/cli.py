@@ -22,7 +22,14 @@ from bench.data import DEFAULT_SEED, dataset, dataset_files
 from bench.machine import load_average, machine_info, rss_mb_of
 from bench.report import load_results, merge_results, render_markdown
 from bench.sizes import parse_sizes, size_label
-from bench.stores import Neo4jServer, embedded_dir, fresh_embedded, reset_neo4j
+from bench.stores import (
+    Neo4jServer,
+    embedded_dir,
+    fresh_embedded,
+    read_marker,
+    reset_neo4j,
+    write_marker,
+)
 
 __all__ = ["main", "build_parser", "run_bench", "WARMUP_ROWS"]
 
@@ -88,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the untimed Neo4j warm-up load (for an already warm server)")
     p.add_argument("--keep-stores", action="store_true",
                    help="keep the embedded stores in the cache after the run")
+    p.add_argument("--reuse-stores", action="store_true",
+                   help="without the ingest stage, use the embedded store an earlier "
+                        "--keep-stores run left (loaded, and clustered for queries) "
+                        "instead of loading it again; the results name that run")
     p.add_argument("--report", nargs="+", type=Path, metavar="JSON",
                    help="only render markdown from earlier result files (merged in order)")
     return p
@@ -222,10 +233,24 @@ class _Runner:
         self.add("ingest", "embedded", size, "baseline", res)
         return res.get("status") == "ok"
 
+    def reusable(self, store: str, size: int) -> dict[str, Any] | None:
+        """What an earlier run left in the kept embedded store, if ``--reuse-stores``."""
+        if not self.args.reuse_stores or store != "embedded" or "ingest" in self.args.stages:
+            return None
+        left = read_marker(embedded_dir(size, self.cache))
+        if left is None or ("queries" in self.args.stages and "clusters" not in self.args.stages
+                            and not left.get("clustered")):
+            return None
+        return left
+
     def store_size(self, store: str, size: int) -> None:
         stages = self.args.stages
         ok = True
-        if "ingest" in stages:
+        reused = self.reusable(store, size)
+        if reused is not None:
+            _log(f"{store} {size_label(size)}: reusing the store of {reused.get('run')}")
+            self.meta.setdefault("reused_stores", {})[f"{store}-{size_label(size)}"] = reused
+        elif "ingest" in stages:
             ok = self.ingest(store, size, measured=True)
         elif ("clusters" in stages or "queries" in stages) and store == "embedded" \
                 and self.args.load_with == "copy":
@@ -237,6 +262,8 @@ class _Runner:
             return
         spec = self.spec(store, size)
         label = f"{store} {size_label(size)}"
+        if store == "embedded" and reused is None:
+            write_marker(Path(spec["data_dir"]), run=self.meta.get("started"), clustered=False)
         if "clusters" in stages:
             if not self.args.no_baseline:
                 res = self.child({"kind": "clusters-baseline", **spec},
@@ -244,8 +271,15 @@ class _Runner:
                 self.add("clusters", store, size, "baseline", res)
             res = self.child({"kind": "clusters", **spec}, f"{label} clusters")
             self.add("clusters", store, size, "graphinv", res)
-        elif "queries" in stages:
-            self.child({"kind": "clusters", **spec}, f"{label} clusters (setup, untimed)")
+            clustered = res.get("status") == "ok"
+        elif "queries" in stages and reused is None:
+            res = self.child({"kind": "clusters", **spec}, f"{label} clusters (setup, untimed)")
+            clustered = res.get("status") == "ok"
+        else:
+            clustered = bool(reused and reused.get("clustered"))
+        if store == "embedded":
+            write_marker(Path(spec["data_dir"]), run=(reused or {}).get("run")
+                         or self.meta.get("started"), clustered=clustered)
         if "queries" in stages:
             res = self.child({"kind": "queries", **spec, "repeat": self.args.repeat,
                               "timeout": self.args.query_timeout}, f"{label} saved queries")

@@ -167,6 +167,9 @@ def _machine(doc: dict[str, Any]) -> list[str]:
         ("command", f"`{meta.get('command')}`"),
         ("started / wall", f"{meta.get('started')} / {meta.get('wall_s')} s"),
     ]
+    for name, left in (meta.get("reused_stores") or {}).items():
+        rows.append(("reused store", f"{name}, filled by the run started {left.get('run')}"
+                                     f"{' and clustered' if left.get('clustered') else ''}"))
     for merged in meta.get("merged", [])[1:]:
         rows.append(("merged with", f"`{merged.get('command')}` at {merged.get('started')} "
                                     f"(load at end {merged.get('load_avg_end')})"))

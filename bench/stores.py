@@ -9,6 +9,7 @@ stages (ingest fills one, clusters and queries read it). Neo4j: the URI in
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -19,7 +20,7 @@ from bench import BENCH_DIR, CACHE_DIR
 from bench.sizes import size_label
 
 __all__ = ["ENV_URI", "Neo4jServer", "embedded_dir", "open_bench_store", "fresh_embedded",
-           "reset_neo4j", "store_version", "neo4j_auth"]
+           "reset_neo4j", "store_version", "neo4j_auth", "read_marker", "write_marker"]
 
 #: Use this Neo4j instead of starting one (it is reset between sizes!).
 ENV_URI = "GRAPHINV_BENCH_NEO4J_URI"
@@ -37,6 +38,25 @@ def fresh_embedded(path: Path) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
+
+
+_MARKER = "bench-store.json"
+
+
+def write_marker(path: Path, *, run: Any, clustered: bool) -> None:
+    """Note in a kept embedded store which run filled it and whether it was clustered
+    (``--reuse-stores`` trusts only stores that carry this note)."""
+    if path.is_dir():
+        (path / _MARKER).write_text(json.dumps({"run": run, "clustered": clustered}),
+                                    encoding="utf-8")
+
+
+def read_marker(path: Path) -> dict[str, Any] | None:
+    """The note :func:`write_marker` left, or None (no store, or no note)."""
+    try:
+        return dict(json.loads((path / _MARKER).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
 
 
 def open_bench_store(spec: dict[str, Any]) -> Any:

@@ -82,6 +82,35 @@ def test_bench_embedded_tiny(tmp_path: Path) -> None:
     assert row["nodes"] == 50 and row["render_s"] > 0 and row["html_kb"] > 0
 
 
+@pytest.mark.slow
+def test_bench_reuses_a_kept_store_only_when_asked(tmp_path: Path) -> None:
+    """``--keep-stores`` leaves a clustered store; ``--reuse-stores`` times the queries on
+    it without loading it again, and says so in the results."""
+    common = ["--size", "500", "--store", "embedded", "--stages", "queries", "--no-baseline"]
+    first = _run(tmp_path / "a", *common, "--keep-stores")
+    assert "reused_stores" not in first["meta"]
+    store = tmp_path / "a" / "cache" / "stores" / "embedded-500"
+    assert json.loads((store / "bench-store.json").read_text()) == {
+        "run": first["meta"]["started"], "clustered": True}
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "cache").symlink_to(tmp_path / "a" / "cache")
+    second = _run(tmp_path / "b", *common, "--reuse-stores")
+    assert second["meta"]["reused_stores"] == {
+        "embedded-500": {"run": first["meta"]["started"], "clustered": True}}
+    md = next((tmp_path / "b" / "results").glob("bench-*.md")).read_text(encoding="utf-8")
+    assert "| reused store | embedded-500, filled by the run started" in md
+    (qs,) = _runs(second, "queries")
+    assert [q["query"] for q in qs["queries"]] == [q["query"] for q in
+                                                   _runs(first, "queries")[0]["queries"]]
+    # without the flag the kept store is loaded afresh
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "cache").symlink_to(tmp_path / "a" / "cache")
+    third = _run(tmp_path / "c", *common, "--keep-stores")
+    assert "reused_stores" not in third["meta"]
+    assert json.loads((store / "bench-store.json").read_text())["run"] == \
+        third["meta"]["started"] != first["meta"]["started"]
+
+
 @pytest.mark.neo4j
 @pytest.mark.slow
 def test_bench_neo4j_tiny(tmp_path: Path, neo4j_uri: str,
