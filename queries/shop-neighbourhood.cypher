@@ -7,9 +7,8 @@
 // param: through_hubs bool = false -- Also follow links through hub identifiers
 // example: -p shop=taobao:tb-1001 -p hops=2
 MATCH (s:Shop {key: $shop})
-MATCH p = (s)-[*1..4]-(n)
-WHERE length(p) <= $hops
-  AND ($through_hubs OR none(x IN nodes(p)[1..length(p)] WHERE coalesce(x.hub, false)))
+MATCH p = (s)-[*1..$hops]-(n)
+WHERE none(x IN nodes(p)[1..length(p)] WHERE NOT $through_hubs AND coalesce(x.hub, false))
 WITH n, min(length(p)) AS distance
 RETURN distance AS distance, labels(n)[0] AS kind, n.key AS key,
        coalesce(n.display, n.name, n.key) AS label, n.platform AS platform,

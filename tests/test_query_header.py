@@ -100,6 +100,16 @@ def test_adhoc_file_without_header_gets_string_params(fixtures_dir: Path) -> Non
     assert [(p.name, p.type, p.required) for p in q.params] == [("platform", "str", True)]
 
 
+@pytest.mark.parametrize("text", ["MATCH (s:Shop {key: $k})\nRETURN s.key AS k",
+                                  "MATCH (s:Shop {key: $k}) RETURN s.key AS k",
+                                  "// my notes: not a header\nMATCH (s:Shop {key: $k}) "
+                                  "RETURN s.key AS k"])
+def test_adhoc_text_keeps_its_first_line(text: str) -> None:
+    """A one-line ad-hoc query used to be read as an empty header."""
+    q = parse_query_text(text, "x.cypher", saved=False)
+    assert [(p.name, p.type) for p in q.params] == [("k", "str")]
+
+
 def test_broken_fixture_file_reports_its_line(fixtures_dir: Path) -> None:
     path = fixtures_dir / "queries" / "broken" / "bad-type.cypher"
     with pytest.raises(HeaderError) as err:

@@ -95,8 +95,13 @@ def show_query(
         text = q.text
         if embedded:
             from graphinv.querylib import check_query, to_embedded
+            from graphinv.querylib.bounds import default_bounds, inline_path_bounds
 
-            text = to_embedded(check_query(q.text).cypher)
+            bounds = default_bounds(q.text, q.params)
+            text = to_embedded(check_query(inline_path_bounds(q.text, bounds)).cypher)
+            if bounds:
+                text = "// path bounds shown with " + ", ".join(
+                    f"{k}={v}" for k, v in sorted(bounds.items())) + "\n" + text
     out_console.print(f"[bold]{q.name}[/] — {_esc(q.description)}", markup=True)
     out_console.print(f"File: {q.path}", markup=False)
     if q.tags:

@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from graphinv.errors import ParameterError, QueryError
+from graphinv.querylib.bounds import path_bound_params
+from graphinv.querylib.guard import MAX_HOPS
 from graphinv.querylib.lexer import Token, significant, tokenize
 from graphinv.querylib.params import PARAM_TYPES, REQUIRED, ParamSpec, bind_params
 
@@ -144,7 +146,8 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
     lines = text.splitlines()
     if not saved and lines:
         first = _FIELD_LINE.match(lines[0].strip())
-        if not first or first.group(1).lower() not in _FIELDS:
+        if lines[0].strip().startswith("//") and (
+                not first or first.group(1).lower() not in _FIELDS):
             lines = [""] + lines[1:]  # free comments on top of an ad-hoc file: no header
     fields: dict[str, list[tuple[int, str]]] = {}
     last: str | None = None
@@ -203,6 +206,7 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
         raise HeaderError("no query after the header", path, body_line,
                           "write the Cypher below the // header lines")
     used, first_use = _used_params(body, path, body_line)
+    bounds = path_bound_params(body)
     declared = {p.name for p in params}
     if "param" in fields or saved:
         for pname in sorted(used - declared, key=lambda n: first_use[n]):
@@ -213,8 +217,17 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
                 raise HeaderError(f"parameter {spec.name!r} is declared but not used", path,
                                   no, f"use ${spec.name} in the query or remove the line")
     else:
-        params = tuple(ParamSpec(n, "str", help="ad-hoc parameter")
+        params = tuple(ParamSpec(n, "int", minimum=0, maximum=MAX_HOPS, help="path bound")
+                       if n in bounds else ParamSpec(n, "str", help="ad-hoc parameter")
                        for n in sorted(used, key=lambda n: first_use[n]))
+    for spec in params:
+        if spec.name in bounds and not (
+                spec.type == "int" and spec.maximum is not None and spec.maximum <= MAX_HOPS
+                and (spec.minimum is None or spec.minimum >= 0)):
+            raise HeaderError(f"parameter ${spec.name} is a path bound but not a bounded int",
+                              path, first_use[spec.name],
+                              f"declare // param: {spec.name} int 1..{min(4, MAX_HOPS)} = 2 "
+                              f"(at most {MAX_HOPS} hops)")
     return SavedQuery(
         name=name[1],
         description=desc[1] if desc else "ad-hoc query",

@@ -2,9 +2,11 @@
 
 Order of the checks (the first three happen before the store sees anything):
 
-1. :func:`graphinv.querylib.guard.check_query` — lexical refusal of writes,
+1. :func:`graphinv.querylib.params.bind_params` — typed, bounded parameters;
+   path bounds given as parameters (``-[*1..$hops]-``) are written in
+   (:mod:`graphinv.querylib.bounds`);
+2. :func:`graphinv.querylib.guard.check_query` — lexical refusal of writes,
    file access, plugins, several statements, unbounded paths;
-2. :func:`graphinv.querylib.params.bind_params` — typed, bounded parameters;
 3. backend fit (``requires: neo4j``) and translation for the embedded store;
 4. ``store.explain_is_read_only`` — the planner must agree the query only reads;
 5. ``store.run_read`` — a read transaction with a timeout.
@@ -27,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from graphinv.errors import QueryError, QueryRefused
+from graphinv.querylib.bounds import inline_path_bounds
 from graphinv.querylib.guard import check_query
 from graphinv.querylib.header import SavedQuery
 from graphinv.querylib.lexer import significant, tokenize
@@ -75,7 +78,6 @@ def prepare_query(query: SavedQuery, params: Mapping[str, Any] | None = None, *,
                   backend: str, limit: int | None = DEFAULT_LIMIT,
                   from_text: bool = False) -> PreparedQuery:
     """Check, bind and translate ``query`` for ``backend`` without touching a store."""
-    checked = check_query(query.text)
     if not query.runs_on(backend):
         other = query.requires or "another store"
         raise QueryError(
@@ -84,6 +86,7 @@ def prepare_query(query: SavedQuery, params: Mapping[str, Any] | None = None, *,
                   else "run it with --store embedded"),
         )
     values = bind_params(query.params, params or {}, from_text=from_text)
+    checked = check_query(inline_path_bounds(query.text, values))
     values = {k: v for k, v in values.items() if k in checked.params}
     if limit is not None and limit < 0:
         raise QueryError("the row limit cannot be negative", value=limit, hint="use --limit 0 "

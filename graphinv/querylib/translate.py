@@ -12,6 +12,8 @@ Neo4j                                          LadybugDB
 ``p = shortestPath(…) WHERE all(x IN nodes(p)  ``(a)-[* SHORTEST 1..6 (_r, x | WHERE q)]-(b)``
 WHERE q)``  (likewise ``none``, relationships)
 ``-[:T*1..3]-`` (never reuses a relationship)  ``-[:T* TRAIL 1..3]-``
+``p = (a)-[*1..3]-(b) WHERE none(x IN          ``(a)-[* TRAIL 1..3 (_r, x | WHERE NOT q)]-(b)``
+nodes(p)[1..length(p)] WHERE q)`` (or ``all``)
 ``type(r)``                                    ``label(r)``
 ``labels(n)[0]`` / ``labels(n)``               ``label(n)`` / ``[label(n)]``
 ``[x IN l WHERE p | e]``                       ``list_transform(list_filter(l, x -> p), x -> e)``
@@ -27,6 +29,9 @@ search (other rows, silently): so the predicate is moved into the pattern, and
 any other ``WHERE`` on a shortest path is a :class:`TranslationError`.
 LadybugDB applies in-pattern filters to the intermediate nodes only, so the
 endpoints should pass the predicate (they do for shops vs. hub identifiers).
+The same filter prunes a plain variable-length path when the query's predicate
+is over exactly its intermediate nodes, ``nodes(p)[1..length(p)]``: the results
+are the same, but LadybugDB no longer walks every path before filtering them.
 
 Strings and comments are copied untouched. Constructs with no translation
 (pattern comprehensions, map projections) are left alone and fail to compile
@@ -67,7 +72,9 @@ def to_embedded(cypher: str, casts: Mapping[str, str] | None = None) -> str:
     'RETURN CAST($shop AS STRING) AS s'
     """
     toks = tokenize(cypher)
-    return _Translator(toks, dict(casts or {})).run(0, len(toks), "TRAIL")
+    tr = _Translator(toks, dict(casts or {}))
+    tr.find_trail_filters()
+    return tr.run(0, len(toks), "TRAIL")
 
 
 class _Translator:
@@ -91,6 +98,7 @@ class _Translator:
         self._sig_pos = {j: k for k, j in enumerate(self._sig)}
         self._sig_toks = [toks[j] for j in self._sig]
         self.skip: dict[int, int] = {}  # token index -> index to resume at (moved text)
+        self.trail_filters: dict[int, str] = {}  # "[" of a var-length pattern -> its filter
 
     # -- helpers -------------------------------------------------------
     def first_sig(self, i: int) -> int:
@@ -233,6 +241,85 @@ class _Translator:
             return f" (_r, {var.text} | WHERE {pred})"
         return f" ({var.text}, _n | WHERE {pred})"
 
+    def find_trail_filters(self) -> None:
+        """For ``p = (a)-[*m..n]-(b) WHERE none(x IN nodes(p)[1..length(p)] WHERE q)``:
+        the in-pattern filter ``(_r, x | WHERE NOT (q))`` on the one variable-length
+        relationship, so LadybugDB prunes while it expands instead of walking every
+        path first (Neo4j's slice is exactly the intermediate nodes, which is all a
+        LadybugDB in-pattern filter sees). Other shapes are left to the ``WHERE``."""
+        sig = self._sig
+        for k in range(len(sig) - 2):
+            pvar, eq, first = (self.t[sig[k + n]] for n in range(3))
+            if not (pvar.kind == "ident" and eq.is_punct("=") and first.is_punct("(")):
+                continue
+            found = self._path_end(sig[k + 2])
+            if found is None:
+                continue
+            end, var_rels = found
+            if len(var_rels) == 1:
+                filt = self._slice_filter(end, pvar.text)
+                if filt:
+                    self.trail_filters[var_rels[0]] = filt
+
+    def _path_end(self, node_i: int) -> tuple[int, list[int]] | None:
+        """Walk a path pattern from its first node: the index after it, and the
+        ``[`` of each variable-length relationship in it."""
+        var_rels: list[int] = []
+        j = node_i
+        while True:
+            if not self.t[j].is_punct("("):
+                return None
+            n = self.nxt[self.close(j)]
+            if n >= len(self.t) or not self.t[n].is_punct("-", "<-"):
+                return n, var_rels
+            n = self.nxt[n]
+            if n < len(self.t) and self.t[n].is_punct("["):
+                rc = self.close(n)
+                if self.top_level(n + 1, rc, lambda t: t.is_punct("*")):
+                    var_rels.append(n)
+                n = self.nxt[rc]
+                if n >= len(self.t) or not self.t[n].is_punct("-", "->"):
+                    return None
+                n = self.nxt[n]
+            elif n < len(self.t) and self.t[n].is_punct("-", "->"):
+                n = self.nxt[n]
+            j = n
+            if j >= len(self.t):
+                return None
+
+    def _slice_filter(self, w: int, pvar: str) -> str:
+        """The filter text if ``w`` starts ``WHERE none|all(x IN nodes(p)[1..length(p)]
+        WHERE q)`` followed by a clause; the ``WHERE`` is then skipped."""
+        if w >= len(self.t) or not self.t[w].is_kw("WHERE"):
+            return ""
+        seq: list[int] = []
+        j = self.nxt[w]
+        for _ in range(16):
+            if j >= len(self.t):
+                return ""
+            seq.append(j)
+            j = self.nxt[j]
+        texts = [self.t[k].text for k in seq]
+        quant = texts[0].lower()
+        if not (quant in ("all", "none") and texts[1] == "(" and self.t[seq[2]].kind == "ident"
+                and self.t[seq[3]].is_kw("IN") and texts[4].lower() == "nodes"
+                and texts[5:8] == ["(", pvar, ")"] and texts[8:11] == ["[", "1", ".."]
+                and texts[11].lower() == "length" and texts[12:16] == ["(", pvar, ")", "]"]):
+            return ""
+        wh = self.nxt[seq[15]]
+        op_close = self.close(seq[1])
+        if wh >= op_close or not self.t[wh].is_kw("WHERE"):
+            return ""
+        after = self.nxt[op_close]
+        if after < len(self.t) and not self.t[after].is_kw(
+                "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "CALL", "UNION"):
+            return ""
+        pred = self.run(wh + 1, op_close, "TRAIL").strip()
+        if quant == "none":
+            pred = f"NOT ({pred})"
+        self.skip[w] = min(after, len(self.t))
+        return f" (_r, {texts[2]} | WHERE {pred})"
+
     def bracket(self, i: int, hi: int, mode: str, out: list[str]) -> int | None:
         close = self.close(i)
         prev = self.prv[i]
@@ -293,7 +380,7 @@ class _Translator:
                                    hint="give one, e.g. -[*1..4]-")
         head = self.run(i + 1, star, mode)
         rest = self.run(j, close, mode).strip() if j < close else ""
-        filt = self.pending_filter if "SHORTEST" in mode else ""
+        filt = self.pending_filter if "SHORTEST" in mode else self.trail_filters.get(i, "")
         if filt and rest:
             raise TranslationError("cannot combine a path filter with more pattern text",
                                    value=f"line {self.t[star].line}",
