@@ -8,9 +8,11 @@
 // sort-lists: via
 MATCH (f:Shop)
 WHERE f.flagged AND ($shop = '' OR f.key = $shop)
-MATCH (f)-[]-(x)-[]-(s:Shop)
+MATCH (f)-[]-(x)
+WHERE $include_hubs OR NOT coalesce(x.hub, false)
+WITH f, x
+MATCH (x)-[]-(s:Shop)
 WHERE s.key <> f.key AND NOT coalesce(s.flagged, false)
-  AND ($include_hubs OR NOT coalesce(x.hub, false))
 WITH f, s, count(DISTINCT x) AS links, collect(DISTINCT labels(x)[0] + ':' + x.key) AS via
 RETURN f.key AS flagged_shop, s.key AS lead, s.name AS name, s.platform AS platform,
        s.country AS country, links AS links, via AS via

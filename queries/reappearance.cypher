@@ -6,9 +6,11 @@
 // example: -p include_hubs=false
 MATCH (t:Shop)
 WHERE t.flagged AND any(f IN t.flags WHERE f CONTAINS '"takedown"')
-MATCH (t)-[]->(i)<-[]-(n:Shop)
+MATCH (t)-[]->(i)
+WHERE $include_hubs OR NOT coalesce(i.hub, false)
+WITH t, i
+MATCH (i)<-[]-(n:Shop)
 WHERE n.key <> t.key AND n.first_seen > coalesce(t.last_seen, t.first_seen)
-  AND ($include_hubs OR NOT coalesce(i.hub, false))
 RETURN t.key AS taken_down, t.last_seen AS last_seen, labels(i)[0] AS kind,
        i.key AS identifier, n.key AS new_shop, n.platform AS platform,
        n.first_seen AS first_seen, coalesce(n.flagged, false) AS new_shop_flagged

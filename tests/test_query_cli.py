@@ -79,6 +79,11 @@ def test_show_prints_highlighted_cypher(runner: CliRunner) -> None:
     assert "Example: graphinv query run evidence-path -p from=" in res.stdout
     res = runner.invoke(app, ["query", "show", "evidence-path", "--embedded"])
     assert "ALL SHORTEST 1..8 (_r, x | WHERE" in res.stdout
+    res = runner.invoke(app, ["query", "show", "shop-neighbourhood", "--embedded"],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "// path bounds shown with hops=2" in res.stdout
+    assert "-[* TRAIL 1..2 (_r, x | WHERE NOT (NOT $through_hubs" in res.stdout
     res = runner.invoke(app, ["query", "show", "evidence-pat"])
     assert res.exit_code == 2 and "did you mean evidence-path" in res.stderr
 
