@@ -8,11 +8,15 @@
 // sort-lists: via
 MATCH (f:Shop)
 WHERE f.flagged AND ($shop = '' OR f.key = $shop)
+// Hubs are left out before expanding through them (a hub has thousands of users), and
+// the lead filter sits in its own WITH so that LadybugDB expands from x instead of
+// joining every shop. A lead is unflagged, so it is never the flagged shop itself.
 MATCH (f)-[]-(x)
 WHERE $include_hubs OR NOT coalesce(x.hub, false)
 WITH f, x
 MATCH (x)-[]-(s:Shop)
-WHERE s.key <> f.key AND NOT coalesce(s.flagged, false)
+WITH f, x, s
+WHERE NOT coalesce(s.flagged, false)
 WITH f, s, count(DISTINCT x) AS links, collect(DISTINCT labels(x)[0] + ':' + x.key) AS via
 RETURN f.key AS flagged_shop, s.key AS lead, s.name AS name, s.platform AS platform,
        s.country AS country, links AS links, via AS via
