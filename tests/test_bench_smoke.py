@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench.cli import main
-from bench.report import merge_results, render_markdown, scaling_exponent
+from bench.report import check_targets, merge_results, render_markdown, scaling_exponent
 from bench.sizes import parse_size, size_label
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +139,29 @@ def test_report_merges_and_renders_without_numbers() -> None:
     b = {"meta": {"started": "b"}, "runs": []}
     md = render_markdown(merge_results([a, b]))
     assert "timeout" in md and "not run at 1M" in md
+
+
+def test_targets_are_judged_per_store() -> None:
+    """A pass on one store must not hide a miss on the other."""
+    def clusters(store: str, total: float) -> dict[str, Any]:
+        return {"stage": "clusters", "store": store, "size": 1_000_000, "kind": "graphinv",
+                "status": "ok", "seconds": {"total": total}, "peak_rss_mb": 2048}
+
+    def queries(store: str, times: list[float]) -> dict[str, Any]:
+        return {"stage": "queries", "store": store, "size": 1_000_000, "kind": "graphinv",
+                "status": "ok", "queries": [{"query": f"q{i}", "status": "ok",
+                                             "median_s": t} for i, t in enumerate(times)]}
+
+    doc = {"meta": {}, "runs": [clusters("embedded", 84.0), clusters("neo4j", 139.0),
+                                queries("embedded", [0.5, 1.9]),
+                                queries("neo4j", [0.5, 6.4, 2.5])]}
+    got = {t: (m, v) for t, m, v in check_targets(doc)}
+    assert got["clusters on 1M shops ≤ 120 s (embedded)"] == ("84.0 s", "PASS")
+    assert got["clusters on 1M shops ≤ 120 s (neo4j)"] == ("139.0 s", "FAIL")
+    assert got["every saved query ≤ 2 s at 1M rows (embedded)"] == (
+        "worst 1.90 s; 0 of 2 over 2 s or failed", "PASS")
+    assert got["every saved query ≤ 2 s at 1M rows (neo4j)"] == (
+        "worst 6.40 s; 2 of 3 over 2 s or failed", "FAIL")
 
 
 def test_help() -> None:
