@@ -24,12 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from graphinv.errors import QueryError
+from graphinv.querylib.guard import PATH_MODES
 from graphinv.querylib.lexer import Token, match_close, significant, tokenize
 from graphinv.querylib.params import ParamSpec
 
 __all__ = ["path_bound_params", "inline_path_bounds", "default_bounds"]
-
-_PATH_MODES = frozenset({"SHORTEST", "ALL", "TRAIL", "ACYCLIC", "WSHORTEST"})
 
 
 def _bound_tokens(sig: Sequence[Token]) -> Iterator[Token]:
@@ -44,7 +43,7 @@ def _bound_tokens(sig: Sequence[Token]) -> Iterator[Token]:
         if star is None:
             continue
         j = star + 1
-        while j < close and sig[j].upper in _PATH_MODES:
+        while j < close and sig[j].upper in PATH_MODES:
             j += 1
         for _ in range(2):  # lo, then hi after ".."
             if j < close and sig[j].kind == "param":

@@ -44,6 +44,7 @@ __all__ = [
     "ALLOWED_PROCEDURES",
     "ALLOWED_FUNCTION_NAMESPACES",
     "MAX_HOPS",
+    "PATH_MODES",
 ]
 
 #: Longest variable-length path a query may ask for (performance and safety).
@@ -70,7 +71,8 @@ _FILES = frozenset({"LOAD", "COPY", "EXPORT", "IMPORT", "INSTALL", "ATTACH"})
 _ADMIN = frozenset({"ALTER", "GRANT", "REVOKE", "DENY", "RENAME", "TERMINATE", "CHECKPOINT",
                     "BEGIN", "COMMIT", "ROLLBACK"})
 _STARTS = frozenset({"MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CALL"})
-_PATH_MODES = frozenset({"SHORTEST", "ALL", "TRAIL", "ACYCLIC", "WSHORTEST"})
+#: LadybugDB's path-mode words that may follow ``*`` in ``-[* TRAIL 1..3]-``.
+PATH_MODES = frozenset({"SHORTEST", "ALL", "TRAIL", "ACYCLIC", "WSHORTEST"})
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,7 @@ def _check_group_quantifier(sig: Sequence[Token], close: int) -> None:
 
 
 def _check_range(sig: Sequence[Token], j: int, close: int, star: Token) -> None:
-    while j < close and sig[j].upper in _PATH_MODES:
+    while j < close and sig[j].upper in PATH_MODES:
         j += 1
     lo = hi = None
     if j < close and sig[j].kind == "number":

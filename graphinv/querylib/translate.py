@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from graphinv.errors import QueryError
+from graphinv.querylib.guard import PATH_MODES
 from graphinv.querylib.lexer import KEYWORDS, Token, match_close, tokenize
 
 __all__ = ["to_embedded", "TranslationError"]
@@ -57,7 +58,6 @@ _CASTS = {"tostring": "STRING", "tointeger": "INT64", "tofloat": "DOUBLE",
           "toboolean": "BOOLEAN"}
 _RENAMES = {"type": "label", "split": "string_split"}
 _KNOWN_CALLS = frozenset({"shortestpath", "allshortestpaths", "labels", *_CASTS, *_RENAMES})
-_LADYBUG_MODES = frozenset({"SHORTEST", "ALL", "TRAIL", "ACYCLIC", "WSHORTEST"})
 
 
 class TranslationError(QueryError):
@@ -224,22 +224,30 @@ class _Translator:
                 and fn.text.lower() in ("nodes", "relationships", "rels") and fo.is_punct("(")
                 and pv.text == pvar and fc.is_punct(")")):
             raise bad
-        wh = seq[-1] + 1
-        wh = self.first_sig(wh)
-        op_close = self.close(seq[1])
-        if wh >= op_close or not self.t[wh].is_kw("WHERE"):
+        pred = self._moved_predicate(w, seq[0], seq[-1], mode)
+        if pred is None:
             raise bad
-        after = self.nxt[op_close]
-        if after < len(self.t) and not self.t[after].is_kw(
-                "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "CALL", "UNION"):
-            raise bad
-        pred = self.run(wh + 1, op_close, mode).strip()
-        if quant.text.lower() == "none":
-            pred = f"NOT ({pred})"
-        self.skip[w] = min(after, len(self.t))  # drop the WHERE and the space after it
         if fn.text.lower() == "nodes":
             return f" (_r, {var.text} | WHERE {pred})"
         return f" ({var.text}, _n | WHERE {pred})"
+
+    def _moved_predicate(self, w: int, quant_i: int, last_i: int, mode: str) -> str | None:
+        """The predicate ``q`` of ``WHERE all|none(x IN … WHERE q)`` (the quantifier at
+        ``quant_i``, its list ending at ``last_i``), negated for ``none``, when that is
+        the whole ``WHERE`` at ``w``; the ``WHERE`` is then skipped. None otherwise."""
+        op_close = self.close(self.nxt[quant_i])
+        wh = self.first_sig(last_i + 1)
+        if wh >= op_close or not self.t[wh].is_kw("WHERE"):
+            return None
+        after = self.nxt[op_close]
+        if after < len(self.t) and not self.t[after].is_kw(
+                "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "CALL", "UNION"):
+            return None
+        pred = self.run(wh + 1, op_close, mode).strip()
+        if self.t[quant_i].text.lower() == "none":
+            pred = f"NOT ({pred})"
+        self.skip[w] = min(after, len(self.t))  # drop the WHERE and the space after it
+        return pred
 
     def find_trail_filters(self) -> None:
         """For ``p = (a)-[*m..n]-(b) WHERE none(x IN nodes(p)[1..length(p)] WHERE q)``:
@@ -306,19 +314,8 @@ class _Translator:
                 and texts[5:8] == ["(", pvar, ")"] and texts[8:11] == ["[", "1", ".."]
                 and texts[11].lower() == "length" and texts[12:16] == ["(", pvar, ")", "]"]):
             return ""
-        wh = self.nxt[seq[15]]
-        op_close = self.close(seq[1])
-        if wh >= op_close or not self.t[wh].is_kw("WHERE"):
-            return ""
-        after = self.nxt[op_close]
-        if after < len(self.t) and not self.t[after].is_kw(
-                "RETURN", "WITH", "MATCH", "OPTIONAL", "UNWIND", "CALL", "UNION"):
-            return ""
-        pred = self.run(wh + 1, op_close, "TRAIL").strip()
-        if quant == "none":
-            pred = f"NOT ({pred})"
-        self.skip[w] = min(after, len(self.t))
-        return f" (_r, {texts[2]} | WHERE {pred})"
+        pred = self._moved_predicate(w, seq[0], seq[15], "TRAIL")
+        return "" if pred is None else f" (_r, {texts[2]} | WHERE {pred})"
 
     def bracket(self, i: int, hi: int, mode: str, out: list[str]) -> int | None:
         close = self.close(i)
@@ -361,7 +358,7 @@ class _Translator:
             return "[" + self.run(i + 1, close, mode) + "]"
         star = stars[0]
         j = self.first_sig(star + 1)
-        if j < close and self.t[j].upper in _LADYBUG_MODES:
+        if j < close and self.t[j].upper in PATH_MODES:
             return "[" + self.run(i + 1, close, mode) + "]"  # already LadybugDB syntax
         lo = hi = None
         if j < close and self.t[j].kind == "number":
