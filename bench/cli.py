@@ -26,8 +26,11 @@ from bench.stores import (
     Neo4jServer,
     embedded_dir,
     fresh_embedded,
+    neo4j_marker,
+    neo4j_markers,
     read_marker,
     reset_neo4j,
+    store_counts,
     write_marker,
 )
 
@@ -94,11 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-warmup", action="store_true",
                    help="skip the untimed Neo4j warm-up load (for an already warm server)")
     p.add_argument("--keep-stores", action="store_true",
-                   help="keep the embedded stores in the cache after the run")
+                   help="keep the stores after the run: the embedded stores in the cache, "
+                        "and the Neo4j database of the last size (with a note of its counts)")
     p.add_argument("--reuse-stores", action="store_true",
-                   help="without the ingest stage, use the embedded store an earlier "
-                        "--keep-stores run left (loaded, and clustered for queries) "
-                        "instead of loading it again; the results name that run")
+                   help="without the ingest stage, use the store an earlier --keep-stores "
+                        "run left (loaded, and clustered for queries) instead of loading "
+                        "it again; a Neo4j database only while its counts still match; "
+                        "the results name that run")
     p.add_argument("--report", nargs="+", type=Path, metavar="JSON",
                    help="only render markdown from earlier result files (merged in order)")
     return p
@@ -166,11 +171,26 @@ class _Runner:
         self.add("ingest", None, size, "extract", res)
         return path if res.get("status") == "ok" else None
 
+    def reset_neo4j(self, uri: str) -> None:
+        """Empty the Neo4j database; the notes of what it held go with it."""
+        for note in neo4j_markers(self.cache):
+            note.unlink(missing_ok=True)
+        reset_neo4j(uri)
+
+    def mark(self, store: str, size: int, spec: dict[str, Any], *, run: Any,
+             clustered: bool) -> None:
+        """Leave the note ``--reuse-stores`` looks for."""
+        if store == "embedded":
+            write_marker(Path(spec["data_dir"]), run=run, clustered=clustered)
+        else:
+            write_marker(neo4j_marker(size, self.cache), run=run, clustered=clustered,
+                         counts=store_counts(spec))
+
     def empty_store(self, store: str, spec: dict[str, Any]) -> None:
         if store == "embedded":
             fresh_embedded(Path(spec["data_dir"]))
         else:
-            reset_neo4j(spec["uri"])
+            self.reset_neo4j(spec["uri"])
             fresh_embedded(Path(spec["data_dir"]))  # rejects and run checkpoints
 
     def ingest(self, store: str, size: int, *, measured: bool) -> bool:
@@ -182,7 +202,7 @@ class _Runner:
             ops = self.ops_file(size, listings, flags)
             if ops is not None:
                 if store == "neo4j":
-                    reset_neo4j(spec["uri"])
+                    self.reset_neo4j(spec["uri"])
                     res = self.child({"kind": "ingest-baseline-neo4j", "uri": spec["uri"],
                                       "ops": str(ops)}, f"{label} ingest baseline (bare driver)")
                     self.add("ingest", store, size, "baseline", res)
@@ -211,13 +231,13 @@ class _Runner:
         spec = self.spec("neo4j", size)
         ops = None if self.args.no_baseline else self.ops_file(size, listings, flags)
         if ops is not None:
-            reset_neo4j(spec["uri"])
+            self.reset_neo4j(spec["uri"])
             self.child({"kind": "ingest-baseline-neo4j", "uri": spec["uri"], "ops": str(ops)},
                        "neo4j warm-up (bare driver, untimed)")
         self.empty_store("neo4j", spec)
         self.child({"kind": "ingest", **spec, "listings": str(listings), "flags": str(flags),
                     "source": "bench-warm-up"}, "neo4j warm-up (graphinv ingest, untimed)")
-        reset_neo4j(spec["uri"])
+        self.reset_neo4j(spec["uri"])
 
     def copy_load(self, size: int) -> bool:
         """Fill the embedded store with the bare-COPY baseline loader (for clusters and
@@ -234,14 +254,21 @@ class _Runner:
         return res.get("status") == "ok"
 
     def reusable(self, store: str, size: int) -> dict[str, Any] | None:
-        """What an earlier run left in the kept embedded store, if ``--reuse-stores``."""
-        if not self.args.reuse_stores or store != "embedded" or "ingest" in self.args.stages:
+        """What an earlier run left in the kept store, if ``--reuse-stores``."""
+        if not self.args.reuse_stores or "ingest" in self.args.stages:
             return None
-        left = read_marker(embedded_dir(size, self.cache))
+        if store == "embedded":
+            left = read_marker(embedded_dir(size, self.cache))
+        else:
+            left = read_marker(neo4j_marker(size, self.cache))
+            if left is not None and left.get("counts") != store_counts(self.spec(store, size)):
+                _log(f"neo4j {size_label(size)}: the kept database changed since its note; "
+                     "loading it again")
+                return None
         if left is None or ("queries" in self.args.stages and "clusters" not in self.args.stages
                             and not left.get("clustered")):
             return None
-        return left
+        return {"run": left.get("run"), "clustered": left.get("clustered")}
 
     def store_size(self, store: str, size: int) -> None:
         stages = self.args.stages
@@ -262,8 +289,8 @@ class _Runner:
             return
         spec = self.spec(store, size)
         label = f"{store} {size_label(size)}"
-        if store == "embedded" and reused is None:
-            write_marker(Path(spec["data_dir"]), run=self.meta.get("started"), clustered=False)
+        if reused is None:
+            self.mark(store, size, spec, run=self.meta.get("started"), clustered=False)
         if "clusters" in stages:
             if not self.args.no_baseline:
                 res = self.child({"kind": "clusters-baseline", **spec},
@@ -277,9 +304,8 @@ class _Runner:
             clustered = res.get("status") == "ok"
         else:
             clustered = bool(reused and reused.get("clustered"))
-        if store == "embedded":
-            write_marker(Path(spec["data_dir"]), run=(reused or {}).get("run")
-                         or self.meta.get("started"), clustered=clustered)
+        self.mark(store, size, spec, run=(reused or {}).get("run") or self.meta.get("started"),
+                  clustered=clustered)
         if "queries" in stages:
             res = self.child({"kind": "queries", **spec, "repeat": self.args.repeat,
                               "timeout": self.args.query_timeout}, f"{label} saved queries")
@@ -317,8 +343,13 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     try:
         if "neo4j" in stores and store_stages:
             r.server = Neo4jServer(args.cache)
-            _log("starting Neo4j …")
-            r.server.start()
+            keep = (args.reuse_stores and "ingest" not in args.stages
+                    and any(neo4j_marker(s, args.cache).exists() for s in sizes))
+            _log("starting Neo4j" + (" on the kept database …" if keep else " …"))
+            r.server.start(keep_data=keep)
+            if not keep and not r.server.external:  # the server wiped its database
+                for note in neo4j_markers(args.cache):
+                    note.unlink(missing_ok=True)
             meta["neo4j_server"] = r.server.settings()
             if "ingest" in args.stages and not args.no_warmup:
                 r.warm_up_neo4j()
@@ -327,6 +358,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 r.store_size(store, size)
                 if store == "embedded" and not args.keep_stores:
                     shutil.rmtree(embedded_dir(size, args.cache), ignore_errors=True)
+            if store == "neo4j" and not args.keep_stores:
+                for note in neo4j_markers(args.cache):
+                    note.unlink(missing_ok=True)
         if "view" in args.stages:
             r.view()
     finally:

@@ -20,7 +20,8 @@ from bench import BENCH_DIR, CACHE_DIR
 from bench.sizes import size_label
 
 __all__ = ["ENV_URI", "Neo4jServer", "embedded_dir", "open_bench_store", "fresh_embedded",
-           "reset_neo4j", "store_version", "neo4j_auth", "read_marker", "write_marker"]
+           "reset_neo4j", "store_version", "neo4j_auth", "read_marker", "write_marker",
+           "neo4j_marker", "neo4j_markers", "store_counts"]
 
 #: Use this Neo4j instead of starting one (it is reset between sizes!).
 ENV_URI = "GRAPHINV_BENCH_NEO4J_URI"
@@ -43,20 +44,48 @@ def fresh_embedded(path: Path) -> Path:
 _MARKER = "bench-store.json"
 
 
-def write_marker(path: Path, *, run: Any, clustered: bool) -> None:
-    """Note in a kept embedded store which run filled it and whether it was clustered
-    (``--reuse-stores`` trusts only stores that carry this note)."""
-    if path.is_dir():
-        (path / _MARKER).write_text(json.dumps({"run": run, "clustered": clustered}),
-                                    encoding="utf-8")
+def _marker_file(path: Path) -> Path:
+    return path if path.suffix == ".json" else path / _MARKER
+
+
+def write_marker(path: Path, *, run: Any, clustered: bool, **extra: Any) -> None:
+    """Note which run filled a kept store and whether it was clustered (``--reuse-stores``
+    trusts only stores that carry this note). ``path``: an embedded store's folder, or a
+    Neo4j note (:func:`neo4j_marker`; ``extra`` holds its counts)."""
+    note = _marker_file(path)
+    if note.suffix == ".json" and path == note:
+        note.parent.mkdir(parents=True, exist_ok=True)
+    if note.parent.is_dir():
+        note.write_text(json.dumps({"run": run, "clustered": clustered, **extra}),
+                        encoding="utf-8")
 
 
 def read_marker(path: Path) -> dict[str, Any] | None:
     """The note :func:`write_marker` left, or None (no store, or no note)."""
     try:
-        return dict(json.loads((path / _MARKER).read_text(encoding="utf-8")))
+        return dict(json.loads(_marker_file(path).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
+
+
+def neo4j_marker(size: int, cache: Path | None = None) -> Path:
+    """Where a kept Neo4j database is described. The server holds one size at a time, so
+    the note lives in the cache (not in the database) and names the counts it had."""
+    return (cache or CACHE_DIR) / "stores" / f"neo4j-{size_label(size)}.json"
+
+
+def neo4j_markers(cache: Path | None = None) -> list[Path]:
+    """Every Neo4j note in the cache (all of them go stale when the database is reset)."""
+    return sorted(((cache or CACHE_DIR) / "stores").glob("neo4j-*.json"))
+
+
+def store_counts(spec: dict[str, Any]) -> dict[str, int]:
+    """Nodes per label and links per type: a kept Neo4j database is trusted only while
+    these still match what its note recorded."""
+    with open_bench_store(spec) as st:
+        status = st.status()
+    return {**{f"node:{k}": int(v) for k, v in sorted(status.nodes.items())},
+            **{f"rel:{k}": int(v) for k, v in sorted(status.relationships.items())}}
 
 
 def open_bench_store(spec: dict[str, Any]) -> Any:
@@ -112,13 +141,19 @@ class Neo4jServer:
         self.started = False
         self._mod: ModuleType | None = None
 
-    def start(self) -> str:
+    @property
+    def external(self) -> bool:
+        return bool(os.environ.get(ENV_URI))
+
+    def start(self, *, keep_data: bool = False) -> str:
+        """Start the server (or take the one in the environment). ``keep_data`` opens the
+        database an earlier run left instead of wiping it."""
         env_uri = os.environ.get(ENV_URI)
         if env_uri:
             self.uri = env_uri
             return env_uri
         mod = self._mod = _server_module()
-        self.pid, self.uri = mod.start_server(home=self.home, port=None, keep_data=False,
+        self.pid, self.uri = mod.start_server(home=self.home, port=None, keep_data=keep_data,
                                               heap=self.heap, pagecache=self.pagecache)
         self.started = True
         return self.uri

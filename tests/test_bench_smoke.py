@@ -123,6 +123,34 @@ def test_bench_neo4j_tiny(tmp_path: Path, neo4j_uri: str,
     assert "neo4j" in doc["meta"]["store_versions"]
 
 
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_bench_reuses_a_kept_neo4j_database_while_its_counts_match(
+        tmp_path: Path, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Neo4j database a ``--keep-stores`` run left is reused (not reset) while the
+    counts in its note still match; a database that changed since is loaded again."""
+    monkeypatch.setenv("GRAPHINV_BENCH_NEO4J_URI", neo4j_uri)
+    common = ["--size", "500", "--store", "neo4j", "--stages", "queries", "--no-baseline"]
+    first = _run(tmp_path / "a", *common, "--keep-stores")
+    note_path = tmp_path / "a" / "cache" / "stores" / "neo4j-500.json"
+    note = json.loads(note_path.read_text(encoding="utf-8"))
+    assert note["run"] == first["meta"]["started"] and note["clustered"] is True
+    assert note["counts"]["node:Shop"] > 0 and note["counts"]["rel:OPERATES"] > 0
+
+    second = _run(tmp_path / "b", *common, "--cache", str(tmp_path / "a" / "cache"),
+                  "--reuse-stores", "--keep-stores")
+    assert second["meta"]["reused_stores"] == {
+        "neo4j-500": {"run": first["meta"]["started"], "clustered": True}}
+    assert json.loads(note_path.read_text(encoding="utf-8"))["run"] == first["meta"]["started"]
+
+    note["counts"]["node:Shop"] += 1  # as if someone had written to the database since
+    note_path.write_text(json.dumps(note), encoding="utf-8")
+    third = _run(tmp_path / "c", *common, "--cache", str(tmp_path / "a" / "cache"),
+                 "--reuse-stores")
+    assert "reused_stores" not in third["meta"]
+    assert not note_path.exists()  # no --keep-stores: the note goes
+
+
 def test_sizes_and_scaling() -> None:
     assert [parse_size(s) for s in ("2k", "10k", "100k", "1m", "1M", "2500")] == [
         2_000, 10_000, 100_000, 1_000_000, 1_000_000, 2_500]
