@@ -68,3 +68,47 @@ def test_rows_too_big_to_collect_are_streamed_one_by_one(
     monkeypatch.setattr(neo4j_store, "_session", lambda read=False: _Session(real(read)))
     assert list(neo4j_store.stream_nodes("Phone", ["raws"])) == want
     assert len(refused) == 1 and len(want) == 7
+
+
+def test_link_pages_carry_node_handles_in_pages(neo4j_store: Store,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(neo4j_store, 23)
+    monkeypatch.setattr(bolt, "_PAGE", 5)
+    handles = {h: ("Shop", k) for h, k in neo4j_store.stream_handles("Shop", [])}
+    handles.update({h: ("Phone", k) for h, k in neo4j_store.stream_handles("Phone", [])})
+    assert len(handles) == 46 and all(type(h) is int for h in handles)
+    pages = list(neo4j_store.stream_link_pages("USES_PHONE"))
+    assert [len(src) for src, _ in pages] == [5, 5, 5, 5, 3]
+    links = [(*handles[a], *handles[b]) for src, dst in pages
+             for a, b in zip(src, dst, strict=True)]
+    assert links == list(neo4j_store.stream_rels("USES_PHONE"))
+    assert list(neo4j_store.stream_link_pages("USES_EMAIL")) == []
+
+
+def test_link_pages_too_big_to_collect_are_streamed_one_by_one(
+        neo4j_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(neo4j_store, 7)
+    monkeypatch.setattr(bolt, "_PAGE", 3)
+    want = [(list(s), list(d)) for s, d in neo4j_store.stream_link_pages("USES_PHONE")]
+    real = neo4j_store._session  # type: ignore[attr-defined]
+
+    class _Session:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __enter__(self) -> _Session:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.close()
+
+        def run(self, cypher: str, *a: Any, **kw: Any) -> Iterator[Any]:
+            if "collect(" in cypher:
+                raise nx.Neo4jError._hydrate_neo4j(
+                    code="Neo.TransientError.General.TransactionMemoryLimit",
+                    message="too big")
+            return self.inner.run(cypher, *a, **kw)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(neo4j_store, "_session", lambda read=False: _Session(real(read)))
+    got = [(list(s), list(d)) for s, d in neo4j_store.stream_link_pages("USES_PHONE")]
+    assert got == want and [len(s) for s, _ in got] == [3, 3, 1]

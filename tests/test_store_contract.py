@@ -111,6 +111,29 @@ def test_stream_and_write_back(store: Store) -> None:
     assert res.rows == [[0]]
 
 
+def test_handles_and_link_pages_name_the_same_graph(store: Store,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the projection reads (handles, link pages) is what stream_nodes/stream_rels
+    say, page by page."""
+    from graphinv.store import base
+
+    _seed(store)
+    monkeypatch.setattr(base, "_LINK_PAGE", 1)
+    rows = sorted(store.stream_handles("Shop", ["shop_id", "platform"]), key=lambda r: r[1])
+    assert [r[1:] for r in rows] == sorted(store.stream_nodes("Shop", ["shop_id", "platform"]))
+    names = {r[0]: schema.node_id("Shop", r[1]) for r in rows}
+    names.update({h: schema.node_id("Phone", k) for h, k in store.stream_handles("Phone", [])})
+    assert len(names) == 3
+    if store.handles_are_node_ids:
+        assert all(h == n for h, n in names.items())
+    pages = list(store.stream_link_pages("USES_PHONE"))
+    got = sorted((names[a], names[b]) for src, dst in pages
+                 for a, b in zip(src, dst, strict=True))
+    assert got == sorted((schema.node_id(a, b), schema.node_id(c, d))
+                         for a, b, c, d in store.stream_rels("USES_PHONE"))
+    assert len(got) == 2
+
+
 def test_same_as_carries_score_and_method(store: Store) -> None:
     store.merge_nodes("Address", [{"key": "CN:a"}, {"key": "CN:b"}])
     store.merge_rels("SAME_AS", "Address", "Address",

@@ -1,10 +1,10 @@
 """Stream the store into compact integer-indexed structures.
 
-One pass per label over ``Store.stream_nodes`` (ids and the few properties the
-analysis needs) and one pass per relationship type over ``Store.stream_rels``
-(endpoint keys only). No graph object is built here and there is no per-node
-round trip: every node becomes an integer, every link a pair of integers in
-two ``array('i')`` columns.
+One pass per label over ``Store.stream_handles`` (keys, the store's handles and the
+few properties the analysis needs) and one pass per relationship type over
+``Store.stream_link_pages`` (endpoint handles only). No graph object is built here
+and there is no per-node round trip: every node becomes an integer, every link a
+pair of integers in two ``array('i')`` columns.
 
 Node ids follow the contract ``"<Label>:<key>"`` (:func:`graphinv.schema.node_id`).
 
@@ -172,19 +172,25 @@ def project(store: Store, *, with_results: bool = False,
     """
     proj = Projection()
     cache: dict[str, str] = {}
+    # Links name their ends by the store's handles; map those to node indexes. Where the
+    # handles are the node ids themselves, ``proj.index`` already is that map.
+    by_handle: dict[Any, int] = proj.index if store.handles_are_node_ids else {}
     done = 0
     for label in KINDS:
         props = _node_props(label, with_results)
-        col = {p: i + 1 for i, p in enumerate(props)}
+        col = {p: i + 2 for i, p in enumerate(props)}
         base = len(proj.ids)
         rows = []
-        for row in store.stream_nodes(label, props):
+        for row in store.stream_handles(label, props):
             rows.append(row)
             if progress and (done + len(rows)) % _PROGRESS_EVERY == 0:
                 progress("nodes", done + len(rows))
         done += len(rows)
-        new_ids = [f"{label}:{r[0]}" for r in rows]
+        new_ids = [f"{label}:{r[1]}" for r in rows]
         proj.index.update(zip(new_ids, range(base, base + len(rows)), strict=True))
+        if by_handle is not proj.index:
+            by_handle.update(zip([r[0] for r in rows], range(base, base + len(rows)),
+                                 strict=True))
         proj.ids.extend(new_ids)
         proj.kinds.extend(bytes([_KIND_CODE[label]]) * len(rows))
         for name, column in (("platform", proj.platform), ("country", proj.country),
@@ -220,31 +226,32 @@ def project(store: Store, *, with_results: bool = False,
                     proj.hub_reason[base + j] = row[cr] or "marked as a hub"
     if progress:
         progress("nodes", done)
-    get = proj.index.get
+    get = by_handle.get
     done = 0
     for rel_type in LINK_RELS:
         code = _REL_CODE[rel_type]
-        src: list[int] = []
-        dst: list[int] = []
-        for sl, sk, dl, dk in store.stream_rels(rel_type):
-            a = get(sl + ":" + sk)
-            b = get(dl + ":" + dk)
-            if a is None or b is None:
-                continue
-            src.append(a)
-            dst.append(b)
-            if progress and (done + len(src)) % _PROGRESS_EVERY == 0:
-                progress("links", done + len(src))
-        proj.src.extend(src)
-        proj.dst.extend(dst)
-        proj.rel.extend(bytes([code]) * len(src))
-        done += len(src)
-    for sl, sk, dl, dk in store.stream_rels("SAME_AS"):
-        a = get(sl + ":" + sk)
-        b = get(dl + ":" + dk)
-        if a is not None and b is not None and a != b:
-            proj.same_src.append(a)
-            proj.same_dst.append(b)
+        n = 0
+        for src_page, dst_page in store.stream_link_pages(rel_type):
+            a = list(map(get, src_page))
+            b = list(map(get, dst_page))
+            if None in a or None in b:  # an end that is not a graph node (or was
+                # written after the nodes were read): no link
+                keep = [i for i, (x, y) in enumerate(zip(a, b, strict=True))
+                        if x is not None and y is not None]
+                a = [a[i] for i in keep]
+                b = [b[i] for i in keep]
+            proj.src.extend(a)
+            proj.dst.extend(b)
+            n += len(a)
+            if progress and (done + n) // _PROGRESS_EVERY > (done + n - len(a)) // _PROGRESS_EVERY:
+                progress("links", done + n)
+        proj.rel.extend(bytes([code]) * n)
+        done += n
+    for src_page, dst_page in store.stream_link_pages("SAME_AS"):
+        for x, y in zip(map(get, src_page), map(get, dst_page), strict=True):
+            if x is not None and y is not None and x != y:
+                proj.same_src.append(x)
+                proj.same_dst.append(y)
     if progress:
         progress("links", done)
     return proj

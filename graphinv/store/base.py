@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, ClassVar
 
 from graphinv import schema
 
@@ -27,6 +27,8 @@ __all__ = [
     "evidence_key",
     "evidence_raw",
 ]
+
+_LINK_PAGE = 65_536
 
 #: A node to merge: must hold ``key``; other keys are schema properties.
 NodeRow = Mapping[str, Any]
@@ -176,6 +178,34 @@ class Store(ABC):
     def stream_rels(self, rel_type: str,
                     props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
         """Yield ``(src_label, src_key, dst_label, dst_key, *props)`` in one pass."""
+
+    #: True when :meth:`stream_handles` hands out the node ids ``Label:key`` themselves
+    #: (then a reader needs no second index from handles to nodes).
+    handles_are_node_ids: ClassVar[bool] = True
+
+    def stream_handles(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """Yield ``(handle, key, *props)`` for every node of ``label``.
+
+        A handle names the node in :meth:`stream_link_pages` and is only good while the
+        store is not written. Here it is the node id; a backend may use something cheaper
+        to send (Neo4j: its internal integer id).
+        """
+        for row in self.stream_nodes(label, props):
+            yield (schema.node_id(label, row[0]), *row)
+
+    def stream_link_pages(self, rel_type: str) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
+        """Yield the links of ``rel_type`` as pages of two aligned columns: source
+        handles and target handles (see :meth:`stream_handles`)."""
+        src: list[str] = []
+        dst: list[str] = []
+        for sl, sk, dl, dk, *_ in self.stream_rels(rel_type):
+            src.append(sl + ":" + sk)
+            dst.append(dl + ":" + dk)
+            if len(src) >= _LINK_PAGE:
+                yield src, dst
+                src, dst = [], []
+        if src:
+            yield src, dst
 
     @abstractmethod
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:

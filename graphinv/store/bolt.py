@@ -266,26 +266,24 @@ class Neo4jStore(Store):
             )
 
     # -- reads -----------------------------------------------------------
-    def _stream(self, match: str, cols: str) -> Iterator[tuple[Any, ...]]:
-        """Yield ``(cols...)`` for every row of ``match`` in one pass.
+    def _paged(self, bulk: str, plain: str,
+               regroup: Callable[[list[neo4j.Record]], list[Any]]) -> Iterator[list[Any]]:
+        """Yield the values of each record of ``bulk``, a query returning one record per
+        page of rows.
 
-        The rows travel in pages: the server collects them (in the order the
-        plan produces them) and returns one record per :data:`_PAGE` rows. One
-        Bolt record per row costs the driver ~30 µs in Python (a message, two
+        One Bolt record per row costs the driver ~30 µs in Python (a message, two
         socket reads, a ``Record``) — 33 s for the ~950k rows of a 100k-row
-        projection — against well under 1 µs per row inside a page. If the
-        collected rows do not fit the server's transaction memory, the rows are
-        streamed one record each instead (only if nothing was yielded yet).
+        projection — against well under 1 µs per row inside a page. If the server
+        cannot hold the collected rows in its transaction memory, ``plain`` (one
+        record per row) is streamed instead and ``regroup`` turns each run of
+        :data:`_PAGE` records into the same values (only if nothing was yielded yet).
         """
-        bulk = (f"{match} WITH collect([{cols}]) AS rows "
-                f"UNWIND range(0, size(rows) - 1, {_PAGE}) AS i "
-                f"RETURN rows[i..i + {_PAGE}] AS page")
         yielded = False
         try:
             with self._session(read=True) as s:
                 for rec in s.run(bulk):
                     yielded = True
-                    yield from map(tuple, rec[0])
+                    yield rec.values()
             return
         except _CONNECTION_LOST as exc:
             raise self._lost(exc) from exc
@@ -296,12 +294,27 @@ class Neo4jStore(Store):
             with self._driver.session(database=self.config.database,
                                       default_access_mode=neo4j.READ_ACCESS,
                                       fetch_size=_PAGE) as s:
-                for rec in s.run(f"{match} RETURN {cols}"):
-                    yield tuple(rec)
+                chunk: list[neo4j.Record] = []
+                for rec in s.run(plain):
+                    chunk.append(rec)
+                    if len(chunk) >= _PAGE:
+                        yield regroup(chunk)
+                        chunk = []
+                if chunk:
+                    yield regroup(chunk)
         except _CONNECTION_LOST as exc:
             raise self._lost(exc) from exc
         except nx.Neo4jError as exc:
             raise StoreError("Neo4j query failed", value=_short(exc)) from exc
+
+    def _stream(self, match: str, cols: str) -> Iterator[tuple[Any, ...]]:
+        """Yield ``(cols...)`` for every row of ``match`` in one pass, in pages."""
+        bulk = (f"{match} WITH collect([{cols}]) AS rows "
+                f"UNWIND range(0, size(rows) - 1, {_PAGE}) AS i "
+                f"RETURN rows[i..i + {_PAGE}] AS page")
+        for (page,) in self._paged(bulk, f"{match} RETURN {cols}",
+                                   lambda recs: [[tuple(r) for r in recs]]):
+            yield from map(tuple, page)
 
     def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         schema.check_label(label)
@@ -317,6 +330,32 @@ class Neo4jStore(Store):
         extra = "".join(f", r.{p}" for p in props)
         return self._stream(f"MATCH (a)-[r:{rel_type}]->(b)",
                             f"labels(a)[0], a.key, labels(b)[0], b.key{extra}")
+
+    # Handles are Neo4j's internal node ids. ``id()`` is deprecated in favour of
+    # ``elementId()``, but an element id is a ~40-byte string against 1-5 bytes for the
+    # integer, and the links need no property or label read at all: at 1M rows this
+    # took the projection from 95 s to {PROJECTION_AFTER} (see BENCHMARKS.md). Internal ids
+    # are reused only after a node is deleted, and graphinv deletes nodes only in
+    # ``reset``; a handle is good for one projection, not to be stored.
+    handles_are_node_ids = False
+
+    def stream_handles(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        schema.check_label(label)
+        for p in props:
+            schema.check_property(label, p)
+        cols = ", ".join(["id(n)", "n.key"] + [f"n.{p}" for p in props])
+        return self._stream(f"MATCH (n:{label})", cols)
+
+    def stream_link_pages(self, rel_type: str) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
+        schema.check_rel_type(rel_type)
+        match = f"MATCH (a)-[r:{rel_type}]->(b)"
+        bulk = (f"{match} WITH collect(id(a)) AS src, collect(id(b)) AS dst "
+                f"UNWIND range(0, size(src) - 1, {_PAGE}) AS i "
+                f"RETURN src[i..i + {_PAGE}], dst[i..i + {_PAGE}]")
+        for page in self._paged(bulk, f"{match} RETURN id(a), id(b)",
+                                lambda recs: [[r[0] for r in recs], [r[1] for r in recs]]):
+            if page[0]:  # no links: one empty page
+                yield page[0], page[1]
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
         schema.check_label(label)
