@@ -262,6 +262,28 @@ IDENTIFIER_KINDS: tuple[str, ...] = tuple(
 )
 ACTOR_KINDS: tuple[str, ...] = _ACTORS
 
+#: Lookups the saved queries make besides ``key``, as ``(label or relationship type,
+#: property)``: Neo4j keeps a range index for each, so that ``cluster-members`` seeks a
+#: cluster's members, ``hubs``/``hub-users`` the few hubs, and ``changes-since`` what later
+#: runs wrote, instead of scanning millions of nodes at 1M rows. LadybugDB has no
+#: secondary indexes; its column scans answer these within the same bounds.
+INDEXES: tuple[tuple[str, str], ...] = (
+    *((label, "cluster_id") for label in _ACTORS),
+    *((label, "hub") for label in IDENTIFIER_KINDS),
+    *((label, "first_run") for label in NODE_KINDS),
+    *((name, "first_run") for name, rel in REL_TYPES.items() if rel.evidence),
+)
+
+
+def indexed_props(name: str) -> tuple[str, ...]:
+    """Properties of a label or relationship type with an index (besides ``key``).
+
+    >>> indexed_props("Shop")
+    ('cluster_id', 'first_run')
+    """
+    return tuple(p for target, p in INDEXES if target == name)
+
+
 _IDENT_REL: dict[tuple[str, str], str] = {}
 for _r in _RELS:
     if _r.name == "SAME_AS":
@@ -369,6 +391,7 @@ def describe(kinds: Iterable[str] | None = None) -> list[dict[str, object]]:
             "key": f"normalizer '{k.normalizer}'",
             "strength": k.strength,
             "properties": [p for p, _ in node_props(k.label)],
+            "indexed": ["key", *indexed_props(k.label)],
         })
     if kinds is None:
         for r in _RELS:
@@ -379,6 +402,7 @@ def describe(kinds: Iterable[str] | None = None) -> list[dict[str, object]]:
                 "from": list(r.sources),
                 "to": list(r.targets),
                 "properties": [p for p, _ in rel_props(r.name)],
+                "indexed": list(indexed_props(r.name)),
             })
     return out
 

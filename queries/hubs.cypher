@@ -6,7 +6,7 @@
 // example: -p min_shops=2
 // sort-lists: platforms, clusters
 MATCH (h:PaymentAccount|Phone|Email|Address|Supplier)
-WHERE h.hub
+WHERE h.hub = true
 // Shops reach a hub directly or through a seller. The seller side is small, so it is
 // collected first; the direct side (most rows) is grouped by platform and cluster before
 // any list is built, and shops counted on both sides are subtracted once. One stream

@@ -112,3 +112,25 @@ def test_link_pages_too_big_to_collect_are_streamed_one_by_one(
     monkeypatch.setattr(neo4j_store, "_session", lambda read=False: _Session(real(read)))
     got = [(list(s), list(d)) for s, d in neo4j_store.stream_link_pages("USES_PHONE")]
     assert got == want and [len(s) for s, _ in got] == [3, 3, 1]
+
+
+def test_schema_indexes_exist_and_serve_the_lookups(neo4j_store: Store) -> None:
+    """Every lookup declared in ``schema.INDEXES`` has its index, and the queries that
+    rely on one seek it instead of scanning (the plan says so)."""
+    from graphinv import schema
+
+    st = neo4j_store.status()
+    want = {f"index {t}.{p}" for t, p in schema.INDEXES}
+    assert want <= set(st.schema_items) and st.schema_ok
+    neo4j_store._run_auto("CALL db.awaitIndexes(60)")  # type: ignore[attr-defined]
+    with neo4j_store._session() as s:  # type: ignore[attr-defined]
+        plan = s.run("EXPLAIN MATCH (h:Phone|Email) WHERE h.hub = true RETURN h").consume().plan
+        shop = s.run("EXPLAIN MATCH (n:Shop) WHERE n.first_run IN $r RETURN n",
+                     r=["a"]).consume().plan
+
+    def ops(p: Any) -> list[str]:
+        return [p["operatorType"].split("@")[0], *(o for c in p.get("children", [])
+                                                    for o in ops(c))]
+
+    assert ops(plan).count("NodeIndexSeek") == 2 and "NodeByLabelScan" not in ops(plan)
+    assert "NodeIndexSeek" in ops(shop)

@@ -124,3 +124,71 @@ def test_fast_form_gives_the_plain_forms_rows(store: Store, name: str,
     got, want = _rows(store, saved, params), _rows(store, plain, params)
     assert got == want
     assert got, "the graph should give rows for every case"
+
+
+CHANGES_PLAIN = """
+MATCH (n)
+WHERE n.first_run > $since OR ($include_run AND n.first_run = $since)
+RETURN n.first_run AS run, 'node' AS change, labels(n)[0] AS kind, n.key AS key,
+       coalesce(n.display, n.name, n.key) AS detail
+UNION ALL
+MATCH (a)-[r]->(b)
+WHERE r.first_run > $since OR ($include_run AND r.first_run = $since)
+RETURN r.first_run AS run, 'link' AS change, type(r) AS kind,
+       labels(a)[0] + ':' + a.key + ' -> ' + labels(b)[0] + ':' + b.key AS key,
+       toString(r.ev_count) + ' evidence record(s)' AS detail"""
+
+_RUNS = ("20250101T000000Z-aaaaaa", "20250201T000000Z-bbbbbb", "20250301T000000Z-cccccc")
+
+
+def _three_runs(st: Store) -> None:
+    st.merge_nodes("IngestRun", [{"key": r} for r in _RUNS])
+    for i, run in enumerate(_RUNS):
+        st.merge_nodes("Shop", [{"key": f"s{i}{j}", "shop_id": f"s{i}{j}", "run": run,
+                                 "platform": "ebay"} for j in range(3)])
+        st.merge_nodes("Phone", [{"key": f"+{i}", "run": run}])
+        st.merge_nodes("Supplier", [{"key": f"factory{i}", "run": run}])
+        st.merge_rels("USES_PHONE", "Shop", "Phone",
+                      [{"src": f"s{i}{j}", "dst": f"+{i}", "run": run} for j in range(3)])
+        st.merge_rels("SOURCES_FROM", "Shop", "Supplier",
+                      [{"src": f"s{i}0", "dst": f"factory{i}", "run": run}])
+    # a later run links old nodes: the link is new, its ends are not
+    st.merge_rels("USES_PHONE", "Shop", "Phone", [{"src": "s00", "dst": "+2", "run": _RUNS[2]}])
+
+
+def test_changes_since_parts_cover_every_kind_and_link_type() -> None:
+    """One part per node kind and evidence link type: a kind added to the schema and
+    not to the query would silently drop out of it."""
+    import re
+
+    from graphinv import schema
+
+    text = QueryLibrary.discover().get("changes-since").text
+    assert set(re.findall(r"MATCH \(n:(\w+)\)", text)) == set(schema.NODE_KINDS)
+    assert set(re.findall(r"-\[r:(\w+)\]->", text)) == {
+        n for n, r in schema.REL_TYPES.items() if r.evidence}
+
+
+@pytest.mark.parametrize(("since", "include_run"), [
+    (_RUNS[0], False), (_RUNS[0], True), (_RUNS[1], False), (_RUNS[2], False),
+    ("20240101T000000Z-000000", False),
+])
+def test_changes_since_lists_what_the_plain_scan_finds(store: Store, since: str,
+                                                      include_run: bool) -> None:
+    _three_runs(store)
+    saved = QueryLibrary.discover().get("changes-since")
+    lines = saved.text.splitlines()[: saved.body_line - 1]
+    header = "\n".join(line for line in lines
+                       if not line.startswith(("// example", "// param: max_rows")))
+    plain = parse_query_text(header + CHANGES_PLAIN, "changes-since.cypher")
+    params = {"since": since, "include_run": include_run}
+    got, want = _rows(store, saved, params), _rows(store, plain, params)
+    assert sorted(got) == sorted(want)
+    assert len(got) == len(want) > 0 or since == _RUNS[2]
+    # grouped by kind (nodes first), then oldest run first, then key
+    kinds = [(r[1], r[2]) for r in got]
+    assert kinds == sorted(kinds, key=lambda k: (k[0] == "link", k[1]))
+    assert got == sorted(got, key=lambda r: (r[1] == "link", r[2], r[0], r[3]))
+    # at most max_rows per kind
+    capped = _rows(store, saved, {**params, "max_rows": 1})
+    assert len(capped) == len({(r[1], r[2]) for r in got})

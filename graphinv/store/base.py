@@ -179,6 +179,11 @@ class Store(ABC):
                     props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
         """Yield ``(src_label, src_key, dst_label, dst_key, *props)`` in one pass."""
 
+    def wait_for_indexes(self, timeout: float = 300.0) -> None:
+        """Block until the store's secondary indexes are ready (they fill in the
+        background after being created on a big database). Nothing to wait for here."""
+        return None
+
     #: True when :meth:`stream_handles` hands out the node ids ``Label:key`` themselves
     #: (then a reader needs no second index from handles to nodes).
     handles_are_node_ids: ClassVar[bool] = True

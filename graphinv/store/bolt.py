@@ -67,6 +67,10 @@ def _constraint_name(label: str) -> str:
     return f"graphinv_{label.lower()}_key"
 
 
+def _index_name(target: str, prop: str) -> str:
+    return f"graphinv_{target.lower()}_{prop}"
+
+
 class Neo4jStore(Store):
     """A Neo4j 5.x database reached over Bolt.
 
@@ -138,17 +142,33 @@ class Neo4jStore(Store):
                 f"CREATE CONSTRAINT {_constraint_name(label)} IF NOT EXISTS "
                 f"FOR (n:{label}) REQUIRE n.key IS UNIQUE"
             )
+        # Indexes fill in the background: opening a big database never waits for them.
+        for target, prop in schema.INDEXES:
+            schema.check_property(target, prop)
+            pattern = (f"()-[x:{target}]-()" if target in schema.REL_TYPES
+                       else f"(x:{target})")
+            self._run_auto(f"CREATE INDEX {_index_name(target, prop)} IF NOT EXISTS "
+                           f"FOR {pattern} ON (x.{prop})")
+
+    def wait_for_indexes(self, timeout: float = 300.0) -> None:
+        try:
+            self._run_auto("CALL db.awaitIndexes($t)", {"t": max(1, int(timeout))})
+        except StoreError as exc:
+            raise StoreError("Neo4j indexes are not ready", value=exc.value,
+                             hint="wait, or see SHOW INDEXES for a failed one") from exc
 
     def status(self) -> StoreStatus:
         comps = self._run_auto("CALL dbms.components() YIELD name, versions, edition "
                                "RETURN name, versions[0] AS v, edition")
         version = ", ".join(f"{r['name']} {r['v']} {r['edition']}" for r in comps)
         names = {r["name"] for r in self._run_auto("SHOW CONSTRAINTS YIELD name RETURN name")}
-        want = {_constraint_name(label): label for label in schema.ALL_KINDS}
+        names |= {r["name"] for r in self._run_auto("SHOW INDEXES YIELD name RETURN name")}
+        want = {_constraint_name(label): f"unique {label}.key" for label in schema.ALL_KINDS}
+        want.update({_index_name(t, p): f"index {t}.{p}" for t, p in schema.INDEXES})
         st = StoreStatus(
             backend=self.backend, location=self.location, reachable=True, version=version,
-            schema_items=[f"unique {lbl}.key" for n, lbl in want.items() if n in names],
-            missing=[f"unique {lbl}.key" for n, lbl in want.items() if n not in names],
+            schema_items=[item for n, item in want.items() if n in names],
+            missing=[item for n, item in want.items() if n not in names],
         )
         st.schema_ok = not st.missing
         for label in schema.ALL_KINDS:
