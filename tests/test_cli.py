@@ -95,8 +95,12 @@ def test_reset_needs_yes(runner: CliRunner, store_args: list[str]) -> None:
 def test_schema_command(runner: CliRunner) -> None:
     res = runner.invoke(app, ["schema", "-f", "json"])
     assert res.exit_code == 0
-    names = {d["name"] for d in json.loads(res.output)}
-    assert {"Shop", "PaymentAccount", "SAME_AS", "OPERATES"} <= names
+    items = {d["name"]: d for d in json.loads(res.output)}
+    assert {"Shop", "PaymentAccount", "SAME_AS", "OPERATES"} <= set(items)
+    assert items["Shop"]["indexed"] == ["key", "cluster_id", "first_run"]
+    assert items["USES_PHONE"]["indexed"] == ["first_run"] and items["SAME_AS"]["indexed"] == []
+    table = runner.invoke(app, ["schema"], terminal_width=250)
+    assert table.exit_code == 0 and "indexed: key, hub, first_run" in table.output
 
 
 def test_ingest_cli_reports_and_reconciles(runner: CliRunner, store_args: list[str]) -> None:

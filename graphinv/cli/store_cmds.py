@@ -77,5 +77,7 @@ def show_schema(fmt: FormatOption = OutputFormat.table) -> None:
             detail = f"key: {it['key']}; strength {it['strength']}"
         else:
             detail = f"{'|'.join(it['from'])} -> {'|'.join(it['to'])}"  # type: ignore[arg-type]
+        if it["indexed"]:
+            detail += f"; indexed: {', '.join(it['indexed'])}"  # type: ignore[arg-type]
         rows.append([it["kind"], it["name"], it["description"], detail])
     emit_table(cols, rows, fmt, title="graphinv schema", json_data=items)
