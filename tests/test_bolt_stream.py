@@ -25,6 +25,32 @@ def _plain(store: Store, cypher: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in store.run_read(cypher).rows]
 
 
+def _refuse_collect(store: Store, monkeypatch: pytest.MonkeyPatch, code: str) -> list[str]:
+    """Make the server refuse every query that collects rows (as when they do not fit its
+    transaction memory); return the refused queries."""
+    real = store._session  # type: ignore[attr-defined]
+    refused: list[str] = []
+
+    class _Session:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __enter__(self) -> _Session:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.close()
+
+        def run(self, cypher: str, *a: Any, **kw: Any) -> Iterator[Any]:
+            if "collect(" in cypher:
+                refused.append(cypher)
+                raise nx.Neo4jError._hydrate_neo4j(code=code, message="too big")
+            return self.inner.run(cypher, *a, **kw)
+
+    monkeypatch.setattr(store, "_session", lambda read=False: _Session(real(read)))
+    return refused
+
+
 def test_pages_hold_every_row_in_scan_order(neo4j_store: Store,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     _fill(neo4j_store, 23)
@@ -44,28 +70,8 @@ def test_rows_too_big_to_collect_are_streamed_one_by_one(
         neo4j_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     _fill(neo4j_store, 7)
     want = list(neo4j_store.stream_nodes("Phone", ["raws"]))
-    real = neo4j_store._session  # type: ignore[attr-defined]
-    refused: list[str] = []
-
-    class _Session:
-        def __init__(self, inner: Any) -> None:
-            self.inner = inner
-
-        def __enter__(self) -> _Session:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.inner.close()
-
-        def run(self, cypher: str, *a: Any, **kw: Any) -> Iterator[Any]:
-            if "collect(" in cypher:
-                refused.append(cypher)
-                raise nx.Neo4jError._hydrate_neo4j(
-                    code="Neo.TransientError.General.MemoryPoolOutOfMemoryError",
-                    message="too big")
-            return self.inner.run(cypher, *a, **kw)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(neo4j_store, "_session", lambda read=False: _Session(real(read)))
+    refused = _refuse_collect(neo4j_store, monkeypatch,
+                              "Neo.TransientError.General.MemoryPoolOutOfMemoryError")
     assert list(neo4j_store.stream_nodes("Phone", ["raws"])) == want
     assert len(refused) == 1 and len(want) == 7
 
@@ -90,28 +96,10 @@ def test_link_pages_too_big_to_collect_are_streamed_one_by_one(
     _fill(neo4j_store, 7)
     monkeypatch.setattr(bolt, "_PAGE", 3)
     want = [(list(s), list(d)) for s, d in neo4j_store.stream_link_pages("USES_PHONE")]
-    real = neo4j_store._session  # type: ignore[attr-defined]
-
-    class _Session:
-        def __init__(self, inner: Any) -> None:
-            self.inner = inner
-
-        def __enter__(self) -> _Session:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.inner.close()
-
-        def run(self, cypher: str, *a: Any, **kw: Any) -> Iterator[Any]:
-            if "collect(" in cypher:
-                raise nx.Neo4jError._hydrate_neo4j(
-                    code="Neo.TransientError.General.TransactionMemoryLimit",
-                    message="too big")
-            return self.inner.run(cypher, *a, **kw)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(neo4j_store, "_session", lambda read=False: _Session(real(read)))
+    refused = _refuse_collect(neo4j_store, monkeypatch,
+                              "Neo.TransientError.General.TransactionMemoryLimit")
     got = [(list(s), list(d)) for s, d in neo4j_store.stream_link_pages("USES_PHONE")]
-    assert got == want and [len(s) for s, _ in got] == [3, 3, 1]
+    assert got == want and [len(s) for s, _ in got] == [3, 3, 1] and len(refused) == 1
 
 
 def test_schema_indexes_exist_and_serve_the_lookups(neo4j_store: Store) -> None:
