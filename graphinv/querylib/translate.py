@@ -72,9 +72,92 @@ def to_embedded(cypher: str, casts: Mapping[str, str] | None = None) -> str:
     'RETURN CAST($shop AS STRING) AS s'
     """
     toks = tokenize(cypher)
+    _check_optional_labels([t for t in toks if t.kind not in ("ws", "comment")])
     tr = _Translator(toks, dict(casts or {}))
     tr.find_trail_filters()
     return tr.run(0, len(toks), "TRAIL")
+
+
+_CLAUSES = frozenset({"MATCH", "OPTIONAL", "WITH", "RETURN", "UNWIND", "CALL", "UNION",
+                      "WHERE", "ORDER", "SKIP", "LIMIT", "CREATE", "MERGE", "SET", "DELETE",
+                      "DETACH", "REMOVE", "FOREACH"})
+
+
+def _check_optional_labels(sig: Sequence[Token]) -> None:
+    """Refuse a label on an already bound variable inside ``OPTIONAL MATCH``.
+
+    Neo4j keeps the row with nulls when ``OPTIONAL MATCH (x:Seller)-->(v)`` finds
+    nothing (or ``x`` is not a Seller); LadybugDB drops the row: other rows, silently.
+
+    >>> to_embedded("MATCH (x) OPTIONAL MATCH (x:Seller)-->(v) RETURN x, v")
+    Traceback (most recent call last):
+    ...
+    graphinv.querylib.translate.TranslationError: a label on x, bound before this OPTIONAL \
+MATCH, drops rows on the embedded store — line 1 — test it in the OPTIONAL MATCH's \
+WHERE instead: OPTIONAL MATCH (x)-->(v) WHERE labels(x)[0] = 'Seller'
+    """
+    bound: set[str] = set()
+    i, n = 0, len(sig)
+    while i < n:
+        tok = sig[i]
+        if tok.is_kw("UNION"):
+            bound = set()
+        elif tok.is_kw("MATCH"):
+            optional = i > 0 and sig[i - 1].is_kw("OPTIONAL")
+            end = _clause_end(sig, i + 1)
+            declared = set()
+            for j in range(i + 1, end):
+                call = sig[j - 1].kind == "ident" and sig[j - 1].upper not in KEYWORDS
+                if not (sig[j].is_punct("(") and not call and j + 1 < end
+                        and sig[j + 1].kind in ("ident", "qident")):
+                    continue
+                var = sig[j + 1].name
+                if optional and var in bound and j + 2 < end and sig[j + 2].is_punct(":"):
+                    label = sig[j + 3].name if j + 3 < end else "Label"
+                    raise TranslationError(
+                        f"a label on {var}, bound before this OPTIONAL MATCH, drops rows on "
+                        "the embedded store", value=f"line {sig[j + 1].line}",
+                        hint="test it in the OPTIONAL MATCH's WHERE instead: OPTIONAL MATCH "
+                             f"({var})-->(v) WHERE labels({var})[0] = '{label}'")
+                declared.add(var)
+            bound |= declared
+            i = end
+            continue
+        elif tok.is_kw("WITH"):
+            end = _clause_end(sig, i + 1)
+            bound = bound if any(t.is_punct("*") for t in sig[i + 1:end]) else set()
+            depth = 0
+            item: list[Token] = []
+            for t in [*sig[i + 1:end], None]:
+                if t is not None and t.is_punct("(", "[", "{"):
+                    depth += 1
+                elif t is not None and t.is_punct(")", "]", "}"):
+                    depth -= 1
+                if t is None or (depth == 0 and t.is_punct(",")):
+                    if len(item) == 1 and item[0].kind in ("ident", "qident"):
+                        bound.add(item[0].name)
+                    elif len(item) >= 2 and item[-2].is_kw("AS"):
+                        bound.add(item[-1].name)
+                    item = []
+                else:
+                    item.append(t)
+            i = end
+            continue
+        i += 1
+
+
+def _clause_end(sig: Sequence[Token], i: int) -> int:
+    """Index of the next clause keyword at bracket depth 0 from ``i`` (or the end)."""
+    depth = 0
+    for j in range(i, len(sig)):
+        t = sig[j]
+        if t.is_punct("(", "[", "{"):
+            depth += 1
+        elif t.is_punct(")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and t.kind == "ident" and t.upper in _CLAUSES:
+            return j
+    return len(sig)
 
 
 class _Translator:
