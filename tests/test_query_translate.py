@@ -158,6 +158,8 @@ def test_translated_paths_match_neo4j_semantics(store: Store) -> None:
     ("MATCH (a)-->(x) WITH a, count(*) AS n, x OPTIONAL MATCH (x:Seller)--() RETURN n", True),
     ("MATCH (x) OPTIONAL MATCH (x)-->(v:Shop) RETURN v", False),
     ("MATCH (x) WITH x AS y OPTIONAL MATCH (x:Seller)-->(v) RETURN v", False),  # a new x
+    ("MATCH (x), (a) WITH a, count(*) AS n OPTIONAL MATCH (x:Seller)--() RETURN n", False),
+    ("MATCH (x) WITH DISTINCT * OPTIONAL MATCH (x:Seller)--() RETURN x", True),
     ("MATCH (x) RETURN x UNION MATCH (y) OPTIONAL MATCH (x:Seller) RETURN x", False),
     ("MATCH (x) MATCH (x:Seller)-->(v) RETURN v", False),  # a filter on both stores
 ])

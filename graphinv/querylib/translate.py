@@ -125,7 +125,8 @@ WHERE instead: OPTIONAL MATCH (x)-->(v) WHERE labels(x)[0] = 'Seller'
             continue
         elif tok.is_kw("WITH"):
             end = _clause_end(sig, i + 1)
-            bound = bound if any(t.is_punct("*") for t in sig[i + 1:end]) else set()
+            first = i + 2 if i + 1 < end and sig[i + 1].is_kw("DISTINCT") else i + 1
+            bound = bound if first < end and sig[first].is_punct("*") else set()
             depth = 0
             item: list[Token] = []
             for t in [*sig[i + 1:end], None]:
