@@ -53,7 +53,7 @@ def write_marker(path: Path, *, run: Any, clustered: bool, **extra: Any) -> None
     trusts only stores that carry this note). ``path``: an embedded store's folder, or a
     Neo4j note (:func:`neo4j_marker`; ``extra`` holds its counts)."""
     note = _marker_file(path)
-    if note.suffix == ".json" and path == note:
+    if path.suffix == ".json":  # a Neo4j note: its folder may be new; a store's is not made
         note.parent.mkdir(parents=True, exist_ok=True)
     if note.parent.is_dir():
         note.write_text(json.dumps({"run": run, "clustered": clustered, **extra}),

@@ -50,7 +50,7 @@ from collections.abc import Mapping, Sequence
 
 from graphinv.errors import QueryError
 from graphinv.querylib.guard import PATH_MODES
-from graphinv.querylib.lexer import KEYWORDS, Token, match_close, tokenize
+from graphinv.querylib.lexer import KEYWORDS, Token, match_close, significant, tokenize
 
 __all__ = ["to_embedded", "TranslationError"]
 
@@ -72,7 +72,7 @@ def to_embedded(cypher: str, casts: Mapping[str, str] | None = None) -> str:
     'RETURN CAST($shop AS STRING) AS s'
     """
     toks = tokenize(cypher)
-    _check_optional_labels([t for t in toks if t.kind not in ("ws", "comment")])
+    _check_optional_labels(significant(toks))
     tr = _Translator(toks, dict(casts or {}))
     tr.find_trail_filters()
     return tr.run(0, len(toks), "TRAIL")

@@ -336,12 +336,17 @@ class Neo4jStore(Store):
                                    lambda recs: [[tuple(r) for r in recs]]):
             yield from map(tuple, page)
 
-    def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    def _stream_label(self, label: str, props: Sequence[str],
+                      first: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """``(*first, key, *props)`` for every node of ``label``."""
         schema.check_label(label)
         for p in props:
             schema.check_property(label, p)
-        cols = ", ".join(["n.key"] + [f"n.{p}" for p in props])
+        cols = ", ".join([*first, "n.key"] + [f"n.{p}" for p in props])
         return self._stream(f"MATCH (n:{label})", cols)
+
+    def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        return self._stream_label(label, props, ())
 
     def stream_rels(self, rel_type: str, props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
         schema.check_rel_type(rel_type)
@@ -360,11 +365,7 @@ class Neo4jStore(Store):
     handles_are_node_ids = False
 
     def stream_handles(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-        schema.check_label(label)
-        for p in props:
-            schema.check_property(label, p)
-        cols = ", ".join(["id(n)", "n.key"] + [f"n.{p}" for p in props])
-        return self._stream(f"MATCH (n:{label})", cols)
+        return self._stream_label(label, props, ("id(n)",))
 
     def stream_link_pages(self, rel_type: str) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
         schema.check_rel_type(rel_type)
