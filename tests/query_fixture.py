@@ -31,6 +31,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from graphinv.analysis.projection import project
+from graphinv.analysis.report import hub_usage
 from graphinv.store import Store, evidence_entry
 
 __all__ = ["RUN1", "RUN2", "build_query_fixture"]
@@ -220,3 +222,12 @@ def build_query_fixture(store: Store) -> None:
         {"key": "CN:1 LOGISTICS PARK SHENZHEN", "hub": True,
          "hub_reason": "consolidation warehouse: used by 3 shops in 3 clusters"}],
         ["hub", "hub_reason"])
+    # ... and how widely each hub is used, counted as `graphinv clusters` counts it.
+    proj = project(store, with_results=True)
+    hubs = [proj.index[f"{label}:{key}"] for label, key in (
+        ("PaymentAccount", "pingpong:hub-001"), ("Address", "CN:1 LOGISTICS PARK SHENZHEN"))]
+    for node, (shops, platforms, cids) in hub_usage(proj, hubs, proj.cluster_id).items():
+        label, key = proj.ids[node].split(":", 1)
+        store.set_node_props(label, [{"key": key, "hub_shops": shops, "hub_platforms": platforms,
+                                      "hub_clusters": cids}],
+                             ["hub_shops", "hub_platforms", "hub_clusters"])

@@ -42,7 +42,8 @@ STAGES = ("projection", "weighting", "clustering", "risk", "report", "write-back
 ProgressFn = Callable[[str, str], None]
 
 _WRITE_BATCH = 20_000
-_RESULT_PROPS = ("cluster_id", "risk", "cluster_risk", "hub", "hub_reason")
+_RESULT_PROPS = ("cluster_id", "risk", "cluster_risk", "hub", "hub_reason", "hub_shops",
+                 "hub_platforms", "hub_clusters")
 
 
 @dataclass(frozen=True)
@@ -321,8 +322,7 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
     def row(node: int) -> dict[str, Any]:
         r = rows.get(node)
         if r is None:
-            r = rows[node] = {"cluster_id": None, "risk": None, "cluster_risk": None,
-                              "hub": None, "hub_reason": None}
+            r = rows[node] = dict.fromkeys(_RESULT_PROPS)
         return r
 
     for s, x in scores.shop.items():
@@ -345,12 +345,16 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
                 r["cluster_risk"] = risk_of_cluster[i]
                 if r["risk"] is None:
                     r["risk"] = 0.0
+    hub_nodes = [n for g in range(ev.n_groups) if ev.hub[g] for n in ev.group_nodes[g]]
+    shop_cluster = {ev.shops[s]: ids[i] for i, shops in enumerate(kept_clusters) for s in shops}
+    usage = report.hub_usage(proj, hub_nodes, shop_cluster)
     for g in range(ev.n_groups):
         if ev.hub[g]:
             for n in ev.group_nodes[g]:
                 r = row(n)
                 r["hub"] = True
                 r["hub_reason"] = ev.hub_reason.get(g, "")
+                r["hub_shops"], r["hub_platforms"], r["hub_clusters"] = usage[n]
     for node in proj.had_result:  # results of the previous run that no longer hold
         row(node)
     by_label: dict[str, list[dict[str, Any]]] = {}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from graphinv.analysis.projection import KINDS, LINK_RELS, Projection
 from graphinv.analysis.weighting import Evidence
 from graphinv.errors import UsageError
 
@@ -28,6 +29,7 @@ __all__ = [
     "wanted_labels",
     "fill_labels",
     "hub_reports",
+    "hub_usage",
     "cluster_ties",
     "cluster_graph",
     "overview",
@@ -203,6 +205,48 @@ def hub_reports(ev: Evidence, labels: Mapping[str, str] | None = None
             "reason": ev.hub_reason.get(g, ""),
         })
     out.sort(key=lambda h: (-h["shops"], h["id"]))
+    return out
+
+
+def hub_usage(proj: Projection, hubs: Sequence[int],
+              cluster_of: Mapping[int, str]) -> dict[int, tuple[int, list[str], list[str]]]:
+    """How widely each hub node is used: ``node -> (shops, platforms, cluster ids)``.
+
+    A shop uses a hub when it links to it, or when one of its sellers does (the
+    ``hubs`` saved query reads these counts; ``cluster_of`` maps shop nodes to
+    their cluster ids). Lists are sorted; a hub nobody uses counts 0.
+
+    >>> p = Projection()
+    >>> a = p.add_node("Shop", "ebay:a", platform="ebay")
+    >>> b = p.add_node("Shop", "etsy:b", platform="etsy")
+    >>> s, ph = p.add_node("Seller", "x"), p.add_node("Phone", "+1")
+    >>> for rel, src, dst in (("USES_PHONE", a, ph), ("USES_PHONE", s, ph), ("OPERATES", s, b)):
+    ...     p.add_link(rel, src, dst)
+    >>> hub_usage(p, [ph], {b: "C1"})[ph]
+    (2, ['ebay', 'etsy'], ['C1'])
+    """
+    wanted = set(hubs)
+    shops: dict[int, set[int]] = {h: set() for h in wanted}
+    via: dict[int, list[int]] = {}  # seller -> the hubs it links to
+    kinds = proj.kinds
+    shop, seller = KINDS.index("Shop"), KINDS.index("Seller")
+    for a, b in zip(proj.src, proj.dst, strict=True):
+        if b in wanted:
+            if kinds[a] == shop:
+                shops[b].add(a)
+            elif kinds[a] == seller:
+                via.setdefault(a, []).append(b)
+    if via:
+        operates = LINK_RELS.index("OPERATES")
+        for a, b, r in zip(proj.src, proj.dst, proj.rel, strict=True):
+            if r == operates and a in via:
+                for h in via[a]:
+                    shops[h].add(b)
+    out: dict[int, tuple[int, list[str], list[str]]] = {}
+    for h, used in shops.items():
+        platforms = {p for p in (proj.platform[s] for s in used) if p}
+        clusters = {c for c in (cluster_of.get(s) for s in used) if c}
+        out[h] = (len(used), sorted(platforms), sorted(clusters))
     return out
 
 

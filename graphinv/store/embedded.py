@@ -85,6 +85,9 @@ _DERIVED: dict[str, Any] = {
     "cluster_risk": lambda r: None,
     "hub": lambda r: None,
     "hub_reason": lambda r: None,
+    "hub_shops": lambda r: None,
+    "hub_platforms": lambda r: None,
+    "hub_clusters": lambda r: None,
 }
 
 

@@ -36,7 +36,8 @@ NODE_ROW_EXTRAS = ("raws", "issue_list", "flag_list", "flagged", "run", "seen_mi
 
 # Properties whose first non-null value wins on MERGE.
 _MANAGED = {"key", "raws", "issues", "flags", "flagged", "first_run", "first_seen", "last_seen",
-            "cluster_id", "risk", "cluster_risk", "hub", "hub_reason"}
+            "cluster_id", "risk", "cluster_risk", "hub", "hub_reason", "hub_shops",
+            "hub_platforms", "hub_clusters"}
 
 
 def _val(dialect: Dialect, expr: str, ptype: str) -> str:
