@@ -270,12 +270,14 @@ ACTOR_KINDS: tuple[str, ...] = _ACTORS
 
 #: Lookups the saved queries make besides ``key``, as ``(label or relationship type,
 #: property)``: Neo4j keeps a range index for each, so that ``cluster-members`` seeks a
-#: cluster's members, ``hubs``/``hub-users`` the few hubs, and ``changes-since`` what later
-#: runs wrote, instead of scanning millions of nodes at 1M rows. LadybugDB has no
-#: secondary indexes; its column scans answer these within the same bounds.
+#: cluster's members, ``hubs``/``hub-users`` the few hubs, ``leads``/``reappearance`` the
+#: flagged shops, and ``changes-since`` what later runs wrote, instead of scanning millions
+#: of nodes at 1M rows. LadybugDB has no secondary indexes; its column scans answer these
+#: within the same bounds.
 INDEXES: tuple[tuple[str, str], ...] = (
     *((label, "cluster_id") for label in _ACTORS),
     *((label, "hub") for label in IDENTIFIER_KINDS),
+    ("Shop", "flagged"),
     *((label, "first_run") for label in NODE_KINDS),
     *((name, "first_run") for name, rel in REL_TYPES.items() if rel.evidence),
 )
@@ -285,7 +287,7 @@ def indexed_props(name: str) -> tuple[str, ...]:
     """Properties of a label or relationship type with an index (besides ``key``).
 
     >>> indexed_props("Shop")
-    ('cluster_id', 'first_run')
+    ('cluster_id', 'flagged', 'first_run')
     """
     return tuple(p for target, p in INDEXES if target == name)
 

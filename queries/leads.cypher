@@ -7,7 +7,7 @@
 // example: -p shop=amazon:a1luxe
 // sort-lists: via
 MATCH (f:Shop)
-WHERE f.flagged AND ($shop = '' OR f.key = $shop)
+WHERE f.flagged = true AND ($shop = '' OR f.key = $shop)
 // Hubs are left out before expanding through them (a hub has thousands of users), and
 // the lead filter sits in its own WITH so that LadybugDB expands from x instead of
 // joining every shop. A lead is unflagged, so it is never the flagged shop itself.

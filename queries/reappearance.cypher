@@ -5,7 +5,7 @@
 // param: include_hubs bool = false -- Also report reuse of hub identifiers
 // example: -p include_hubs=false
 MATCH (t:Shop)
-WHERE t.flagged AND any(f IN t.flags WHERE f CONTAINS '"takedown"')
+WHERE t.flagged = true AND any(f IN t.flags WHERE f CONTAINS '"takedown"')
 // As in leads: hubs are left out before the expansion, and the filter on the new shop
 // sits in its own WITH. The new shop was first seen after the taken-down one was last
 // seen, so it is never the taken-down shop itself.

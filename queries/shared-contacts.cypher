@@ -7,10 +7,13 @@
 // example: -p min_platforms=2
 // sort-lists: platforms, shops
 MATCH (c:Phone|Email)<-[:USES_PHONE|USES_EMAIL]-(x)
-WHERE $include_hubs OR NOT coalesce(c.hub, false)
 // cheap pre-filter: N platforms need N users, unless a seller (with many shops) is one
 WITH c, count(x) AS users, sum(CASE WHEN labels(x)[0] = 'Seller' THEN 1 ELSE 0 END) AS sellers
 WHERE users >= $min_platforms OR sellers > 0
+// Hubs are dropped after the pre-filter: reading the mark of all 1.5M contacts cost
+// Neo4j 0.7 s at 1M rows (2.1 -> 1.4 s); LadybugDB went from 0.9 to 1.4 s.
+WITH c
+WHERE $include_hubs OR NOT coalesce(c.hub, false)
 MATCH (c)<-[:USES_PHONE|USES_EMAIL]-(x)
 OPTIONAL MATCH (x)-[:OPERATES]->(v:Shop)
 WITH c, CASE WHEN v IS NULL THEN x.key ELSE v.key END AS shop,

@@ -1,6 +1,7 @@
 """Saved queries rewritten for speed give the rows of their plain form.
 
-``hubs``, ``leads`` and ``reappearance`` were rewritten to stay under 2 s at 1M rows
+``hubs``, ``leads``, ``reappearance``, ``shared-contacts`` and ``supplier-reach`` were
+rewritten to stay under 2 s at 1M rows
 (BENCHMARKS.md). Their plain forms below — one MATCH stream, filters at the end — are
 the reference semantics; both forms run on both stores over a graph built for the
 corner cases: a shop that reaches a hub directly and through its seller, a hub reached
@@ -41,6 +42,31 @@ WHERE shops >= $min_shops
 RETURN labels(h)[0] AS kind, h.key AS hub, h.hub_reason AS reason, shops AS shops,
        n_platforms AS n_platforms, platforms AS platforms, clusters AS clusters
 ORDER BY shops DESC, kind, hub""",
+    "shared-contacts": """
+MATCH (c:Phone|Email)<-[:USES_PHONE|USES_EMAIL]-(x)
+WHERE $include_hubs OR NOT coalesce(c.hub, false)
+OPTIONAL MATCH (x)-[:OPERATES]->(v:Shop)
+WITH c, CASE WHEN v IS NULL THEN x.key ELSE v.key END AS shop,
+     CASE WHEN v IS NULL THEN x.platform ELSE v.platform END AS platform
+WHERE platform IS NOT NULL
+WITH c, count(DISTINCT platform) AS n_platforms, collect(DISTINCT platform) AS platforms,
+     collect(DISTINCT shop) AS shops
+WHERE n_platforms >= $min_platforms
+RETURN labels(c)[0] AS kind, c.key AS contact, n_platforms AS n_platforms,
+       platforms AS platforms, shops AS shops
+ORDER BY n_platforms DESC, kind, contact""",
+    "supplier-reach": """
+MATCH (sup:Supplier)<-[:SOURCES_FROM]-(x)
+OPTIONAL MATCH (x)-[:OPERATES]->(v:Shop)
+WITH sup, CASE WHEN v IS NULL THEN x.key ELSE v.key END AS shop,
+     CASE WHEN v IS NULL THEN x.platform ELSE v.platform END AS platform
+WHERE platform IS NOT NULL
+WITH sup, count(DISTINCT shop) AS n_shops, count(DISTINCT platform) AS n_platforms,
+     collect(DISTINCT platform) AS platforms, collect(DISTINCT shop) AS shops
+WHERE n_shops >= $min_shops AND n_platforms >= $min_platforms
+RETURN sup.key AS supplier, sup.name AS name, n_shops AS n_shops, n_platforms AS n_platforms,
+       platforms AS platforms, shops AS shops
+ORDER BY n_shops DESC, n_platforms DESC, supplier""",
     "leads": """
 MATCH (f:Shop)
 WHERE f.flagged AND ($shop = '' OR f.key = $shop)
@@ -109,6 +135,19 @@ def _graph(st: Store) -> None:
         {"src": "a", "dst": "m@x"}, {"src": "e", "dst": "m@x"}, {"src": "b", "dst": "m@x"}])
     st.merge_rels("LOCATED_AT", "Supplier", "Address", [{"src": "factory",
                                                          "dst": "CN:warehouse"}])
+    # a supplier used by a shop, by its seller (so the shop counts once) and by a shop
+    # of another seller; one reached only through a seller; one with a single shop
+    st.merge_nodes("Supplier", [{"key": "mill"}, {"key": "solo"}])
+    st.merge_rels("SOURCES_FROM", "Shop", "Supplier", [
+        {"src": "b", "dst": "factory"}, {"src": "e", "dst": "factory"},
+        {"src": "d", "dst": "solo"}])
+    st.merge_rels("SOURCES_FROM", "Seller", "Supplier", [
+        {"src": "s1", "dst": "factory"}, {"src": "s2", "dst": "mill"}])
+    # contacts: one shared by a seller and one of its shops, one on a single platform
+    st.merge_nodes("Email", [{"key": "one@x"}])
+    st.merge_rels("USES_EMAIL", "Seller", "Email", [{"src": "s2", "dst": "m@x"}])
+    st.merge_rels("USES_EMAIL", "Shop", "Email", [
+        {"src": "a", "dst": "one@x"}, {"src": "d", "dst": "one@x"}])
 
 
 def _rows(st: Store, q: Any, params: dict[str, Any]) -> list[list[Any]]:
@@ -117,6 +156,10 @@ def _rows(st: Store, q: Any, params: dict[str, Any]) -> list[list[Any]]:
 
 @pytest.mark.parametrize(("name", "params"), [
     ("hubs", {}), ("hubs", {"min_shops": 3}),
+    ("shared-contacts", {}), ("shared-contacts", {"include_hubs": True}),
+    ("shared-contacts", {"min_platforms": 3}),
+    ("supplier-reach", {}), ("supplier-reach", {"min_shops": 1, "min_platforms": 1}),
+    ("supplier-reach", {"min_shops": 3}),
     ("leads", {}), ("leads", {"include_hubs": True}), ("leads", {"shop": "d"}),
     ("reappearance", {}), ("reappearance", {"include_hubs": True}),
 ])

@@ -3,6 +3,8 @@ embedded store where the translation changes results)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from graphinv.querylib.translate import TranslationError, to_embedded
@@ -76,6 +78,12 @@ CASES = [
     ("RETURN 'type(r) [x IN l | x] -[*1..3]-' AS s // labels(n)[0]",
      "RETURN 'type(r) [x IN l | x] -[*1..3]-' AS s // labels(n)[0]"),
     ("MATCH (n) RETURN n.type AS t, n.labels AS l", "MATCH (n) RETURN n.type AS t, n.labels AS l"),
+    # "= true" on a property the schema declares BOOLEAN (Neo4j's index seek) is dropped
+    ("MATCH (h) WHERE h.hub = true AND NOT h.flagged=true RETURN h.valid = true AS v",
+     "MATCH (h) WHERE h.hub  AND NOT h.flagged RETURN h.valid  AS v"),
+    ("MATCH (h) WHERE h.key = true OR h.hub = truth OR x.h.hub = true OR h.hub = true.x "
+     "RETURN h", "MATCH (h) WHERE h.key = true OR h.hub = truth OR x.h.hub = true OR "
+     "h.hub = true.x RETURN h"),
 ]
 
 
@@ -189,3 +197,48 @@ def test_the_suggested_optional_match_keeps_rows_on_both_stores(store: Store) ->
         plain = ("MATCH (:Supplier)<-[:SOURCES_FROM]-(x) OPTIONAL MATCH (x:Seller)-[:OPERATES]->"
                  "(v:Shop) RETURN x.key AS xk, v.key AS vk ORDER BY xk")
         assert store.run_read(plain).rows == [["x", "s2"]]  # s1 silently gone
+
+
+def test_a_boolean_property_compared_to_true_gives_the_same_values(store: Store) -> None:
+    """The rewrite of ``n.flagged = true`` to ``n.flagged`` holds for true, false and
+    null (a node without the property), in WHERE and in RETURN."""
+    store.merge_nodes("Shop", [{"key": "t", "flag": json.dumps({"kind": "takedown"})},
+                               {"key": "u"}])
+    store.merge_nodes("Phone", [{"key": "+1"}])
+    store.set_node_props("Phone", [{"key": "+1", "hub": True}], ["hub"])
+    store.set_node_props("Shop", [{"key": "u", "hub": False}], ["hub"])
+    rows = _run(store, "MATCH (n:Shop|Phone) "
+                       "RETURN n.key AS k, n.flagged = true AS f, n.hub = true AS h")
+    assert rows == [["+1", False, True], ["t", True, None], ["u", False, False]]
+    rows = _run(store, "MATCH (n:Shop|Phone) WHERE n.hub = true OR n.flagged = true "
+                       "RETURN n.key AS k")
+    assert rows == [["+1"], ["t"]]
+
+
+@pytest.mark.parametrize(("cypher", "refused"), [
+    ("RETURN [k IN via WHERE NOT k IN direct] AS a", True),
+    ("RETURN [k IN via | k + other] AS a", True),
+    ("RETURN [k IN $via WHERE NOT k IN $direct | k.key] AS a", False),
+    ("RETURN [x IN l WHERE any(y IN x.items WHERE y > 1) | {k: x.key}] AS a", False),
+    ("RETURN [n IN nodes(p) | labels(n)[0] + ':' + n.key] AS a", False),
+])
+def test_a_comprehension_reading_another_variable_is_refused(cypher: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(TranslationError, match="embedded store can evaluate wrongly"):
+            to_embedded(cypher)
+    else:
+        to_embedded(cypher)
+
+
+def test_why_a_comprehension_reading_another_variable_is_refused(embedded_store: Store) -> None:
+    """LadybugDB 0.22 answers a lambda that reads another column wrongly when the same
+    projection holds a second lambda (alone it is right): the reason for the refusal
+    above. If the first assertion starts to fail, the refusal can go."""
+    cypher = ("UNWIND [[['a', 'b'], ['b', 'c']], [['x'], ['y']]] AS pair "
+              "WITH pair[1] AS via, pair[2] AS direct "
+              "RETURN list_filter(via, k -> NOT k IN direct) AS kept, "
+              "list_filter(via, j -> j IN ['b']) AS bs")
+    # Neo4j's [k IN via WHERE NOT k IN direct] gives ['a'] and ['x']
+    assert embedded_store.run_read(cypher).rows == [[[], ["b"]], [[], []]]
+    alone = cypher.split(", list_filter(via, j")[0]
+    assert embedded_store.run_read(alone).rows == [[["a"]], [["x"]]]
