@@ -246,3 +246,20 @@ def test_changes_since_lists_what_the_plain_scan_finds(store: Store, since: str,
     # at most max_rows per kind
     capped = _rows(store, saved, {**params, "max_rows": 1})
     assert len(capped) == len({(r[1], r[2]) for r in got})
+
+
+def test_a_hub_that_is_no_longer_one_loses_its_usage(store: Store, tmp_path: Path) -> None:
+    """The usage counts go with the hub mark: a later run that does not mark the
+    identifier clears both (and ``hubs`` no longer lists it)."""
+    _graph(store)
+    hubs = tmp_path / "hubs.txt"
+    hubs.write_text("PaymentAccount:pay:x\n", encoding="utf-8")
+    run_clusters(store, ClusterOptions(hubs_file=hubs))
+    cypher = ("MATCH (h:PaymentAccount) WHERE h.key = 'pay:x' "
+              "RETURN h.hub AS hub, h.hub_shops AS shops, h.hub_platforms AS platforms")
+    assert store.run_read(cypher).rows == [[True, 2, ["ebay", "temu"]]]
+    hubs.write_text("Phone:+1\n", encoding="utf-8")
+    run_clusters(store, ClusterOptions(hubs_file=hubs))
+    assert store.run_read(cypher).rows == [[None, None, None]]
+    saved = QueryLibrary.discover().get("hubs")
+    assert [r[1] for r in _rows(store, saved, {})] == ["+1"]

@@ -42,8 +42,11 @@ STAGES = ("projection", "weighting", "clustering", "risk", "report", "write-back
 ProgressFn = Callable[[str, str], None]
 
 _WRITE_BATCH = 20_000
-_RESULT_PROPS = ("cluster_id", "risk", "cluster_risk", "hub", "hub_reason", "hub_shops",
-                 "hub_platforms", "hub_clusters")
+_RESULT_PROPS = ("cluster_id", "risk", "cluster_risk", "hub", "hub_reason")
+# Written apart, on this run's and the previous run's hubs only: a few thousand nodes,
+# where the results above go to millions (three more keys on each of those rows cost
+# 1.8 GB of peak memory at 1M shops).
+_HUB_PROPS = ("hub_shops", "hub_platforms", "hub_clusters")
 
 
 @dataclass(frozen=True)
@@ -345,16 +348,12 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
                 r["cluster_risk"] = risk_of_cluster[i]
                 if r["risk"] is None:
                     r["risk"] = 0.0
-    hub_nodes = [n for g in range(ev.n_groups) if ev.hub[g] for n in ev.group_nodes[g]]
-    shop_cluster = {ev.shops[s]: ids[i] for i, shops in enumerate(kept_clusters) for s in shops}
-    usage = report.hub_usage(proj, hub_nodes, shop_cluster)
     for g in range(ev.n_groups):
         if ev.hub[g]:
             for n in ev.group_nodes[g]:
                 r = row(n)
                 r["hub"] = True
                 r["hub_reason"] = ev.hub_reason.get(g, "")
-                r["hub_shops"], r["hub_platforms"], r["hub_clusters"] = usage[n]
     for node in proj.had_result:  # results of the previous run that no longer hold
         row(node)
     by_label: dict[str, list[dict[str, Any]]] = {}
@@ -365,12 +364,35 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
         items.sort(key=lambda r: r["key"])
         for i in range(0, len(items), _WRITE_BATCH):
             store.set_node_props(label, items[i:i + _WRITE_BATCH], _RESULT_PROPS)
+    rows.clear()  # millions of small dicts: free them before the next step
+    by_label.clear()
+    _write_hub_usage(store, ev, {ev.shops[s]: ids[i] for i, shops in enumerate(kept_clusters)
+                                 for s in shops})
     key, created = history.new_run_key()
     clusters = {cid: sorted(proj.key_of(ev.shops[s]) for s in shops)
                 for cid, shops in zip(ids, kept_clusters, strict=True)}
     history.record_run(store, key=key, created=created, params=result.params,
                        clusters=clusters, events=result.events)
     result.run_key, result.created = key, created
+
+
+def _write_hub_usage(store: Store, ev: Evidence, cluster_of: dict[int, str]) -> None:
+    """How widely each hub is used (``report.hub_usage``), on this run's hubs; cleared on
+    the previous run's hubs that are hubs no more."""
+    proj = ev.proj
+    hubs = [n for g in range(ev.n_groups) if ev.hub[g] for n in ev.group_nodes[g]]
+    usage: dict[int, tuple[Any, ...]] = dict(report.hub_usage(proj, hubs, cluster_of))
+    for n in proj.hub_reason:
+        usage.setdefault(n, (None, None, None))
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for n, values in usage.items():
+        label, key = schema.split_node_id(proj.ids[n])
+        by_label.setdefault(label, []).append({"key": key, **dict(zip(_HUB_PROPS, values,
+                                                                       strict=True))})
+    for label, items in sorted(by_label.items()):
+        items.sort(key=lambda r: r["key"])
+        for i in range(0, len(items), _WRITE_BATCH):
+            store.set_node_props(label, items[i:i + _WRITE_BATCH], _HUB_PROPS)
 
 
 def _cluster_graphs(store: Store, ev: Evidence, scores: RiskScores, result: ClusterResult,
