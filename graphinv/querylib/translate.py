@@ -98,7 +98,7 @@ def to_embedded(cypher: str, casts: Mapping[str, str] | None = None) -> str:
     'RETURN CAST($shop AS STRING) AS s'
     """
     toks = tokenize(cypher)
-    _check_optional_labels(significant(toks))
+    _check_optional_match(significant(toks))
     tr = _Translator(toks, dict(casts or {}))
     tr.find_trail_filters()
     return tr.run(0, len(toks), "TRAIL")
@@ -109,11 +109,14 @@ _CLAUSES = frozenset({"MATCH", "OPTIONAL", "WITH", "RETURN", "UNWIND", "CALL", "
                       "DETACH", "REMOVE", "FOREACH"})
 
 
-def _check_optional_labels(sig: Sequence[Token]) -> None:
-    """Refuse a label on an already bound variable inside ``OPTIONAL MATCH``.
+def _check_optional_match(sig: Sequence[Token]) -> None:
+    """Refuse two forms of ``OPTIONAL MATCH`` that LadybugDB answers differently.
 
-    Neo4j keeps the row with nulls when ``OPTIONAL MATCH (x:Seller)-->(v)`` finds
-    nothing (or ``x`` is not a Seller); LadybugDB drops the row: other rows, silently.
+    A label on an already bound variable: Neo4j keeps the row with nulls when
+    ``OPTIONAL MATCH (x:Seller)-->(v)`` finds nothing (or ``x`` is not a Seller);
+    LadybugDB drops the row. And ``IS NULL`` on a variable bound before, in the
+    OPTIONAL MATCH's ``WHERE``: LadybugDB then finds nothing even where it is null
+    (``IS NOT NULL`` is answered right). Other rows, silently, both times.
 
     >>> to_embedded("MATCH (x) OPTIONAL MATCH (x:Seller)-->(v) RETURN x, v")
     Traceback (most recent call last):
@@ -146,6 +149,8 @@ WHERE instead: OPTIONAL MATCH (x)-->(v) WHERE labels(x)[0] = 'Seller'
                         hint="test it in the OPTIONAL MATCH's WHERE instead: OPTIONAL MATCH "
                              f"({var})-->(v) WHERE labels({var})[0] = '{label}'")
                 declared.add(var)
+            if optional and end < n and sig[end].is_kw("WHERE"):
+                _check_is_null(sig, end + 1, _clause_end(sig, end + 1), bound)
             bound |= declared
             i = end
             continue
@@ -171,6 +176,23 @@ WHERE instead: OPTIONAL MATCH (x)-->(v) WHERE labels(x)[0] = 'Seller'
             i = end
             continue
         i += 1
+
+
+def _check_is_null(sig: Sequence[Token], lo: int, hi: int, outer: set[str]) -> None:
+    """``x IS NULL`` or ``x.p IS NULL`` in [lo, hi) with ``x`` in ``outer``: refused."""
+    for j in range(lo, hi - 1):
+        if not (sig[j].is_kw("IS") and sig[j + 1].is_kw("NULL")):
+            continue
+        k = j - 1
+        if k - 2 >= lo and sig[k - 1].is_punct("."):
+            k -= 2
+        var = sig[k].name if k >= lo and sig[k].kind in ("ident", "qident") else ""
+        if var in outer and not (k - 1 >= lo and sig[k - 1].is_punct(".")):
+            raise TranslationError(
+                f"IS NULL on {var}, bound before this OPTIONAL MATCH, finds nothing on the "
+                "embedded store", value=f"line {sig[j].line}",
+                hint=f"test it before the OPTIONAL MATCH (WITH … WHERE), or compare a value, "
+                     f"e.g. coalesce({''.join(t.text for t in sig[k:j])}, '') = ''")
 
 
 def _clause_end(sig: Sequence[Token], i: int) -> int:
