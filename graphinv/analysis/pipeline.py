@@ -21,7 +21,7 @@ from graphinv._collector import collector_paused
 from graphinv.analysis import details as det
 from graphinv.analysis import history, report
 from graphinv.analysis.engine import ClusterEngine, EngineOptions, NetworkxEngine
-from graphinv.analysis.projection import LINK_RELS, project
+from graphinv.analysis.projection import LINK_RELS, Projection, project
 from graphinv.analysis.risk import RiskScores, cluster_risk, score_risk
 from graphinv.analysis.weighting import (
     Evidence,
@@ -356,16 +356,8 @@ def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterR
                 r["hub_reason"] = ev.hub_reason.get(g, "")
     for node in proj.had_result:  # results of the previous run that no longer hold
         row(node)
-    by_label: dict[str, list[dict[str, Any]]] = {}
-    for node, r in rows.items():
-        label, key = schema.split_node_id(proj.ids[node])
-        by_label.setdefault(label, []).append({"key": key, **r})
-    for label, items in sorted(by_label.items()):
-        items.sort(key=lambda r: r["key"])
-        for i in range(0, len(items), _WRITE_BATCH):
-            store.set_node_props(label, items[i:i + _WRITE_BATCH], _RESULT_PROPS)
+    _set_props(store, proj, rows, _RESULT_PROPS)
     rows.clear()  # millions of small dicts: free them before the next step
-    by_label.clear()
     _write_hub_usage(store, ev, {ev.shops[s]: ids[i] for i, shops in enumerate(kept_clusters)
                                  for s in shops})
     key, created = history.new_run_key()
@@ -384,15 +376,21 @@ def _write_hub_usage(store: Store, ev: Evidence, cluster_of: dict[int, str]) -> 
     usage: dict[int, tuple[Any, ...]] = dict(report.hub_usage(proj, hubs, cluster_of))
     for n in proj.hub_reason:
         usage.setdefault(n, (None, None, None))
+    _set_props(store, proj, {n: dict(zip(_HUB_PROPS, v, strict=True)) for n, v in usage.items()},
+               _HUB_PROPS)
+
+
+def _set_props(store: Store, proj: Projection, rows: Mapping[int, Mapping[str, Any]],
+               props: tuple[str, ...]) -> None:
+    """Write ``props`` of each node in ``rows``, label by label, in key order and batches."""
     by_label: dict[str, list[dict[str, Any]]] = {}
-    for n, values in usage.items():
-        label, key = schema.split_node_id(proj.ids[n])
-        by_label.setdefault(label, []).append({"key": key, **dict(zip(_HUB_PROPS, values,
-                                                                       strict=True))})
+    for node, r in rows.items():
+        label, key = schema.split_node_id(proj.ids[node])
+        by_label.setdefault(label, []).append({"key": key, **r})
     for label, items in sorted(by_label.items()):
         items.sort(key=lambda r: r["key"])
         for i in range(0, len(items), _WRITE_BATCH):
-            store.set_node_props(label, items[i:i + _WRITE_BATCH], _HUB_PROPS)
+            store.set_node_props(label, items[i:i + _WRITE_BATCH], props)
 
 
 def _cluster_graphs(store: Store, ev: Evidence, scores: RiskScores, result: ClusterResult,

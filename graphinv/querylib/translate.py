@@ -36,7 +36,7 @@ are the same, but LadybugDB no longer walks every path before filtering them.
 
 Neo4j seeks a property index only for a comparison, so saved queries write
 ``n.hub = true``; LadybugDB has no such index and filters the bare property faster
-(``leads`` at 1M rows: 1.18 s against 0.70 s), and for a property the schema declares
+(``leads`` at 1M rows: 1.19 s against 0.70 s), and for a property the schema declares
 BOOLEAN everywhere the two agree on every value, null included.
 
 A list comprehension whose filter or expression reads a variable other than its
