@@ -200,15 +200,20 @@ def test_forms_the_embedded_store_answers_wrongly_are_refused(cypher: str,
         to_embedded(cypher)
 
 
-def test_the_suggested_optional_match_keeps_rows_on_both_stores(store: Store) -> None:
-    """Why the label form is refused: LadybugDB returned only ``x`` for it (Neo4j also
-    keeps the shop with a null). The form the error suggests agrees on both stores."""
+def _supplier_of_a_shop_and_a_seller(store: Store) -> None:
+    """Supplier f, used by shop s1 and by seller x, who operates shop s2."""
     store.merge_nodes("Supplier", [{"key": "f"}])
     store.merge_nodes("Shop", [{"key": "s1"}, {"key": "s2"}])
     store.merge_nodes("Seller", [{"key": "x"}])
     store.merge_rels("SOURCES_FROM", "Shop", "Supplier", [{"src": "s1", "dst": "f"}])
     store.merge_rels("SOURCES_FROM", "Seller", "Supplier", [{"src": "x", "dst": "f"}])
     store.merge_rels("OPERATES", "Seller", "Shop", [{"src": "x", "dst": "s2"}])
+
+
+def test_the_suggested_optional_match_keeps_rows_on_both_stores(store: Store) -> None:
+    """Why the label form is refused: LadybugDB returned only ``x`` for it (Neo4j also
+    keeps the shop with a null). The form the error suggests agrees on both stores."""
+    _supplier_of_a_shop_and_a_seller(store)
     cypher = ("MATCH (:Supplier)<-[:SOURCES_FROM]-(x) OPTIONAL MATCH (x)-[:OPERATES]->(v:Shop) "
               "WHERE labels(x)[0] = 'Seller' RETURN x.key AS xk, v.key AS vk ORDER BY xk")
     if store.backend == "embedded":
@@ -253,12 +258,7 @@ def test_why_a_comprehension_reading_another_variable_is_refused(embedded_store:
 def test_why_is_null_on_a_bound_variable_in_optional_match_is_refused(store: Store) -> None:
     """Neo4j expands the seller (its name is null); LadybugDB 0.22 finds nothing for it.
     If the embedded answer becomes Neo4j's, the refusal can go."""
-    store.merge_nodes("Supplier", [{"key": "f"}])
-    store.merge_nodes("Shop", [{"key": "s1"}, {"key": "s2"}])
-    store.merge_nodes("Seller", [{"key": "x"}])
-    store.merge_rels("SOURCES_FROM", "Shop", "Supplier", [{"src": "s1", "dst": "f"}])
-    store.merge_rels("SOURCES_FROM", "Seller", "Supplier", [{"src": "x", "dst": "f"}])
-    store.merge_rels("OPERATES", "Seller", "Shop", [{"src": "x", "dst": "s2"}])
+    _supplier_of_a_shop_and_a_seller(store)
     cypher = ("MATCH (:Supplier)<-[:SOURCES_FROM]-(x) OPTIONAL MATCH (x)-[:OPERATES]->(v:Shop) "
               "WHERE x.name IS NULL RETURN x.key AS xk, v.key AS vk ORDER BY xk")
     rows = store.run_read(cypher).rows  # not translated: the translator refuses it
