@@ -97,7 +97,7 @@ def test_schema_command(runner: CliRunner) -> None:
     assert res.exit_code == 0
     items = {d["name"]: d for d in json.loads(res.output)}
     assert {"Shop", "PaymentAccount", "SAME_AS", "OPERATES"} <= set(items)
-    assert items["Shop"]["indexed"] == ["key", "cluster_id", "first_run"]
+    assert items["Shop"]["indexed"] == ["key", "cluster_id", "flagged", "first_run"]
     assert items["USES_PHONE"]["indexed"] == ["first_run"] and items["SAME_AS"]["indexed"] == []
     table = runner.invoke(app, ["schema"], terminal_width=250)
     assert table.exit_code == 0 and "indexed: key, hub, first_run" in table.output
