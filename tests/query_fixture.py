@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from graphinv import schema
 from graphinv.analysis.projection import project
 from graphinv.analysis.report import hub_usage
 from graphinv.store import Store, evidence_entry
@@ -224,10 +225,10 @@ def build_query_fixture(store: Store) -> None:
         ["hub", "hub_reason"])
     # ... and how widely each hub is used, counted as `graphinv clusters` counts it.
     proj = project(store, with_results=True)
-    hubs = [proj.index[f"{label}:{key}"] for label, key in (
+    hubs = [proj.index[schema.node_id(label, key)] for label, key in (
         ("PaymentAccount", "pingpong:hub-001"), ("Address", "CN:1 LOGISTICS PARK SHENZHEN"))]
     for node, (shops, platforms, cids) in hub_usage(proj, hubs, proj.cluster_id).items():
-        label, key = proj.ids[node].split(":", 1)
+        label, key = schema.split_node_id(proj.ids[node])
         store.set_node_props(label, [{"key": key, "hub_shops": shops, "hub_platforms": platforms,
                                       "hub_clusters": cids}],
                              ["hub_shops", "hub_platforms", "hub_clusters"])
