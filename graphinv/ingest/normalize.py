@@ -9,7 +9,9 @@ extracted fields (provider, postcode, country...).
 
 All normalizers are *total*: they never raise on any ``str`` (lone surrogates,
 NUL, 200 KB values included; ``None`` counts as empty). Keys longer than
-:data:`KEY_MAX` characters are shortened and flagged ``too_long``. Keys are
+:data:`KEY_MAX` characters become ``<first 64 characters>#sha256:<hex of the
+whole key>:<length>`` and are flagged ``too_long``: two different long values
+never share a key (cutting them to a prefix merged them). Keys are
 idempotent: feeding a key back into its normalizer (with the same ``country``
 for phone and address) returns the same key.
 
@@ -57,6 +59,7 @@ a safety net that should never appear.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 import unicodedata
@@ -86,8 +89,11 @@ __all__ = [
     "text_key",
 ]
 
-#: Keys are cut to at most this many characters (issue ``too_long``).
+#: Longer keys are replaced by a hash of the whole key (issue ``too_long``).
 KEY_MAX = 1000
+#: Characters of an over-long key kept readable in front of its hash.
+_HASH_HEAD = 64
+_HASHED_RE = re.compile(rf"(?s:.{{0,{_HASH_HEAD}}})#sha256:[0-9a-f]{{64}}:[1-9][0-9]*")
 #: Raw values up to this length are memoized (ingest data repeats a lot): one
 #: LRU cache of 2**15 results per normalizer (2**16 for phone numbers), about
 #: 25 MB each when full.
@@ -323,10 +329,10 @@ def text_key(s: str) -> str:
     False
     """
     s = _as_str(s)
+    if _HASHED_RE.fullmatch(s.strip()):
+        return s.strip()
     key = _text_key(s, set())
-    if len(key) > KEY_MAX:
-        key = _text_key(_truncate(key), set())[:KEY_MAX]
-    return key
+    return _hashed_key(key) if len(key) > KEY_MAX else key
 
 
 def inspect_text(s: str) -> tuple[str, ...]:
@@ -353,12 +359,20 @@ def inspect_text(s: str) -> tuple[str, ...]:
 Impl = Callable[[str, str | None], Normalized]
 
 
-def _truncate(key: str) -> str:
-    cut = key[:KEY_MAX]
-    sp = cut.rfind(" ")
-    if sp > KEY_MAX // 2:
-        cut = cut[:sp]
-    return cut.rstrip()
+def _hashed_key(key: str) -> str:
+    """Key of an over-long key: a readable head, then a hash and the length of the WHOLE key.
+
+    Cutting keys to a prefix merged two different 1,500-digit numbers (a false
+    link); the hash keeps every distinct key distinct.
+
+    >>> k = _hashed_key("1" * 1500)
+    >>> k.startswith("1" * 64 + "#sha256:") and k.endswith(":1500"), len(k)
+    (True, 141)
+    >>> _hashed_key("1" * 1500) == _hashed_key("1" * 1499 + "2")
+    False
+    """
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[:_HASH_HEAD]}#sha256:{digest}:{len(key)}"
 
 
 def _make(
@@ -377,12 +391,13 @@ def _run(impl: Impl, cached: Impl, raw: object, country: object) -> Normalized:
     if country is not None and not isinstance(country, str):
         country = _as_str(country)
     try:
+        if _HASHED_RE.fullmatch(s.strip()):
+            # a hashed key fed back is its own key (keys are idempotent)
+            return Normalized(s.strip(), s.strip(), ("too_long",))
         res = cached(s, country) if len(s) <= _CACHE_MAX_LEN else impl(s, country)
         if res.key is not None and len(res.key) > KEY_MAX:
-            again = impl(_truncate(res.key), country).key
-            if again is None or len(again) > KEY_MAX:
-                again = _truncate(res.key)
-            res = replace(res, key=again, issues=_order(set(res.issues) | {"too_long"}))
+            hashed = _hashed_key(res.key)
+            res = replace(res, key=hashed, issues=_order(set(res.issues) | {"too_long"}))
         return res
     except Exception:  # safety net: a normalizer must never stop an ingest
         return Normalized(None, s.strip(), ("normalize_error",))
