@@ -545,7 +545,7 @@ class EmbeddedStore(Store):
             self.flush()
 
     def _copy_parts(self, table: str, parts: list[Path], option: str) -> None:
-        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
+        files = ", ".join(_file_literal(p) for p in parts)
         try:
             with self._one_thread():
                 _close(self._conn.execute(f"COPY {table} FROM [{files}]{option}"))
@@ -651,6 +651,21 @@ class EmbeddedStore(Store):
 def _close(res: Any) -> None:
     for r in res if isinstance(res, list) else [res]:
         r.close()
+
+
+def _file_literal(path: Path) -> str:
+    """A file path as a Cypher string literal that COPY reads as that one file.
+
+    COPY takes no parameter for its source files, and it expands each name as a glob:
+    a data directory like ``/home/o'brien/[case 1]`` broke the statement or matched
+    nothing (or, worse, other files). Glob characters become one-character classes,
+    then the literal is escaped for Cypher.
+
+    >>> print(_file_literal(Path("/d/o'brien/[a]*/x\\y.parquet")))
+    '/d/o\\'brien/[[]a[]][*]/x\\\\y.parquet'
+    """
+    text = re.sub(r"([\[\]*?])", r"[\1]", str(path))
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _pair_option(rel: schema.RelType, target: RelTarget) -> str:
