@@ -57,6 +57,14 @@ def ingest(
         "--worker/--no-worker", help="Read and normalize in a second process while this one "
         "writes (default: for files of 4 MiB and more on 2+ CPUs; env "
         "GRAPHINV_INGEST_WORKER=0 turns it off).", show_default=False)] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Country (ISO code or name) of rows without one: phones written "
+        "without +/00 and addresses are read with it (default: the mapping's "
+        "[options] default_country).")] = None,
+    day_first: Annotated[bool, typer.Option(
+        "--day-first", help="Read NN/NN/YYYY dates as day/month/year.")] = False,
+    month_first: Annotated[bool, typer.Option(
+        "--month-first", help="Read NN/NN/YYYY dates as month/day/year.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Load shop/seller records into the graph: normalize, resolve, keep provenance.
@@ -79,12 +87,17 @@ def ingest(
     from graphinv.ingest.pipeline import IngestOptions, ingest_paths
 
     state = get_state(ctx)
+    if day_first and month_first:
+        raise fail("--day-first and --month-first exclude each other — both given — "
+                   "pass the one that matches your files", 2)
+    date_order = "day-first" if day_first else "month-first" if month_first else None
     with handle_errors():
         cfg = state.config()
         opts = IngestOptions(
             data_dir=cfg.data_dir, source=source, mapping=mapping, flags=list(flags or []),
             dry_run=dry_run, strict=strict, encoding=encoding, resolve=not no_resolve,
-            batch_rows=batch_rows, worker=worker,
+            batch_rows=batch_rows, worker=worker, default_country=country,
+            date_order=date_order,
         )
         from graphinv.ingest.read import discover
 
@@ -141,6 +154,12 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
     if report.conflicts:
         out_console.print(f"Conflicts (same shop id, different name/seller; first kept): "
                           f"{report.conflicts} → {report.conflicts_path}")
+    if report.ignored:
+        out_console.print("Ignored values (never nodes): " + _ignored_text(report.ignored),
+                          markup=False)
+    for f in report.files:
+        for h in f.hints:
+            out_console.print(f"Hint: {f.path}: {h}", markup=False)
     if report.issues:
         top = ", ".join(f"{k} ×{v}" for k, v in list(report.issues.items())[:6])
         out_console.print(f"Flagged values (kept, marked): {top}")
@@ -150,3 +169,16 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
             out_console.print(f"  {s['file']}:{s['line']}: {s['reason']}", markup=False)
     out_console.print(f"read {report.read} = loaded {report.loaded} + rejected "
                       f"{report.rejected}  ({report.seconds.get('total', 0):.1f} s)")
+
+
+_REASONS = {"placeholder": "placeholders", "too_vague": "too vague",
+            "mangled": "mangled encoding (only '?')", "masked": "masked (partial evidence)"}
+
+
+def _ignored_text(ignored: dict[str, int]) -> str:
+    """``placeholder: Email`` counts as ``placeholders: Email 12, Address 3; too vague: ...``."""
+    by_reason: dict[str, list[str]] = {}
+    for k, n in ignored.items():
+        reason, _, label = k.partition(": ")
+        by_reason.setdefault(reason, []).append(f"{label} {n}")
+    return "; ".join(f"{_REASONS.get(r, r)}: {', '.join(v)}" for r, v in by_reason.items())

@@ -35,14 +35,14 @@ from typing import Any
 
 from graphinv._collector import collector_paused
 from graphinv.errors import InputError
-from graphinv.ingest.extract import RowGraph, RowRejected, extract_row
+from graphinv.ingest.extract import ExtractOptions, RowGraph, RowRejected, extract_row
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS, Mapping, builtin_mapping, load_mapping
 from graphinv.ingest.read import InputFile, Record, Reject, read_file
 from graphinv.store.base import Store, evidence_frame, evidence_key, evidence_raw
 from graphinv.store.statements import ShapedRows, shape_node_rows
 
-__all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "file_chunks", "work",
-           "PARALLEL_MIN_BYTES"]
+__all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "extract_options", "file_chunks",
+           "work", "PARALLEL_MIN_BYTES"]
 
 _NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
 #: Files smaller than this are read in-process: starting a worker costs ~1 s.
@@ -66,6 +66,10 @@ class ChunkContext:
     #: store refuses one by one (Neo4j). A store that never refuses rows saves the memory
     #: and the transfer from the worker (a third of a chunk's pickle).
     keep_records: bool = True
+    #: ``--country``: ISO code (or name) for rows without a country; beats the mapping's.
+    default_country: str | None = None
+    #: ``--day-first`` / ``--month-first``: beats the mapping's ``date_order``.
+    date_order: str | None = None
 
 
 class Batch:
@@ -157,6 +161,10 @@ class Chunk:
     #: ``(file, line, reason, raw)`` of records that could not be read or extracted.
     rejects: list[tuple[str, int, str, str]] = field(default_factory=list)
     issues: Counter[str] = field(default_factory=Counter)
+    #: Values that never became nodes, ``"<reason>: <Label>"`` -> count.
+    ignored: Counter[str] = field(default_factory=Counter)
+    #: Per-file hints (``phones had no country``) -> count.
+    hints: Counter[str] = field(default_factory=Counter)
     #: Same shop id with another name or seller (first row wins).
     conflicts: list[list[Any]] = field(default_factory=list)
     batch: Batch = field(default_factory=Batch)
@@ -195,6 +203,7 @@ def build_chunks(info: InputFile, ctx: ChunkContext,
                         chunk.issues[f"{e.label}: {i}"] += 1
                 for i in g.issues:
                     chunk.issues[i.split(" '")[0]] += 1
+                chunk.ignored.update(g.ignored)
                 _note_conflict(g, state.shops_seen, rec, chunk.conflicts)
                 if ctx.keep_records:
                     chunk.batch.recs[rec.line] = rec
@@ -227,6 +236,7 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
              state: _FileState) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
     """Records of one file, each already extracted (or its reject reason)."""
     cache: dict[tuple[str, ...], Mapping] = {}
+    options: dict[int, ExtractOptions] = {}
     for item in read_file(info.path, encoding=ctx.encoding, info=info):
         if isinstance(item, Reject):
             yield item
@@ -244,12 +254,24 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
             m.check_columns(info.header, str(info.path))
             cache[()] = m
         state.mapping = m.origin
+        opts = options.get(id(m))
+        if opts is None:
+            opts = options[id(m)] = extract_options(m, ctx)
         try:
-            g = extract_row(m.extract(item.fields), link_to=m.link_to)
+            g = extract_row(m.extract(item.fields), link_to=m.link_to, options=opts)
         except RowRejected as exc:
             yield item, str(exc)
             continue
         yield item, g
+
+
+def extract_options(m: Mapping, ctx: ChunkContext) -> ExtractOptions:
+    """Extraction settings of one file: the command line beats the mapping."""
+    from graphinv.ingest.placeholders import Placeholders
+
+    return ExtractOptions(placeholders=Placeholders(m.placeholders),
+                          default_country=ctx.default_country or m.default_country,
+                          date_order=ctx.date_order or m.date_order)
 
 
 def records(info: InputFile, ctx: ChunkContext,

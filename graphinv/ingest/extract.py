@@ -18,8 +18,10 @@ from typing import Any
 
 from graphinv import schema
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
+from graphinv.ingest.placeholders import Placeholders
 
-__all__ = ["Entity", "Link", "RowGraph", "RowRejected", "extract_row", "shop_key"]
+__all__ = ["Entity", "ExtractOptions", "Link", "RowGraph", "RowRejected", "extract_row",
+           "shop_key"]
 
 
 _DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -54,6 +56,22 @@ class RowGraph:
     links: list[Link] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
     seen: str | None = None
+    #: Values that never became nodes, as ``"<reason>: <Label>"`` (``"placeholder: Email"``).
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """File-level settings of extraction (they must pickle: workers receive them)."""
+
+    placeholders: Placeholders = field(default_factory=Placeholders)
+    #: ISO code for rows without a country (``--country`` / ``[options] default_country``).
+    default_country: str | None = None
+    #: ``day-first`` / ``month-first`` for ``NN/NN/YYYY`` dates; None: such dates are unread.
+    date_order: str | None = None
+
+
+_DEFAULT_OPTIONS = ExtractOptions()
 
 
 _NORMALIZERS: dict[str, Callable[..., Any]] = {}
@@ -95,7 +113,8 @@ def _date(raw: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
-def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGraph:
+def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
+                options: ExtractOptions | None = None) -> RowGraph:
     """Entities and links asserted by one row.
 
     >>> g = extract_row({"shop_id": ["S1"], "platform": ["AliExpress"],
@@ -106,6 +125,8 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGr
     [('USES_PHONE', '+8613800138000')]
     """
     norm = _normalizers()
+    opts = options or _DEFAULT_OPTIONS
+    nothing = opts.placeholders.reason
     g = RowGraph()
     country_raw = _first(values, "seller_country")
     country = None
@@ -151,6 +172,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGr
 
     seller: Entity | None = None
     seller_name = _first(values, "seller_name")
+    if seller_name and (why := nothing("name", seller_name)):
+        g.ignored.append(f"{why}: Seller")
+        seller_name = None
     if seller_name:
         s = norm["name"](seller_name)
         if s.key:
@@ -166,6 +190,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGr
     for field_name, label in IDENTIFIER_FIELDS.items():
         kind = schema.NODE_KINDS[label]
         for raw in values.get(field_name, ()):
+            if why := nothing(kind.normalizer, raw):
+                g.ignored.append(f"{why}: {label}")
+                continue
             n = norm[kind.normalizer](raw, country=country)
             if n.key is None:
                 if n.issues:
@@ -210,6 +237,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGr
         if not supplier_entities:
             g.issues.append("supplier_address without supplier")
             break
+        if why := nothing("address", raw):
+            g.ignored.append(f"{why}: Address")
+            continue
         n = norm["address"](raw, country=country)
         if n.key is None:
             continue
@@ -221,6 +251,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop") -> RowGr
             g.links.append(Link("LOCATED_AT", "Supplier", sup.key, "Address", ent.key, raw))
 
     if not g.entities:
+        if g.ignored:
+            raise RowRejected("only placeholder values (" + ", ".join(g.ignored)
+                              + "): no shop, seller, supplier or identifier in the row")
         raise RowRejected("no shop, seller, supplier or identifier in the row")
     if actor is None and any(e.label != "Supplier" for e in g.entities):
         raise RowRejected("identifiers without a shop, seller or supplier to attach them to")

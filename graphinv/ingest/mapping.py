@@ -16,6 +16,9 @@ file, :func:`builtin_mapping` recognizes common column names (listed in
 
     [options]
     link_identifiers_to = "shop"               # shop | seller | supplier
+    placeholders = ["pending review"]          # more values that mean "nothing"
+    default_country = "CN"                     # for rows without a country
+    date_order = "day-first"                   # NN/NN/YYYY dates: day-first | month-first
 
 >>> m = builtin_mapping(["Shop ID", "Phone", "Store Name", "notes"])
 >>> sorted(m.fields)
@@ -103,6 +106,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 _LINK_TARGETS = ("shop", "seller", "supplier")
+_DATE_ORDERS = ("day-first", "month-first")
+_OPTIONS = ("link_identifiers_to", "placeholders", "default_country", "date_order")
 #: Built-in mapping splits these cells on ";" (scraped pages often list several).
 _MULTI = {"phone": ";", "email": ";", "payment_account": ";"}
 
@@ -140,6 +145,12 @@ class Mapping:
     link_to: str = "shop"
     unmapped: list[str] = field(default_factory=list)
     origin: str = "built-in column names"
+    #: Extra values that mean "nothing" (see :mod:`graphinv.ingest.placeholders`).
+    placeholders: tuple[str, ...] = ()
+    #: Country (code or name) of rows without one; phones and addresses need it.
+    default_country: str | None = None
+    #: How to read ``NN/NN/YYYY`` dates: ``day-first`` or ``month-first`` (None: refuse).
+    date_order: str | None = None
 
     def __post_init__(self) -> None:
         self._plan = [(n, f.column, f.value, f.split) for n, f in self.fields.items()]
@@ -240,16 +251,29 @@ def load_mapping(path: Path) -> Mapping:
     options = data.get("options") or {}
     if not isinstance(options, dict):
         raise MappingError("bad [options] table", value=repr(options),
-                           hint="allowed: link_identifiers_to")
+                           hint="allowed: " + ", ".join(_OPTIONS))
     for k in options:
-        if k != "link_identifiers_to":
+        if k not in _OPTIONS:
             raise MappingError("unknown option", value=f"options.{k}",
-                               hint="allowed: link_identifiers_to")
+                               hint="allowed: " + ", ".join(_OPTIONS))
     link = options.get("link_identifiers_to", "shop")
     if link not in _LINK_TARGETS:
         raise MappingError("bad option value", value=f"options.link_identifiers_to = {link!r}",
                            hint="allowed: " + ", ".join(_LINK_TARGETS))
-    return Mapping(fields=fields, source=source.get("name"), link_to=link, origin=str(path))
+    words = options.get("placeholders", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise MappingError("bad option value", value=f"options.placeholders = {words!r}",
+                           hint='a list of strings, e.g. ["pending", "see website"]')
+    country = options.get("default_country")
+    if country is not None and (not isinstance(country, str) or not country.strip()):
+        raise MappingError("bad option value", value=f"options.default_country = {country!r}",
+                           hint='an ISO country code or name, e.g. "CN"')
+    order = options.get("date_order")
+    if order is not None and order not in _DATE_ORDERS:
+        raise MappingError("bad option value", value=f"options.date_order = {order!r}",
+                           hint="allowed: " + ", ".join(_DATE_ORDERS))
+    return Mapping(fields=fields, source=source.get("name"), link_to=link, origin=str(path),
+                   placeholders=tuple(words), default_country=country, date_order=order)
 
 
 def _spec(name: str, spec: Any) -> FieldSpec:

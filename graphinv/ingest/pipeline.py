@@ -71,6 +71,10 @@ class IngestOptions:
     encoding: str | None = None
     resolve: bool = True
     batch_rows: int = 20_000
+    #: ISO code (or name) for rows without a country (``--country``).
+    default_country: str | None = None
+    #: ``day-first`` / ``month-first``: how ``NN/NN/YYYY`` dates are read.
+    date_order: str | None = None
     #: Read and extract big files in a worker process while this one writes.
     #: ``None``: automatic (files of 4 MiB and more, two or more CPUs, unless
     #: ``GRAPHINV_INGEST_WORKER=0``); ``True``/``False`` force it.
@@ -89,6 +93,8 @@ class FileReport:
     role: str = "records"
     mapping: str = ""
     unmapped: list[str] = field(default_factory=list)
+    #: Actionable notes on this file (``4 phones had no country: ...``).
+    hints: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +117,8 @@ class IngestReport:
     same_as: int = 0
     conflicts: int = 0
     issues: dict[str, int] = field(default_factory=dict)
+    #: Values that never became nodes: ``"placeholder: Email"`` -> count.
+    ignored: dict[str, int] = field(default_factory=dict)
     rejects_path: str | None = None
     conflicts_path: str | None = None
     reject_samples: list[dict[str, Any]] = field(default_factory=list)
@@ -214,7 +222,8 @@ def _fingerprint(infos: Iterable[InputFile], opts: IngestOptions, source: str) -
     h = hashlib.sha256()
     for i in infos:
         h.update(i.sha256.encode())
-    h.update(json.dumps([source, str(opts.mapping), opts.resolve, opts.encoding]).encode())
+    h.update(json.dumps([source, str(opts.mapping), opts.resolve, opts.encoding,
+                         opts.default_country, opts.date_order]).encode())
     return h.hexdigest()[:24]
 
 
@@ -248,7 +257,8 @@ def ingest_paths(
     ctx = ChunkContext(source=source, run_id=run_id, at=report.started,
                        mapping_path=opts.mapping, encoding=opts.encoding,
                        batch_rows=opts.batch_rows, parallel=_worker_setting(opts),
-                       keep_records=store is not None and hasattr(store, "on_reject"))
+                       keep_records=store is not None and hasattr(store, "on_reject"),
+                       default_country=opts.default_country, date_order=opts.date_order)
     if opts.strict:
         _validate_all(infos, flag_infos, mapping, ctx)
     if opts.dry_run or store is None:
@@ -269,6 +279,7 @@ def ingest_paths(
     rejects = _Rejects(opts.data_dir / "rejects" / f"{run_id}{suffix}.csv")
     conflicts: list[list[Any]] = []
     issues: Counter[str] = Counter()
+    ignored: Counter[str] = Counter()
     t_norm = t_write = 0.0
     t_load = time.perf_counter()
     where: dict[str, Any] = {}
@@ -282,6 +293,7 @@ def ingest_paths(
                 fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
                 report.files.append(fr)
                 where.update(at_file=str(info.path), rows_done=0)
+                hints: Counter[str] = Counter()
                 for chunk in file_chunks(info, ctx, mapping):
                     fr.read += chunk.read
                     fr.loaded += chunk.loaded
@@ -291,6 +303,8 @@ def ingest_paths(
                     for reject in chunk.rejects:
                         rejects.add(*reject)
                     issues.update(chunk.issues)
+                    ignored.update(chunk.ignored)
+                    hints.update(chunk.hints)
                     conflicts.extend(chunk.conflicts)
                     t_norm += chunk.seconds
                     t2 = time.perf_counter()
@@ -307,6 +321,7 @@ def ingest_paths(
                     t_write += time.perf_counter() - t2
                     if progress:
                         progress(chunk.read)
+                fr.hints = [_hint(h, n) for h, n in sorted(hints.items())]
             t_load = time.perf_counter()
         t_write += time.perf_counter() - t_load  # the bulk load at the end of the block
         for info in flag_infos:
@@ -348,6 +363,7 @@ def ingest_paths(
     report.seconds["write"] = round(t_write, 3)
     report.conflicts = len(conflicts)
     report.issues = dict(issues.most_common())
+    report.ignored = dict(sorted(ignored.items()))
     report.reject_samples = rejects.samples
     if conflicts:
         report.conflicts_path = _write_conflicts(opts.data_dir, run_id, suffix, conflicts)
@@ -373,6 +389,17 @@ def ingest_paths(
 
 
 
+
+
+_HINTS = {
+    "phone_no_country": "{n} phone(s) had no country and were kept under a national key "
+                        "that matches no international number: add a country column, "
+                        "pass --country CC or set [options] default_country in a mapping",
+}
+
+
+def _hint(code: str, n: int) -> str:
+    return _HINTS.get(code, code + " ×{n}").format(n=n)
 
 
 def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:
@@ -466,10 +493,11 @@ def _record_run(store: Store, report: IngestReport, opts: IngestOptions,
     counts = {"read": report.read, "loaded": report.loaded, "rejected": report.rejected,
               "nodes_new": report.nodes_new, "links_new": report.links_new,
               "evidence_new": report.evidence_new, "same_as": report.same_as,
-              "conflicts": report.conflicts}
+              "conflicts": report.conflicts, "ignored": report.ignored}
     settings = {"mapping": str(opts.mapping) if opts.mapping else None,
                 "resolve": opts.resolve, "encoding": opts.encoding, "strict": opts.strict,
-                "flags": [str(p) for p in opts.flags]}
+                "flags": [str(p) for p in opts.flags],
+                "default_country": opts.default_country, "date_order": opts.date_order}
     store.merge_nodes("IngestRun", [{
         "key": report.run_id, "started": report.started, "finished": report.finished or None,
         "status": status, "source": report.source,

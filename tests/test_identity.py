@@ -1,0 +1,132 @@
+"""Identity traps of real data (issue #18): each trap is a small committed fixture under
+``tests/fixtures/identity/``, ingested through the CLI on both stores, with the exact
+links and clusters that must (not) come out of it."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphinv import schema
+from graphinv.cli.app import app
+from graphinv.config import StoreConfig
+from graphinv.ingest.placeholders import Placeholders, placeholder_reason
+from graphinv.store import open_store
+
+IDENT = Path(__file__).resolve().parent / "fixtures" / "identity"
+
+
+def _ingest(runner: CliRunner, args: list[str], *files: str,
+            extra: tuple[str, ...] = ()) -> dict:
+    res = runner.invoke(app, [*args, "ingest", "-f", "json", *(str(IDENT / f) for f in files),
+                              *extra])
+    assert res.exit_code == 0, (res.output, res.exception)
+    rep = json.loads(res.stdout)
+    assert rep["reconciled"]
+    return rep
+
+
+def _open(args: list[str]):
+    store = args[args.index("--store") + 1] if "--store" in args else "embedded"
+    return open_store(StoreConfig.from_values(store=store,
+                                              data_dir=args[args.index("--data-dir") + 1]))
+
+
+def _shared(args: list[str]) -> set[tuple[str, str, str]]:
+    """``(shop, shop, node id)`` for every two shops tied by one node (identifier,
+    seller or supplier), read back from the store."""
+    users: dict[str, set[str]] = {}
+    with _open(args) as st:
+        for rel in schema.REL_TYPES:
+            if rel == "SAME_AS":
+                continue
+            for src_label, src, dst_label, dst in st.stream_rels(rel):
+                if src_label == "Shop":
+                    users.setdefault(schema.node_id(dst_label, dst), set()).add(src)
+                elif dst_label == "Shop":
+                    users.setdefault(schema.node_id(src_label, src), set()).add(dst)
+    return {(a, b, node) for node, shops in users.items()
+            for a, b in combinations(sorted(shops), 2)}
+
+
+def _same_as(args: list[str]) -> set[tuple[str, str]]:
+    with _open(args) as st:
+        return {(a, b) for _, a, _, b in st.stream_rels("SAME_AS")}
+
+
+def _clusters(runner: CliRunner, args: list[str], *extra: str) -> list[list[str]]:
+    res = runner.invoke(app, [*args, "clusters", "-f", "json", *extra])
+    assert res.exit_code == 0, (res.output, res.exception)
+    return [sorted(m for m in c["members"] if m.startswith("Shop:"))
+            for c in json.loads(res.stdout)]
+
+
+# -- trap 1: placeholders ------------------------------------------------------------
+
+
+def test_placeholders_never_become_nodes_or_links(runner: CliRunner,
+                                                  store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "placeholders.csv")
+    assert (rep["read"], rep["loaded"], rep["rejected"]) == (6, 6, 0)
+    assert _shared(store_args) == set()
+    assert _clusters(runner, store_args) == []
+    assert rep["nodes_new"]["Email"] == rep["nodes_new"]["PaymentAccount"] == 0
+    assert rep["nodes_new"]["Phone"] == rep["nodes_new"]["Address"] == 0
+    assert rep["nodes_new"]["Seller"] == 4  # the four real names; `unknown` twice ignored
+    assert rep["ignored"] == {
+        "placeholder: Address": 5, "placeholder: Email": 6, "placeholder: PaymentAccount": 6,
+        "placeholder: Phone": 6, "placeholder: Seller": 2, "too_vague: Address": 1}
+
+
+def test_placeholder_counts_in_the_ingest_summary(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",
+                              str(IDENT / "placeholders.csv")])
+    assert res.exit_code == 0, res.output
+    assert ("Ignored values (never nodes): placeholders: Address 5, Email 6, "
+            "PaymentAccount 6, Phone 6, Seller 2; too vague: Address 1") in res.stdout
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    ("phone", "unknown"), ("phone", "0"), ("phone", "000-0000-0000"), ("phone", "1111111"),
+    ("email", "N/A"), ("email", "none"), ("email", "test@test.com"),
+    ("email", "nobody@example.com"), ("email", "xxx@qq.com"),
+    ("payment", "null"), ("payment", "-"), ("payment", "00000000"),
+    ("payment", "alipay 0000000000"),
+    ("address", "无"), ("address", "暂无"), ("address", "n/a"),
+    ("name", "unknown"), ("name", "N/A"), ("name", "desconocido"), ("name", "não informado"),
+    ("name", "нет данных"), ("name", "Bilinmiyor"), ("name", "ninguno"), ("name", "未知"),
+    ("name", "—"), ("name", "..."),
+])
+def test_placeholder_values(kind: str, raw: str) -> None:
+    assert placeholder_reason(kind, raw) == "placeholder"
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    ("phone", "+86 138 0013 8000"), ("phone", "135 1234 5678"),
+    ("email", "nana@qq.com"), ("email", "test.shop.cn@163.com"),
+    ("payment", "alipay 2088123456781234"), ("payment", "NA12345"),
+    ("address", "Warehouse 5801"), ("address", "深圳市福田区华强北路50号"),
+    ("address", "Huaqiang North Road Shenzhen"),
+    ("name", "Na Li"), ("name", "Nada Trading"), ("name", "Lucky Trading"), ("name", "Test Co"),
+])
+def test_real_values_are_not_placeholders(kind: str, raw: str) -> None:
+    assert placeholder_reason(kind, raw) is None
+
+
+def test_address_minimum_information_and_mangled_names() -> None:
+    assert placeholder_reason("address", "China") == "too_vague"
+    assert placeholder_reason("address", "Hong Kong") == "too_vague"
+    assert placeholder_reason("address", "深圳市") == "too_vague"
+    assert placeholder_reason("name", "????") == "mangled"
+    assert placeholder_reason("name", "?? ???") == "mangled"
+
+
+def test_mapping_adds_placeholders() -> None:
+    p = Placeholders(["see website", "待补充"])
+    assert p.reason("email", "See Website") == "placeholder"
+    assert p.reason("name", "待补充") == "placeholder"
+    assert placeholder_reason("name", "see website") is None
