@@ -68,8 +68,11 @@ def store(request: pytest.FixtureRequest) -> Store:
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
-    """Global CLI options selecting a fresh store on either backend."""
+    """Global CLI options selecting a fresh (existing, empty) store on either backend."""
     if request.param == "embedded":
+        # Read commands refuse a data directory without a store: create the empty one.
+        open_store(StoreConfig.from_values(store="embedded", data_dir=tmp_path / "cli-data")
+                   ).close()
         return ["--data-dir", str(tmp_path / "cli-data")]
     uri = request.getfixturevalue("neo4j_uri")
     st = open_store(StoreConfig.from_values(store=uri))

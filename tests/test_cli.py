@@ -56,6 +56,7 @@ def test_status_on_both_stores(runner: CliRunner, store_args: list[str]) -> None
 
 
 def test_status_table(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest", str(FX / "flat_utf8.csv")])
     res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "status"])
     assert res.exit_code == 0 and "embedded" in res.output and "Shop" in res.output
 
@@ -175,6 +176,9 @@ def test_embedded_buffer_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert 256 <= StoreConfig.from_values().buffer_mb <= 4096  # bounded by default
     monkeypatch.setenv("GRAPHINV_EMBEDDED_BUFFER_MB", "512")
     assert StoreConfig.from_values().buffer_mb == 512
+    res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest",
+                                   str(FX / "flat_utf8.csv")])
+    assert res.exit_code == 0, res.output
     res = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "status"])
     assert res.exit_code == 0, res.output
     monkeypatch.setenv("GRAPHINV_EMBEDDED_BUFFER_MB", "lots")

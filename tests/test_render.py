@@ -450,9 +450,11 @@ def test_view_cli_from_store(runner: CliRunner, tmp_path: Path) -> None:
     fx = Path(__file__).parent / "fixtures" / "ingest"
     args = ["--data-dir", str(tmp_path / "data")]
     res = runner.invoke(app, [*args, "view", "--out", str(tmp_path / "o")])
-    assert res.exit_code == 1 and "no clustering run" in res.output
+    assert res.exit_code == 1 and "no graphinv store" in res.output
     res = runner.invoke(app, [*args, "ingest", str(fx / "flat_utf8.csv")])
     assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*args, "view", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and "no clustering run" in res.output
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
     from graphinv.config import StoreConfig
     from graphinv.render import write_site as package_write_site

@@ -155,11 +155,15 @@ def _print_notes(exc: BaseException) -> None:
         err_console.print(str(note), markup=False, highlight=False)
 
 
-def open_configured_store(ctx: typer.Context) -> Any:
-    """Open the store chosen by ``--store``/``GRAPHINV_STORE`` (call inside handle_errors)."""
+def open_configured_store(ctx: typer.Context, *, create: bool = False) -> Any:
+    """Open the store chosen by ``--store``/``GRAPHINV_STORE`` (call inside handle_errors).
+
+    Only commands that load data pass ``create=True``; every other command fails
+    (exit 1, naming the directory) on a data directory that holds no store.
+    """
     from graphinv.store import open_store
 
-    return open_store(get_state(ctx).config())
+    return open_store(get_state(ctx).config(), create=create)
 
 
 def emit_table(

@@ -121,7 +121,7 @@ def ingest(
             if dry_run:
                 report = ingest_paths(None, list(paths), opts, progress=tick)
             else:
-                with open_configured_store(ctx) as store:
+                with open_configured_store(ctx, create=True) as store:
                     report = ingest_paths(store, list(paths), opts, progress=tick)
     _print_report(report, fmt)
     if not report.reconciled:  # pragma: no cover - a bug, never bad data
