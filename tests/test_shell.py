@@ -47,3 +47,38 @@ def test_ingest_creates_the_store_that_read_commands_then_use(runner: CliRunner,
     assert runner.invoke(app, [*d, "ingest", str(FX / "flat_utf8.csv")]).exit_code == 0
     res = runner.invoke(app, [*d, "status"])
     assert res.exit_code == 0, res.output
+
+
+# -- item 3: a takedown list given as records is refused; --flags works alone -------
+
+@pytest.mark.parametrize("as_folder", [False, True], ids=["file", "folder"])
+def test_flags_file_given_as_records_is_refused_before_writing(
+        runner: CliRunner, tmp_path: Path, as_folder: bool) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "listings.csv").write_bytes((FX / "flat_utf8.csv").read_bytes())
+    (folder / "takedowns.csv").write_bytes((FX / "flags.csv").read_bytes())
+    d = ["--data-dir", str(tmp_path / "d")]
+    target = folder if as_folder else folder / "takedowns.csv"
+    res = runner.invoke(app, [*d, "ingest", str(target)])
+    assert res.exit_code == 2, res.output
+    assert "Error: this is a flags file" in res.output
+    assert str(folder / "takedowns.csv") in res.output.replace("\n", "")
+    assert "--flags" in res.output
+    assert runner.invoke(app, [*d, "status"]).exit_code == 1  # no store was created
+
+
+def test_flags_alone_load_onto_existing_shops(runner: CliRunner, store_args: list[str],
+                                             tmp_path: Path) -> None:
+    import json
+
+    res = runner.invoke(app, [*store_args, "ingest", str(FX / "flat_utf8.csv")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*store_args, "ingest", "--flags", str(FX / "flags.csv"),
+                              "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.output)
+    assert [f["role"] for f in rep["files"]] == ["flags"]
+    assert rep["read"] == rep["loaded"] + rep["rejected"] and rep["flags_loaded"] >= 1
+    res = runner.invoke(app, [*store_args, "ingest"])
+    assert res.exit_code == 2 and "nothing to ingest" in res.output

@@ -34,8 +34,9 @@ def _count_lines(paths: list[Path]) -> int:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(
-        help="CSV/TSV, JSON Lines or JSON files, or directories of them.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="CSV/TSV, JSON Lines or JSON files of shop records, or directories of them "
+        "(none: load only --flags).", show_default=False)] = None,
     mapping: Annotated[Path | None, typer.Option(
         "--mapping", "-m", help="TOML/YAML mapping of columns to fields (default: built-in "
         "column names).")] = None,
@@ -73,7 +74,11 @@ def ingest(
     reason; the summary reconciles read = loaded + rejected. Rerunning the same files
     changes nothing; a run interrupted at any point resumes when rerun.
 
+    Flags files (takedowns, test purchases, complaints) go after --flags, with or
+    without record files; given as records they are refused.
+
     Example: graphinv ingest examples/data/listings.csv --flags examples/data/flags.csv
+    Example: graphinv ingest --flags takedowns.csv
     """
     from rich.progress import (
         BarColumn,
@@ -84,9 +89,13 @@ def ingest(
         TimeRemainingColumn,
     )
 
-    from graphinv.ingest.pipeline import IngestOptions, ingest_paths
+    from graphinv.ingest.pipeline import IngestOptions, check_inputs, ingest_paths
 
     state = get_state(ctx)
+    paths = list(paths or [])
+    if not paths and not flags:
+        raise fail("nothing to ingest — no files given — name record files and/or "
+                   "--flags FILE", 2)
     if day_first and month_first:
         raise fail("--day-first and --month-first exclude each other — both given — "
                    "pass the one that matches your files", 2)
@@ -101,7 +110,8 @@ def ingest(
         )
         from graphinv.ingest.read import discover
 
-        files = discover(list(paths)) + (discover(list(flags)) if flags else [])
+        check_inputs(paths, opts)  # before a store is created for inputs that cannot load
+        files = discover(paths) + (discover(list(flags)) if flags else [])
         total = _count_lines(files)
         show = fmt is OutputFormat.table and err_console.is_terminal
         with Progress(
@@ -119,10 +129,10 @@ def ingest(
                     bar.update(task, rate=f"{t.completed / t.elapsed:,.0f}")
 
             if dry_run:
-                report = ingest_paths(None, list(paths), opts, progress=tick)
+                report = ingest_paths(None, paths, opts, progress=tick)
             else:
                 with open_configured_store(ctx, create=True) as store:
-                    report = ingest_paths(store, list(paths), opts, progress=tick)
+                    report = ingest_paths(store, paths, opts, progress=tick)
     _print_report(report, fmt)
     if not report.reconciled:  # pragma: no cover - a bug, never bad data
         raise fail(f"counts do not reconcile — read {report.read} != loaded "

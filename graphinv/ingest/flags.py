@@ -20,7 +20,7 @@ from graphinv import schema
 from graphinv.ingest.extract import RowRejected, _date, shop_key
 from graphinv.ingest.mapping import header_key
 
-__all__ = ["FLAG_TYPES", "FlagTarget", "flag_target"]
+__all__ = ["FLAG_TYPES", "FlagTarget", "flag_target", "looks_like_flags"]
 
 FLAG_TYPES = ("takedown", "test_purchase", "complaint", "suspicious")
 _FLAG_ALIASES = {"taken_down": "takedown", "take_down": "takedown", "removed": "takedown",
@@ -31,6 +31,28 @@ _KIND_ALIASES = {header_key(k): k for k in schema.NODE_KINDS} | {
     "phone": "Phone", "email": "Email", "e_mail": "Email", "address": "Address",
     "supplier": "Supplier", "seller": "Seller", "shop": "Shop",
 }
+
+
+def looks_like_flags(columns: list[str]) -> bool:
+    """Is this the flags layout (a takedown list), with nothing a records file adds?
+
+    Ingested as records such a file would create phantom shops, write takedown dates
+    into ``first_seen`` and drop ``flag``/``reason``: the CLI refuses it instead.
+
+    >>> looks_like_flags(["shop_id", "platform", "flag", "reason", "date"])
+    True
+    >>> looks_like_flags(["Kind", "Value", "Flag"])
+    True
+    >>> looks_like_flags(["shop_id", "phone", "flag"])  # records that carry a flag column
+    False
+    """
+    from graphinv.ingest.mapping import IDENTIFIER_FIELDS, builtin_mapping
+
+    keys = {header_key(c) for c in columns}
+    if "flag" not in keys or not ("shop_id" in keys or {"kind", "value"} <= keys):
+        return False
+    mapped = set(builtin_mapping(list(columns)).fields)
+    return not mapped & {"seller_name", "shop_name", "shop_url", *IDENTIFIER_FIELDS}
 
 
 @dataclass

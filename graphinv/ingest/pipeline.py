@@ -34,15 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from graphinv import schema
-from graphinv.errors import InputError, OutputError
+from graphinv.errors import InputError, OutputError, UsageError
 from graphinv.ingest.batches import ChunkContext, file_chunks, raw_of, records
 from graphinv.ingest.extract import RowRejected
-from graphinv.ingest.flags import flag_target
+from graphinv.ingest.flags import flag_target, looks_like_flags
 from graphinv.ingest.mapping import Mapping, load_mapping
 from graphinv.ingest.read import InputFile, Reject, discover, file_info, read_file
 from graphinv.store.base import Store
 
-__all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id"]
+__all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id",
+           "check_inputs"]
 
 _NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
 Progress = Callable[[int], None]
@@ -246,8 +247,11 @@ def ingest_paths(
     infos = [file_info(p) for p in files]
     flag_infos = [file_info(p) for p in flag_files]
     mapping = load_mapping(opts.mapping) if opts.mapping else None
+    if mapping is None:
+        _refuse_flags_as_records(files, opts.encoding)
+    first = [*files, *flag_files][:1]  # flags alone name the source after their folder
     source = opts.source or (mapping.source if mapping and mapping.source else None) \
-        or (files[0].parent.name if files else "input")
+        or (first[0].parent.name if first else "input")
     runs_dir = opts.data_dir / "runs"
     ckpt = _Checkpoint(runs_dir, _fingerprint(infos + flag_infos, opts, source))
     previous = None if opts.dry_run else ckpt.find_unfinished()
@@ -400,6 +404,36 @@ _HINTS = {
 
 def _hint(code: str, n: int) -> str:
     return _HINTS.get(code, code + " ×{n}").format(n=n)
+
+
+def check_inputs(paths: list[Path], options: IngestOptions) -> None:
+    """Refuse inputs that cannot be ingested as given, before a store is opened or
+    created (:func:`ingest_paths` checks again): missing files, a bad mapping, a flags
+    file given as records."""
+    files = discover(list(paths))
+    if options.flags:
+        discover(list(options.flags))
+    if options.mapping is None:
+        _refuse_flags_as_records(files, options.encoding)
+    else:
+        load_mapping(options.mapping)
+
+
+def _refuse_flags_as_records(files: list[Path], encoding: str | None) -> None:
+    """A takedown list given as records would create phantom shops and drop its flags:
+    refuse it, before anything is written, with the option that loads it."""
+    for path in files:
+        try:
+            first = next((r for r in read_file(path, encoding=encoding)
+                          if not isinstance(r, Reject)), None)
+        except InputError:
+            continue  # unreadable: the normal read reports it with its own message
+        if first is not None and looks_like_flags(list(first.fields)):
+            raise UsageError(
+                "this is a flags file (takedowns, test purchases, complaints), not shop "
+                "records", value=str(path),
+                hint=f"load it with --flags: graphinv ingest --flags {path} "
+                "[RECORD FILES...] (records and flags in one folder: name the files)")
 
 
 def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:
