@@ -82,8 +82,8 @@ class InputError(GraphinvError):
     """An input file cannot be read at all (row-level problems become rejects)."""
 
 
-class MappingError(UsageError):
-    """A mapping file is invalid."""
+class MappingError(InputError):
+    """A mapping file is invalid: bad data like any input file (exit 1)."""
 
 
 class QueryError(GraphinvError):

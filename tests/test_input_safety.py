@@ -7,9 +7,16 @@ Output-directory safety (#16.15, #20.1-2) lives in tests/test_output_dirs.py.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from typer.testing import CliRunner
+
+from graphinv.cli.app import app
+from graphinv.errors import InputError, MappingError
+from graphinv.ingest.mapping import load_mapping
 from graphinv.ingest.normalize import KEY_MAX, normalize_phone, normalize_text
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.store import Store
@@ -59,3 +66,126 @@ def test_over_long_phones_stay_two_nodes_in_the_store(store: Store, tmp_path: Pa
     assert sum(n for k, n in rep.issues.items() if k.endswith("too_long")) == 2
     linked = {(r[1], r[3]) for r in store.stream_rels("USES_PHONE")}
     assert len(linked) == 2 and len({p for _, p in linked}) == 2
+
+
+# -- #16.3 a JSON record without a recognised key --------------------------------------------
+
+@pytest.mark.parametrize("layout", ["jsonl", "json"])
+def test_json_record_without_known_key_is_one_reject(store: Store, tmp_path: Path,
+                                                      layout: str) -> None:
+    """``{}`` or ``{"note": …}`` as the last of many records failed the whole file (0 rows
+    loaded, on every rerun); now each is a rejected row and the rest loads."""
+    good = [json.dumps({"shop_id": f"J{i}", "platform": "ebay"}) for i in range(30)]
+    recs = good + ["{}", json.dumps({"note": "see attached"})]
+    text = "\n".join(recs) + "\n" if layout == "jsonl" else "[\n" + ",\n".join(recs) + "\n]\n"
+    path = _write(tmp_path / f"r.{layout}", text)
+    rep = _ingest(store, tmp_path, path)
+    assert (rep.read, rep.loaded, rep.rejected) == (32, 30, 2)
+    first = 1 if layout == "jsonl" else 2
+    got = [(int(r["line"]), r["reason"]) for r in _rejects(rep)]
+    assert [g[0] for g in got] == [first + 30, first + 31]
+    assert all(g[1].startswith("no recognized field") for g in got)
+    assert "note" in got[1][1]
+    assert len(list(store.stream_nodes("Shop", []))) == 30
+
+
+def test_csv_without_known_column_is_still_a_file_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "x.csv", "note,comment\na,b\n")
+    with pytest.raises(InputError, match="no recognizable columns"):
+        _ingest(None, tmp_path, path)
+
+
+# -- #16.4 lone surrogates in JSON keys -------------------------------------------------------
+
+def test_lone_surrogate_in_a_json_key_rejects_that_record(store: Store, tmp_path: Path) -> None:
+    """A key ``"phone\\ud800"`` crashed ingest with UnicodeEncodeError (mapped or rejected
+    record) or crashed ``--format json`` (unmapped key): now that record is rejected."""
+    lines = ['{"shop_id": "K1", "platform": "ebay"}',
+             '{"shop_id": "K2", "platform": "ebay", "phone\\ud800": "+1 212 555 0100"}',
+             '{"shop_id": "K3", "platform": "ebay", "note\\udfff": "x"}',
+             '{"\\ud83d": "x"}']
+    path = _write(tmp_path / "k.jsonl", "\n".join(lines) + "\n")
+    rep = _ingest(store, tmp_path, path)
+    assert (rep.read, rep.loaded, rep.rejected) == (4, 1, 3)
+    got = _rejects(rep)
+    assert [int(r["line"]) for r in got] == [2, 3, 4]
+    assert all("lone surrogate" in r["reason"] and "key" in r["reason"] for r in got)
+    assert "phone\\ud800" in got[0]["raw"]  # the raw text, escaped, for the analyst
+
+
+def test_lone_surrogate_key_through_the_cli_json_output(runner: CliRunner, tmp_path: Path,
+                                                         store_args: list[str]) -> None:
+    path = _write(tmp_path / "k.jsonl", '{"shop_id": "K1", "platform": "ebay"}\n'
+                  '{"shop_id": "K2", "platform": "ebay", "note\\ud800": "x"}\n')
+    res = runner.invoke(app, [*store_args, "ingest", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert (data["read"], data["loaded"], data["rejected"]) == (2, 1, 1)
+
+
+# -- #16.9 mapping files, huge CSV header cells, view --input --------------------------------
+
+def _cli_error(runner: CliRunner, args: list[str]) -> str:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1, (res.exit_code, res.output)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("Error:")]
+    assert lines and lines[0].count(" — ") >= 2, res.stderr  # what — value — fix
+    return res.stderr
+
+
+def test_yaml_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
+    """Nested aliases hung the mapping loader (killed at 60 s, 2 GB)."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghijklmnop"):
+        prev = "abcdefghijklmnop"[i]
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines.append("fields:\n  shop_id: *p")
+    path = _write(tmp_path / "m.yaml", "\n".join(lines) + "\n")
+    with pytest.raises(MappingError, match="aliases are not allowed"):
+        load_mapping(path)
+
+
+@pytest.mark.parametrize(("name", "text", "what"), [
+    ("hex.toml", "[fields]\nshop_id = 0x" + "f" * 5000 + "\n", "bad field spec"),
+    ("date.toml", '[source]\nname = 1979-05-27T07:32:00Z\n[fields]\nshop_id = "id"\n',
+     "source name must be a non-empty string"),
+    ("int.toml", '[source]\nname = 7\n[fields]\nshop_id = "id"\n',
+     "source name must be a non-empty string"),
+    ("bigint.yaml", "fields:\n  shop_id: " + "1" * 5000 + "\n", "does not parse"),
+    ("list.yaml", "- a\n- b\n", "mapping must be a table"),
+])
+def test_bad_mapping_values_are_clean_errors(runner: CliRunner, tmp_path: Path, name: str,
+                                             text: str, what: str) -> None:
+    """A 5,000-digit integer or a datetime source name gave a raw traceback; a non-string
+    source name was accepted and failed later."""
+    mapping = _write(tmp_path / name, text)
+    data = _write(tmp_path / "d.csv", "id\nS1\n")
+    err = _cli_error(runner, ["--data-dir", str(tmp_path / "data"), "ingest", str(data),
+                              "--mapping", str(mapping)])
+    assert what in err
+
+
+def test_csv_header_cell_over_128_kb_is_a_clean_error(runner: CliRunner, tmp_path: Path) -> None:
+    data = _write(tmp_path / "h.csv", "shop_id," + "x" * (130 * 1024) + "\nS1,a\n")
+    err = _cli_error(runner, ["--data-dir", str(tmp_path / "data"), "ingest", str(data)])
+    assert "header cell over 128 KB" in err
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"reports": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "[1, 2]",
+    '"text"',
+    '{"reports": [1]}',
+    '{"graphs": {"G-1": 5}}',
+    '{"graphs": {"G-1": {"nodes": [1], "edges": []}}}',
+    '{"overview_edges": [1]}',
+])
+def test_view_input_of_the_wrong_shape_is_a_clean_error(runner: CliRunner, tmp_path: Path,
+                                                        text: str) -> None:
+    """Deep nesting gave RecursionError, non-object parts AttributeError/TypeError."""
+    path = _write(tmp_path / "in.json", text)
+    _cli_error(runner, ["view", "--input", str(path), "--out", str(tmp_path / "v")])
+    assert not (tmp_path / "v").exists()

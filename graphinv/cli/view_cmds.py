@@ -75,21 +75,42 @@ def results_from_file(path: Path) -> Site:
     """A site from a JSON file ``{"reports": [...], "graphs": {...}, "overview_edges": [...]}``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
         raise InputError("cannot read the cluster results file", value=str(path),
-                         hint=f"give a JSON file with reports, graphs, overview_edges ({exc})"
-                         ) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("reports", []), list):
-        raise InputError("not a cluster results file", value=str(path),
-                         hint='expected {"reports": [...], "graphs": {...}, '
-                         '"overview_edges": [...]}')
+                         hint=f"give a JSON file with reports, graphs, overview_edges ({why})"
+                         ) from None
+    shape = '{"reports": [{...}], "graphs": {"ID": {"nodes": [{...}], "edges": [{...}]}}, ' \
+        '"overview_edges": [{...}]}'
+    if not isinstance(data, dict):
+        raise InputError("not a cluster results file", value=f"{path}: a JSON "
+                         f"{type(data).__name__}", hint=f"expected {shape}")
+    reports = data.get("reports") or []
     graphs = data.get("graphs") or {}
     ties = data.get("overview_edges") or []
-    if not isinstance(graphs, dict) or not isinstance(ties, list):
-        raise InputError("not a cluster results file", value=str(path),
-                         hint='"graphs" must map cluster ids to graphs, "overview_edges" '
-                         "must be a list")
-    return list(data.get("reports") or []), graphs, ties
+    problem = _shape_problem(reports, graphs, ties)
+    if problem:
+        raise InputError("not a cluster results file", value=f"{path}: {problem}",
+                         hint=f"expected {shape}")
+    return list(reports), graphs, ties
+
+
+def _shape_problem(reports: Any, graphs: Any, ties: Any) -> str | None:
+    """What is wrong with the shape of a results file (the renderer trusts it)."""
+    if not isinstance(reports, list) or not all(isinstance(r, dict) for r in reports):
+        return '"reports" must be a list of objects'
+    if not isinstance(ties, list) or not all(isinstance(t, dict) for t in ties):
+        return '"overview_edges" must be a list of objects'
+    if not isinstance(graphs, dict):
+        return '"graphs" must map cluster ids to graphs'
+    for cid, g in graphs.items():
+        if not isinstance(g, dict):
+            return f"graph {cid[:80]!r} is not an object"
+        for part in ("nodes", "edges"):
+            items = g.get(part) or []
+            if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+                return f'"{part}" of graph {cid[:80]!r} must be a list of objects'
+    return None
 
 
 @app.command()

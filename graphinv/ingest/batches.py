@@ -235,7 +235,10 @@ class _FileState:
 def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
              state: _FileState) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
     """Records of one file, each already extracted (or its reject reason)."""
-    cache: dict[tuple[str, ...], Mapping] = {}
+    cache: dict[tuple[str, ...], Mapping | None] = {}
+    # JSON records each bring their own keys: one record without a recognized key is a
+    # rejected row (it failed the whole file), a CSV header without one a file error.
+    per_record = info.kind in ("jsonl", "json")
     options: dict[int, ExtractOptions] = {}
     for item in read_file(info.path, encoding=ctx.encoding, info=info):
         if isinstance(item, Reject):
@@ -244,12 +247,22 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
         m = mapping
         if m is None:
             cols = tuple(item.fields)
-            m = cache.get(cols)
-            if m is None:
+            if cols in cache:
+                m = cache[cols]
+            else:
                 m = builtin_mapping(list(cols))
-                _require_useful(m, info, cols)
+                if not _useful(m):
+                    if not per_record:
+                        _require_useful(m, info, cols)
+                    m = None
+                else:
+                    state.unmapped |= set(m.unmapped)
                 cache[cols] = m
-                state.unmapped |= set(m.unmapped)
+            if m is None:
+                keys = ", ".join(cols)[:200] or "none"
+                yield item, (f"no recognized field in the record (keys: {keys}); name "
+                             "keys like shop_id, seller_name, phone — or pass --mapping FILE")
+                continue
         elif not cache:
             m.check_columns(info.header, str(info.path))
             cache[()] = m
@@ -280,9 +293,12 @@ def records(info: InputFile, ctx: ChunkContext,
     return _records(info, ctx, mapping, _FileState())
 
 
+def _useful(m: Mapping) -> bool:
+    return bool({"shop_id", "seller_name", *IDENTIFIER_FIELDS} & set(m.fields))
+
+
 def _require_useful(m: Mapping, info: InputFile, cols: tuple[str, ...]) -> None:
-    useful = {"shop_id", "seller_name", *IDENTIFIER_FIELDS}
-    if not useful & set(m.fields):
+    if not _useful(m):
         raise InputError(
             "no recognizable columns", value=f"{info.path}: {', '.join(cols)[:300]}",
             hint="name columns like shop_id, seller_name, phone, email, address, "

@@ -212,27 +212,34 @@ def load_mapping(path: Path) -> Mapping:
     Errors name the offending key and the allowed values.
     """
     try:
+        if path.stat().st_size > _MAX_MAPPING_BYTES:
+            raise MappingError("mapping file too large", value=f"{path} "
+                               f"({path.stat().st_size:,} bytes)",
+                               hint=f"a mapping is a few lines; limit {_MAX_MAPPING_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise MappingError("cannot read mapping file", value=str(path),
                            hint=exc.strerror or "check the path") from exc
+    except UnicodeDecodeError as exc:
+        raise MappingError("mapping file is not UTF-8", value=f"{path} (byte {exc.start})",
+                           hint="save the mapping as UTF-8") from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
+            data = _load_yaml(text, path)
         else:
             data = tomllib.loads(text)
+    except MappingError:
+        raise
     except Exception as exc:  # both parsers raise their own error families
         raise MappingError("mapping file does not parse", value=str(path),
-                           hint=str(exc).splitlines()[0]) from exc
+                           hint=_first_line(exc)) from exc
     if not isinstance(data, dict):
         raise MappingError("mapping must be a table", value=str(path),
                            hint="expected [fields] and optional [source], [options]")
     allowed_top = {"source", "fields", "options"}
     for k in data:
         if k not in allowed_top:
-            raise MappingError("unknown mapping section", value=repr(k),
+            raise MappingError("unknown mapping section", value=_key(k),
                                hint="allowed: " + ", ".join(sorted(allowed_top)))
     raw_fields = data.get("fields")
     if not isinstance(raw_fields, dict) or not raw_fields:
@@ -241,36 +248,41 @@ def load_mapping(path: Path) -> Mapping:
     fields: dict[str, FieldSpec] = {}
     for name, spec in raw_fields.items():
         if name not in FIELDS:
-            raise MappingError("unknown field in mapping", value=f"fields.{name}",
+            raise MappingError("unknown field in mapping", value=f"fields.{_key(name)}",
                                hint="allowed: " + ", ".join(FIELDS))
         fields[name] = _spec(name, spec)
     source = data.get("source") or {}
     if not isinstance(source, dict) or any(k != "name" for k in source):
-        raise MappingError("bad [source] table", value=repr(source),
+        raise MappingError("bad [source] table", value=_show(source),
                            hint="only `name = \"...\"` is allowed")
+    name = source.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise MappingError("source name must be a non-empty string", value=f"source.name = "
+                           f"{_show(name)}", hint='quote it: name = "my-scrape-2025-03"')
     options = data.get("options") or {}
     if not isinstance(options, dict):
-        raise MappingError("bad [options] table", value=repr(options),
+        raise MappingError("bad [options] table", value=_show(options),
                            hint="allowed: " + ", ".join(_OPTIONS))
     for k in options:
         if k not in _OPTIONS:
-            raise MappingError("unknown option", value=f"options.{k}",
+            raise MappingError("unknown option", value=f"options.{_key(k)}",
                                hint="allowed: " + ", ".join(_OPTIONS))
     link = options.get("link_identifiers_to", "shop")
     if link not in _LINK_TARGETS:
-        raise MappingError("bad option value", value=f"options.link_identifiers_to = {link!r}",
+        raise MappingError("bad option value",
+                           value=f"options.link_identifiers_to = {_show(link)}",
                            hint="allowed: " + ", ".join(_LINK_TARGETS))
     words = options.get("placeholders", [])
     if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-        raise MappingError("bad option value", value=f"options.placeholders = {words!r}",
+        raise MappingError("bad option value", value=f"options.placeholders = {_show(words)}",
                            hint='a list of strings, e.g. ["pending", "see website"]')
     country = options.get("default_country")
     if country is not None and (not isinstance(country, str) or not country.strip()):
-        raise MappingError("bad option value", value=f"options.default_country = {country!r}",
+        raise MappingError("bad option value", value=f"options.default_country = {_show(country)}",
                            hint='an ISO country code or name, e.g. "CN"')
     order = options.get("date_order")
     if order is not None and order not in _DATE_ORDERS:
-        raise MappingError("bad option value", value=f"options.date_order = {order!r}",
+        raise MappingError("bad option value", value=f"options.date_order = {_show(order)}",
                            hint="allowed: " + ", ".join(_DATE_ORDERS))
     return Mapping(fields=fields, source=source.get("name"), link_to=link, origin=str(path),
                    placeholders=tuple(words), default_country=country, date_order=order)
@@ -280,12 +292,12 @@ def _spec(name: str, spec: Any) -> FieldSpec:
     if isinstance(spec, str):
         return FieldSpec(column=spec)
     if not isinstance(spec, dict):
-        raise MappingError("bad field spec", value=f"fields.{name} = {spec!r}",
+        raise MappingError("bad field spec", value=f"fields.{name} = {_show(spec)}",
                            hint="use a column name or {column=..., split=...} or {value=...}")
     allowed = {"column", "value", "split"}
     for k in spec:
         if k not in allowed:
-            raise MappingError("unknown key in field spec", value=f"fields.{name}.{k}",
+            raise MappingError("unknown key in field spec", value=f"fields.{name}.{_key(k)}",
                                hint="allowed: " + ", ".join(sorted(allowed)))
     column, value, split = spec.get("column"), spec.get("value"), spec.get("split")
     if (column is None) == (value is None):
@@ -294,5 +306,57 @@ def _spec(name: str, spec: Any) -> FieldSpec:
     for k, v in (("column", column), ("value", value), ("split", split)):
         if v is not None and (not isinstance(v, str) or not v):
             raise MappingError("field spec values must be non-empty strings",
-                               value=f"fields.{name}.{k} = {v!r}", hint="quote the value")
+                               value=f"fields.{name}.{k} = {_show(v)}", hint="quote the value")
     return FieldSpec(column=column, value=value, split=split)
+
+
+#: A mapping is a few lines: anything this big is the wrong file (or an attack).
+_MAX_MAPPING_BYTES = 1 << 20
+
+
+def _load_yaml(text: str, path: Path) -> Any:
+    """``yaml.safe_load`` without anchors and aliases.
+
+    A "billion laughs" file nests aliases so that walking the result (even printing
+    it in an error message) takes exponential time and memory; a mapping never needs
+    them, so any alias is refused before the document is built.
+    """
+    import yaml
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise MappingError("YAML aliases are not allowed in a mapping", value=f"{path}: "
+                               f"*{_show(event.anchor)}", hint="write each value out in full")
+    return yaml.safe_load(text)
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    """A short, always printable rendering of a parsed value for an error message
+    (``repr`` of a 5,000-digit integer raises ValueError; a huge table floods the
+    terminal).
+
+    >>> _show(int("f" * 5000, 16))
+    '<integer of 20000 bits>'
+    >>> _show("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"<integer of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _key(name: Any) -> str:
+    """A table key for a message: strings as they are, anything else (YAML) shown."""
+    return name if isinstance(name, str) else _show(name)
+
+
+def _first_line(exc: BaseException) -> str:
+    try:
+        text = str(exc).strip()
+    except ValueError:  # a message holding a huge integer
+        text = ""
+    return (text.splitlines()[0][:200] if text else type(exc).__name__)

@@ -290,7 +290,14 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
         raise InputError("empty file", value=name, hint="the file has no header and no rows")
     header_line = first[1].lstrip("\ufeff")
     delim = delimiter or _sniff_delimiter(header_line)
-    header = next(csv.reader([header_line], delimiter=delim))
+    try:
+        header = next(csv.reader([header_line], delimiter=delim))
+    except csv.Error as exc:
+        too_big = "field limit" in str(exc)
+        raise InputError(f"header cell over {MAX_FIELD // 1024} KB" if too_big
+                         else "malformed CSV header", value=f"{name}:{first[0]}",
+                         hint="the first line must be a header of column names"
+                         + ("" if too_big else f" ({exc})")) from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     if not any(header):
         raise InputError("file has no header row", value=name,
@@ -439,8 +446,22 @@ def _validate(obj: Any) -> dict[str, Any]:
         raise _BadJSON(f"record is a {type(obj).__name__}, expected an object")
     out: dict[str, Any] = {}
     for k, v in obj.items():
+        _check_key(k)
         out[k] = _scalar_or_list(k, v, 1)
     return out
+
+
+def _check_key(key: str) -> None:
+    """Keys travel too (column names in the report, JSON output): a key that cannot be
+    encoded crashed the rejects file and ``--format json``."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _BadJSON(f"invalid Unicode (lone surrogate) in key {key!r}") from None
+    if "\x00" in key:
+        raise _BadJSON(f"NUL byte in key {key!r}")
+    if len(key) > MAX_FIELD:
+        raise _BadJSON(f"key over {MAX_FIELD // 1024} KB")
 
 
 def _scalar_or_list(key: str, v: Any, depth: int) -> Any:
