@@ -132,8 +132,9 @@ COMMON_REL_PROPS: tuple[tuple[str, PropType], ...] = (
 _NODES = (
     NodeKind(
         "Seller",
-        "A legal or display name behind one or more shops.",
-        normalizer="name",
+        "A legal or display name behind one or more shops; legal forms are dropped from "
+        "the key.",
+        normalizer="company",
         props=(("name", "STRING"), ("country", "STRING")),
         color="#e45756",
         shape="triangle",

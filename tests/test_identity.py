@@ -130,3 +130,74 @@ def test_mapping_adds_placeholders() -> None:
     assert p.reason("email", "See Website") == "placeholder"
     assert p.reason("name", "待补充") == "placeholder"
     assert placeholder_reason("name", "see website") is None
+
+
+# -- trap 4: legal forms of seller names --------------------------------------------
+
+
+def test_seller_legal_forms_are_one_seller(runner: CliRunner, store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "legal_forms.csv")
+    assert rep["nodes_new"]["Seller"] == 1
+    assert {node for *_, node in _shared(store_args)} == {"Seller:CN:shenzhen lucky trading"}
+
+
+# -- trap 6: name resolution ---------------------------------------------------------
+
+
+def test_supplier_names_resolve_strictly(runner: CliRunner, store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "suppliers_names.csv")
+    assert rep["same_as"] == 1
+    assert _same_as(store_args) == {
+        ("shenzhen bright star electronics", "shenzhen brightstar electronics")}
+
+
+# -- trap 8: clusters without countries ------------------------------------------------
+
+
+def test_clusters_without_countries_are_reported(runner: CliRunner,
+                                                 store_args: list[str]) -> None:
+    _ingest(runner, store_args, "clusters_nocountry.csv")
+    assert _clusters(runner, store_args) == [["Shop:aliexpress:k1", "Shop:ebay:k2"]]
+    assert _clusters(runner, store_args, "--min-countries", "0") == [
+        ["Shop:aliexpress:k1", "Shop:ebay:k2"]]
+    assert _clusters(runner, store_args, "--min-countries", "1") == []
+    res = runner.invoke(app, [*store_args, "clusters"])
+    assert res.exit_code == 0
+    assert "unknown" in res.stdout and "ZZ" not in res.stdout and "xx" not in res.stdout
+
+
+# -- trap 9: dates ---------------------------------------------------------------------
+
+
+def test_dates_in_other_formats_and_unreadable_flag_dates(runner: CliRunner,
+                                                          store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "dates_listings.csv",
+                  extra=("--flags", str(IDENT / "dates_flags.csv")))
+    assert (rep["read"], rep["loaded"], rep["rejected"]) == (7, 7, 0)
+    assert "unreadable first_seen date" not in rep["issues"]
+    assert rep["issues"]["flags: ambiguous date, loaded without it (pass --day-first or "
+                         "--month-first)"] == 1
+    assert rep["issues"]["flags: unreadable date, loaded without it"] == 1
+    with _open(store_args) as st:
+        rows = {k: (seen, flagged, flags)
+                for k, seen, flagged, flags in st.stream_nodes(
+                    "Shop", ["first_seen", "flagged", "flags"])}
+    assert {k: v[0] for k, v in rows.items()} == {
+        "ebay:d1": "2025-02-12", "ebay:d2": "2025-02-12", "ebay:d3": "2025-02-12",
+        "ebay:d4": "2025-02-12"}
+    assert all(v[1] for k, v in rows.items() if k != "ebay:d4")
+    dates = {k: [json.loads(f)["date"] for f in v[2]] for k, v in rows.items() if v[2]}
+    assert dates == {"ebay:d1": [None], "ebay:d2": ["2025-02-12"], "ebay:d3": [None]}
+
+
+def test_day_first_reads_ambiguous_flag_dates(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["--data-dir", str(tmp_path / "d")]
+    rep = _ingest(runner, args, "dates_listings.csv",
+                  extra=("--flags", str(IDENT / "dates_flags.csv"), "--day-first"))
+    assert (rep["rejected"], rep["loaded"]) == (0, 7)
+    with _open(args) as st:
+        flags = dict(st.stream_nodes("Shop", ["flags"]))
+    assert json.loads(flags["ebay:d1"][0])["date"] == "2025-04-03"
+    res = runner.invoke(app, [*args, "ingest", str(IDENT / "dates_listings.csv"),
+                              "--day-first", "--month-first"])
+    assert res.exit_code == 2 and "exclude each other" in res.stderr

@@ -302,7 +302,8 @@ class Explainer:
         strong = sum(1 for i in identifiers if i["strength"] == "strong")
         summary = (
             f"{cluster_id}: {len(shops)} shops on {len(platforms)} platform(s) in "
-            f"{len(countries)} country(ies), held together by {len(identifiers)} shared "
+            + (f"{len(countries)} country(ies)" if countries else "unknown countries")
+            + f", held together by {len(identifiers)} shared "
             f"identifier(s) ({strong} strong, {len(identifiers) - strong} weak)"
             + (f"; {len(hubs)} hub(s) ignored" if hubs else "")
             + ("" if pieces == 1 else f"; {pieces} pieces joined by community detection")

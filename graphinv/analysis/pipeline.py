@@ -55,7 +55,8 @@ class ClusterOptions:
 
     min_shops: int = 2
     min_platforms: int = 1
-    min_countries: int = 1
+    #: 0: clusters of shops without any known country are reported too.
+    min_countries: int = 0
     seed: int = 42
     hubs_file: Path | None = None
     lead_min: float = 0.1
@@ -65,9 +66,9 @@ class ClusterOptions:
     details: bool = False
 
     def check(self) -> None:
-        for name in ("min_shops", "min_platforms", "min_countries"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be at least 1",
+        for name, least in (("min_shops", 1), ("min_platforms", 1), ("min_countries", 0)):
+            if getattr(self, name) < least:
+                raise UsageError(f"--{name.replace('_', '-')} must be at least {least}",
                                  value=getattr(self, name))
         if self.min_shops < 2:
             raise UsageError("--min-shops must be at least 2 (one shop is not a network)",

@@ -317,7 +317,8 @@ def report_rows(reports: Sequence[Mapping[str, Any]], *,
             rows.append([
                 r["cluster_id"], r["shops"], r["sellers"],
                 f"{len(r['platforms'])}: {', '.join(r['platforms'])}",
-                f"{len(r['countries'])}: {', '.join(r['countries'])}",
+                f"{len(r['countries'])}: {', '.join(r['countries'])}" if r["countries"]
+                else "unknown",
                 r["payment_providers"], len(r["suppliers"]), r["flagged_shops"], r["risk"],
                 "yes" if r["reappeared"] else "", len(r["leads"]), keys[:2], tops[:3],
             ])

@@ -69,7 +69,8 @@ def clusters(
     min_platforms: Annotated[int, typer.Option(
         "--min-platforms", min=1, help="... on at least this many platforms.")] = 1,
     min_countries: Annotated[int, typer.Option(
-        "--min-countries", min=1, help="... in at least this many countries.")] = 1,
+        "--min-countries", min=0, help="... in at least this many known countries (0: "
+        "also clusters whose shops have no country).")] = 0,
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of community detection (same seed, same clusters).")] = 42,
     hubs: Annotated[Path | None, typer.Option(

@@ -11,12 +11,12 @@ evidence. Rules:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphinv import schema
+from graphinv.ingest.dates import parse_date
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
 from graphinv.ingest.placeholders import Placeholders
 
@@ -24,7 +24,6 @@ __all__ = ["Entity", "ExtractOptions", "Link", "RowGraph", "RowRejected", "extra
            "shop_key"]
 
 
-_DATE = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 
 
 class RowRejected(ValueError):
@@ -95,22 +94,18 @@ def shop_key(platform: str | None, shop_id: str) -> str:
     return f"{platform or 'unknown'}:{norm['text'](shop_id).key}"
 
 
+def _known(code: str | None) -> str | None:
+    return None if code in (None, "ZZ") else code
+
+
 def _first(values: dict[str, list[str]], name: str) -> str | None:
     vals = values.get(name)
     return vals[0] if vals else None
 
 
-def _date(raw: str | None) -> str | None:
-    """ISO date (YYYY-MM-DD) or None; time parts are dropped."""
-    if not raw:
-        return None
-    m = _DATE.match(raw)
-    if not m:
-        return None
-    y, mo, d = (int(x) for x in m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+def _date(raw: str | None, order: str | None = None) -> str | None:
+    """ISO date (YYYY-MM-DD) or None (see :func:`graphinv.ingest.dates.parse_date`)."""
+    return parse_date(raw, order)[0]
 
 
 def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
@@ -141,8 +136,10 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         p = norm["platform"](platform_raw)
         platform = p.key
         site = p.parts.get("site") if p.parts else None
-    g.seen = _date(_first(values, "first_seen"))
-    if _first(values, "first_seen") and g.seen is None:
+    g.seen, problem = parse_date(_first(values, "first_seen"), opts.date_order)
+    if problem == "ambiguous":
+        g.issues.append("ambiguous first_seen date (pass --day-first or --month-first)")
+    elif problem:
         g.issues.append("unreadable first_seen date")
 
     shop_id = _first(values, "shop_id")
@@ -176,7 +173,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         g.ignored.append(f"{why}: Seller")
         seller_name = None
     if seller_name:
-        s = norm["name"](seller_name)
+        # Legal forms are dropped: "Lucky Trading Co., Ltd." and "... COMPANY LIMITED"
+        # are one seller.
+        s = norm[schema.NODE_KINDS["Seller"].normalizer](seller_name)
         if s.key:
             seller = Entity("Seller", f"{country or 'xx'}:{s.key}", {
                 "name": seller_name, "country": country, "display": seller_name,
@@ -208,7 +207,8 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
             elif label == "Email":
                 props.update(domain=parts.get("domain") or n.key.rpartition("@")[2])
             elif label == "Address":
-                props.update(country=parts.get("country") or country,
+                # "ZZ" (no country known) is an internal code: the property stays empty.
+                props.update(country=_known(parts.get("country")) or country,
                              postcode=parts.get("postcode"))
             elif label == "Supplier":
                 props.update(name=raw, country=country)

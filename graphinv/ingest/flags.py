@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphinv import schema
-from graphinv.ingest.extract import RowRejected, _date, shop_key
+from graphinv.ingest.dates import parse_date
+from graphinv.ingest.extract import RowRejected, shop_key
 from graphinv.ingest.mapping import header_key
 
 __all__ = ["FLAG_TYPES", "FlagTarget", "flag_target", "looks_like_flags"]
@@ -61,14 +62,22 @@ class FlagTarget:
     key: str
     raw: str
     record: dict[str, Any]
+    #: Problems that did not stop the flag (``unreadable flag date``), counted by ingest.
+    issues: tuple[str, ...] = ()
 
     @property
     def json(self) -> str:
         return json.dumps(self.record, ensure_ascii=False, sort_keys=True)
 
 
-def flag_target(row: dict[str, Any], *, source: str) -> FlagTarget:
-    """The node one flags row points at, with its flag record; raises RowRejected."""
+def flag_target(row: dict[str, Any], *, source: str,
+                date_order: str | None = None) -> FlagTarget:
+    """The node one flags row points at, with its flag record; raises RowRejected.
+
+    A date that cannot be read never loses the flag: it is loaded without a date and
+    the problem is returned in ``issues`` (a taken-down shop must not look like a new
+    lead because of a date format).
+    """
     from graphinv.ingest.normalize import NORMALIZERS
 
     f = {header_key(k): (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
@@ -77,15 +86,20 @@ def flag_target(row: dict[str, Any], *, source: str) -> FlagTarget:
     if flag not in FLAG_TYPES:
         raise RowRejected(f"unknown flag {f.get('flag')!r} (use one of {', '.join(FLAG_TYPES)})")
     date_raw = f.get("date") or f.get("flag_date") or ""
-    date = _date(date_raw) if date_raw else None
-    if date_raw and date is None:
-        raise RowRejected(f"unreadable date {date_raw!r} (use YYYY-MM-DD)")
+    date, problem = parse_date(date_raw, date_order)
+    issues: tuple[str, ...] = ()
+    if problem == "ambiguous":
+        issues = ("flags: ambiguous date, loaded without it (pass --day-first or "
+                  "--month-first)",)
+    elif problem:
+        issues = ("flags: unreadable date, loaded without it",)
     record = {"flag": flag, "reason": f.get("reason") or "", "date": date, "source": source}
     if f.get("shop_id"):
         platform = None
         if f.get("platform"):
             platform = NORMALIZERS["platform"](f["platform"]).key
-        return FlagTarget("Shop", shop_key(platform, f["shop_id"]), f["shop_id"], record)
+        return FlagTarget("Shop", shop_key(platform, f["shop_id"]), f["shop_id"], record,
+                          issues)
     kind = _KIND_ALIASES.get(header_key(f.get("kind") or ""))
     value = f.get("value")
     if not kind or not value:
@@ -95,10 +109,10 @@ def flag_target(row: dict[str, Any], *, source: str) -> FlagTarget:
     if f.get("country"):
         country = NORMALIZERS["country"](f["country"]).key
     if kind == "Seller":
-        n = NORMALIZERS["name"](value)
+        n = NORMALIZERS[schema.NODE_KINDS["Seller"].normalizer](value)
         key = f"{country or 'xx'}:{n.key}" if n.key else None
     else:
         key = NORMALIZERS[nk.normalizer](value, country=country).key
     if not key:
         raise RowRejected(f"flagged {kind} value {value!r} normalizes to nothing")
-    return FlagTarget(kind, key, value, record)
+    return FlagTarget(kind, key, value, record, issues)

@@ -366,6 +366,7 @@ def ingest_paths(
     report.seconds["normalize"] = round(t_norm, 3)
     report.seconds["write"] = round(t_write, 3)
     report.conflicts = len(conflicts)
+    issues.update(report.issues)  # the flags files' own (dates)
     report.issues = dict(issues.most_common())
     report.ignored = dict(sorted(ignored.items()))
     report.reject_samples = rejects.samples
@@ -457,12 +458,14 @@ def _ingest_flags(store: Store | None, info: InputFile, opts: IngestOptions, sou
             rejects.add(item.file, item.line, item.reason, item.raw)
             continue
         try:
-            t = flag_target(item.fields, source=source)
+            t = flag_target(item.fields, source=source, date_order=opts.date_order)
         except RowRejected as exc:
             fr.rejected += 1
             rejects.add(item.file, item.line, str(exc), raw_of(item))
             continue
         fr.loaded += 1
+        for issue in t.issues:
+            report.issues[issue] = report.issues.get(issue, 0) + 1
         row: dict[str, Any] = {"key": t.key, "flag": t.json, "run": run_id}
         if t.label == "Shop":
             platform = t.key.split(":", 1)[0]
@@ -505,7 +508,7 @@ def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: 
             if isinstance(flag_item, Reject):
                 raise InputError("bad flags row (--strict)", value=where, hint=flag_item.reason)
             try:
-                flag_target(flag_item.fields, source=ctx.source)
+                flag_target(flag_item.fields, source=ctx.source, date_order=ctx.date_order)
             except RowRejected as exc:
                 raise InputError("bad flags row (--strict)", value=where, hint=str(exc)) from exc
 

@@ -13,7 +13,12 @@ threshold is found, no block is cut short — yet stays far from quadratic:
   token-set similarity, requiring both sides to keep at least 3 tokens. Blocks
   are small in practice; each is compared in full, inside rapidfuzz.
 * suppliers: the score is the best of ``ratio`` on the space-less key and
-  ``token_sort_ratio``, i.e. an Indel ratio of one of two transformed keys.
+  ``token_sort_ratio``, i.e. an Indel ratio of one of two transformed keys. A pair
+  that reaches the threshold is linked only if the names also agree token by
+  token (:func:`graphinv.ingest.names.same_name`: numbers, initials and short
+  words equal, a surname may move, one typo only in long words), so ``BP
+  Secretarial Services`` never meets ``CP Secretarial Services`` (95) and ``Hsu,
+  Li-Ching`` never meets ``Liu, Ching-Hsu`` (92).
   A ratio of at least T bounds the length difference, so each key form is
   scored against every key of a compatible length, all pairs, in rapidfuzz's
   vectorized C++ on every core (:func:`_ratio_join`); nothing is blocked on a
@@ -40,6 +45,7 @@ from itertools import combinations, product
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from graphinv.ingest.names import same_name
 from graphinv.store.base import Store
 
 __all__ = [
@@ -134,11 +140,14 @@ def _ratio_join(strings: list[str], cutoff: float) -> list[tuple[int, int]]:
 
 
 def match_suppliers(keys: Iterable[str]) -> list[Pair]:
-    """Fuzzy SAME_AS candidates among supplier keys (legal forms already removed).
+    """Fuzzy SAME_AS pairs among supplier keys (legal forms already removed).
 
-    >>> match_suppliers(["shenzhen bright star electronics",
-    ...                  "shenzhen brightstar electronics", "shenzhen moon toys"])
-    [('shenzhen bright star electronics', 'shenzhen brightstar electronics', 1.0, 'ratio_nospace')]
+    The method names the score and the token rule that accepted the pair.
+
+    >>> match_suppliers(["shenzhen bright star electronics", "bp secretarial services",
+    ...                  "shenzhen brightstar electronics", "cp secretarial services"])
+    [('shenzhen bright star electronics', 'shenzhen brightstar electronics', 1.0, \
+'ratio_nospace+same_letters')]
     """
     uniq = sorted({k for k in keys if k and len(k) >= 6})
     cands: set[tuple[str, str]] = set()
@@ -159,8 +168,8 @@ def match_suppliers(keys: Iterable[str]) -> list[Pair]:
         s1 = fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""))
         s2 = fuzz.token_sort_ratio(a, b)
         score, method = (s1, "ratio_nospace") if s1 >= s2 else (s2, "token_sort")
-        if score >= SUPPLIER_THRESHOLD:
-            out.append((a, b, round(score / 100, 3), method))
+        if score >= SUPPLIER_THRESHOLD and (rule := same_name(a, b)):
+            out.append((a, b, round(score / 100, 3), f"{method}+{rule}"))
     return sorted(out)
 
 
