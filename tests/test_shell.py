@@ -82,3 +82,31 @@ def test_flags_alone_load_onto_existing_shops(runner: CliRunner, store_args: lis
     assert rep["read"] == rep["loaded"] + rep["rejected"] and rep["flags_loaded"] >= 1
     res = runner.invoke(app, [*store_args, "ingest"])
     assert res.exit_code == 2 and "nothing to ingest" in res.output
+
+
+# -- item 5: ignored columns are listed, identifier-like ones get a warning ----------
+
+def test_ingest_lists_ignored_columns_and_warns_about_identifier_like_ones(
+        runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    d = ["--data-dir", str(tmp_path / "d")]
+    src = str(FX / "ignored_columns.csv")
+    res = runner.invoke(app, [*d, "ingest", "--dry-run", src])
+    assert res.exit_code == 0, res.output
+    assert f"Ignored columns of {src} (not loaded): Contact, Homepage, Notes" in res.output
+    assert (f"Warning: column 'Contact' in {src} looks like phone numbers but was not loaded "
+            "— map it with the line `phone = \"Contact\"`") in res.output
+    assert "`shop_url = \"Homepage\"`" in res.output
+    assert "'Notes'" not in res.output  # free text: listed, no guess
+    res = runner.invoke(app, [*d, "ingest", src, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    (f,) = rep["files"]
+    assert f["unmapped"] == ["Contact", "Homepage", "Notes"]
+    assert f["unmapped_hints"] == {"Contact": "phone", "Homepage": "shop_url"}
+    # the common headers of the issue are built-in names now, both phone columns load
+    assert rep["nodes_new"]["Phone"] == 4
+    assert rep["nodes_new"]["Seller"] == 3
+    assert rep["nodes_new"]["Email"] == 2
+    assert rep["nodes_new"]["PaymentAccount"] == 3

@@ -139,8 +139,26 @@ def ingest(
                    f"{report.loaded} + rejected {report.rejected} — please report this bug")
 
 
+_LOOKS_LIKE = {"phone": "phone numbers", "email": "e-mail addresses", "shop_url": "URLs",
+               "payment_account": "payment accounts"}
+
+
+def _warn_unmapped(report: Any) -> None:
+    """A column whose values look like identifiers but feed nothing (stderr, any format)."""
+    import json
+
+    for f in report.files:
+        for col, name in getattr(f, "unmapped_hints", {}).items():
+            line = f"{name} = {json.dumps(col, ensure_ascii=False)}"
+            err_console.print(
+                f"Warning: column {col!r} in {f.path} looks like "
+                f"{_LOOKS_LIKE.get(name, name)} but was not loaded — map it with the line "
+                f"`{line}` under [fields] in a --mapping file", markup=False)
+
+
 def _print_report(report: Any, fmt: OutputFormat) -> None:
     if fmt is not OutputFormat.table:
+        _warn_unmapped(report)
         rows = [[f.path, f.role, f.encoding, f.read, f.loaded, f.rejected] for f in report.files]
         emit_table(["file", "role", "encoding", "read", "loaded", "rejected"], rows, fmt,
                    json_data=report.as_dict())
@@ -168,6 +186,9 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
         out_console.print("Ignored values (never nodes): " + _ignored_text(report.ignored),
                           markup=False)
     for f in report.files:
+        if f.unmapped:
+            out_console.print(f"Ignored columns of {f.path} (not loaded): "
+                              + ", ".join(f.unmapped), markup=False)
         for h in f.hints:
             out_console.print(f"Hint: {f.path}: {h}", markup=False)
     if report.issues:
@@ -179,6 +200,7 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
             out_console.print(f"  {s['file']}:{s['line']}: {s['reason']}", markup=False)
     out_console.print(f"read {report.read} = loaded {report.loaded} + rejected "
                       f"{report.rejected}  ({report.seconds.get('total', 0):.1f} s)")
+    _warn_unmapped(report)
 
 
 _REASONS = {"placeholder": "placeholders", "too_vague": "too vague",

@@ -36,7 +36,13 @@ from typing import Any
 from graphinv._collector import collector_paused
 from graphinv.errors import InputError
 from graphinv.ingest.extract import ExtractOptions, RowGraph, RowRejected, extract_row
-from graphinv.ingest.mapping import IDENTIFIER_FIELDS, Mapping, builtin_mapping, load_mapping
+from graphinv.ingest.mapping import (
+    IDENTIFIER_FIELDS,
+    Mapping,
+    builtin_mapping,
+    load_mapping,
+    sniff_field,
+)
 from graphinv.ingest.read import InputFile, Record, Reject, read_file
 from graphinv.store.base import Store, evidence_frame, evidence_key, evidence_raw
 from graphinv.store.statements import ShapedRows, shape_node_rows
@@ -173,6 +179,8 @@ class Chunk:
     encoding: str | None = None
     mapping: str = ""
     unmapped: list[str] = field(default_factory=list)
+    #: Unmapped column → the field its values look like (a warning, never applied).
+    column_hints: dict[str, str] = field(default_factory=dict)
 
 
 def raw_of(rec: Record) -> str:
@@ -221,6 +229,8 @@ def _finish(chunk: Chunk, state: _FileState, info: InputFile, t0: float) -> Chun
     chunk.encoding = info.encoding
     chunk.mapping = state.mapping
     chunk.unmapped = sorted(state.unmapped)
+    chunk.column_hints = {c: f for c in chunk.unmapped
+                          if (f := sniff_field(state.samples.get(c, ()))) is not None}
     chunk.seconds = time.process_time() - t0
     return chunk
 
@@ -230,6 +240,24 @@ class _FileState:
     shops_seen: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     mapping: str = ""
     unmapped: set[str] = field(default_factory=set)
+    #: A few non-empty values of each unmapped column (for :func:`sniff_field`).
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    sampling: set[str] = field(default_factory=set)
+
+
+_SAMPLES = 30
+
+
+def _sample(state: _FileState, fields: dict[str, Any]) -> None:
+    for c in list(state.sampling):
+        v = fields.get(c)
+        if isinstance(v, list):
+            v = next((x for x in v if x), None)
+        if v:
+            got = state.samples.setdefault(c, [])
+            got.append(str(v))
+            if len(got) >= _SAMPLES:
+                state.sampling.discard(c)
 
 
 def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
@@ -257,15 +285,26 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
                     m = None
                 else:
                     state.unmapped |= set(m.unmapped)
+                    state.sampling |= set(m.unmapped)
                 cache[cols] = m
             if m is None:
                 keys = ", ".join(cols)[:200] or "none"
                 yield item, (f"no recognized field in the record (keys: {keys}); name "
                              "keys like shop_id, seller_name, phone — or pass --mapping FILE")
                 continue
-        elif not cache:
-            m.check_columns(info.header, str(info.path))
-            cache[()] = m
+        else:
+            cols = tuple(item.fields)
+            if cols not in cache:
+                if not cache:
+                    m.check_columns(info.header, str(info.path))
+                cache[cols] = m
+                # Columns a mapping file leaves out are ignored too: list them as well.
+                used = {f.column for f in m.fields.values() if f.column is not None}
+                new = {c for c in cols if c not in used}
+                state.unmapped |= new
+                state.sampling |= new
+        if state.sampling:
+            _sample(state, item.fields)
         state.mapping = m.origin
         opts = options.get(id(m))
         if opts is None:

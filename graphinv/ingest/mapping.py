@@ -49,6 +49,7 @@ __all__ = [
     "builtin_mapping",
     "load_mapping",
     "header_key",
+    "sniff_field",
 ]
 
 #: Canonical fields: name -> (graph kind or attribute, description).
@@ -85,19 +86,27 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "shop_id": ("shop_id", "store_id", "shopid", "storeid", "store_no", "seller_shop_id",
                 "shop", "store", "店铺id", "店铺_id", "店铺编号"),
     "shop_name": ("shop_name", "store_name", "shop_title", "storefront", "店铺名称", "店铺名"),
-    "shop_url": ("shop_url", "store_url", "url", "shop_link", "store_link", "link", "店铺链接"),
+    "shop_url": ("shop_url", "store_url", "url", "shop_link", "store_link", "link", "店铺链接",
+                 "店铺网址", "shop_website"),
     "platform": ("platform", "marketplace", "site", "channel", "平台"),
     "seller_name": ("seller_name", "seller", "merchant", "merchant_name", "company_name",
-                    "business_name", "legal_name", "卖家", "商家名称"),
+                    "business_name", "legal_name", "卖家", "商家名称",
+                    "卖家名称", "卖家名", "公司名称", "seller_company", "seller_legal_name"),
     "seller_country": ("seller_country", "country", "country_code", "shop_country",
                        "ship_from_country", "国家"),
     "address": ("address", "warehouse_address", "business_address", "return_address",
                 "ship_from", "ship_from_address", "registered_address", "地址", "发货地址"),
     "phone": ("phone", "phones", "telephone", "tel", "mobile", "phone_number", "contact_phone",
-              "whatsapp", "电话", "手机"),
-    "email": ("email", "emails", "e_mail", "mail", "contact_email", "邮箱"),
+              "whatsapp", "电话", "手机", "联系电话", "手机号", "手机号码", "电话号码",
+              "seller_phone", "seller_telephone", "seller_mobile", "contact_number",
+              "phone_no", "mobile_phone", "tel_no"),
+    "email": ("email", "emails", "e_mail", "mail", "contact_email", "邮箱", "电子邮箱",
+              "电子邮件", "seller_email", "seller_e_mail", "email_address",
+              "e_mail_address"),
     "payment_account": ("payment_account", "payment", "payment_accounts", "account",
-                        "bank_account", "paypal", "alipay", "收款账户", "支付账户"),
+                        "bank_account", "paypal", "alipay", "收款账户", "支付账户", "收款账号",
+                        "收款方式", "paid_to", "payee", "payee_account", "pay_to",
+                        "seller_payment_account", "beneficiary_account"),
     "supplier": ("supplier", "supplier_name", "factory", "manufacturer", "vendor", "供应商",
                  "工厂"),
     "supplier_address": ("supplier_address", "factory_address"),
@@ -151,9 +160,13 @@ class Mapping:
     default_country: str | None = None
     #: How to read ``NN/NN/YYYY`` dates: ``day-first`` or ``month-first`` (None: refuse).
     date_order: str | None = None
+    #: More columns feeding an identifier field already in ``fields`` (built-in
+    #: names only: ``Phone`` and ``Seller phone`` are both phones of the row).
+    extra: list[tuple[str, FieldSpec]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._plan = [(n, f.column, f.value, f.split) for n, f in self.fields.items()]
+        self._plan = [(n, f.column, f.value, f.split)
+                      for n, f in [*self.fields.items(), *self.extra]]
 
     def extract(self, row: TMapping[str, Any]) -> dict[str, list[str]]:
         """Values of each field in one row (lists: a cell may hold several values)."""
@@ -179,7 +192,10 @@ class Mapping:
                     parts = str(x).split(split) if split else [str(x)]
                     items.extend(p for p in (q.strip() for q in parts) if p)
             if items:
-                out[name] = items
+                if name in out:
+                    out[name] = out[name] + items
+                else:
+                    out[name] = items
         return out
 
     def check_columns(self, header: Sequence[str], file: str) -> None:
@@ -193,17 +209,91 @@ class Mapping:
             )
 
 
+_SNIFF_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]{2,}$")
+_SNIFF_URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+_SNIFF_PHONE = re.compile(r"^\+?[\d\s().\-/]{7,24}$")
+_SNIFF_DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+_SNIFF_PAY = re.compile(
+    r"^(alipay|paypal|payoneer|pingpong|lianlian|worldfirst|wechat ?pay|stripe|iban|wise|"
+    r"skrill|airwallex|western ?union|bank|支付宝|微信|连连|银行)\b|^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$",
+    re.IGNORECASE)
+#: Share of a column's sampled values that must look alike before it gets a warning.
+_SNIFF_SHARE = 0.6
+
+
+def _looks_like(value: str) -> str | None:
+    v = value.strip()
+    if _SNIFF_EMAIL.match(v):
+        return "email"
+    if _SNIFF_URL.match(v):
+        return "shop_url"
+    if _SNIFF_PAY.match(v):
+        return "payment_account"
+    if _SNIFF_PHONE.match(v) and not _SNIFF_DATE.match(v):
+        digits = sum(c.isdigit() for c in v)
+        # Bare digit runs are order numbers and ids as often as phones: only a
+        # +/00 prefix, separators or a Chinese mobile number (1[3-9] + 9) count.
+        if 7 <= digits <= 15 and (v.startswith(("+", "00")) or not v.isdigit()
+                                  or re.fullmatch(r"1[3-9]\d{9}", v)):
+            return "phone"
+    return None
+
+
+def sniff_field(values: Sequence[str]) -> str | None:
+    """The field an unmapped column's values probably hold, or None.
+
+    Only the identifier-like fields are guessed (phone, email, shop_url,
+    payment_account), and only when most sampled values agree: the guess is a
+    warning for a person, never a mapping applied behind their back.
+
+    >>> sniff_field(["+86 138 0013 8000", "0755-8888 1234", ""])
+    'phone'
+    >>> sniff_field(["Sales@Bright.com", "info@x.cn"])
+    'email'
+    >>> sniff_field(["Alipay 2088123456789012", "PayPal pay@x.com"])
+    'payment_account'
+    >>> sniff_field(["red", "blue"]) is None
+    True
+    """
+    seen = [v for v in values if isinstance(v, str) and v.strip()]
+    if not seen:
+        return None
+    votes: dict[str, int] = {}
+    for v in seen:
+        kind = _looks_like(v.split(";")[0])
+        if kind:
+            votes[kind] = votes.get(kind, 0) + 1
+    if not votes:
+        return None
+    best = max(votes, key=lambda k: votes[k])
+    return best if votes[best] >= _SNIFF_SHARE * len(seen) else None
+
+
 def builtin_mapping(header: Sequence[str]) -> Mapping:
-    """Recognize common column names; unknown columns are listed, not guessed."""
+    """Recognize common column names; unknown columns are listed, not guessed.
+
+    Several columns of one identifier field all feed it; a second column of any
+    other field is listed as unmapped.
+
+    >>> m = builtin_mapping(["shop_id", "联系电话", "Seller phone", "Shop name", "Store"])
+    >>> m.extract({"shop_id": "S1", "联系电话": "+86 138", "Seller phone": "+1 212"})["phone"]
+    ['+86 138', '+1 212']
+    >>> m.unmapped
+    ['Store']
+    """
     fields: dict[str, FieldSpec] = {}
+    extra: list[tuple[str, FieldSpec]] = []
     unmapped: list[str] = []
     for col in header:
         f = _ALIAS_INDEX.get(header_key(col))
+        if f is not None and f in fields and f in IDENTIFIER_FIELDS:
+            extra.append((f, FieldSpec(column=col, split=_MULTI.get(f))))
+            continue
         if f is None or f in fields:
             unmapped.append(col)
             continue
         fields[f] = FieldSpec(column=col, split=_MULTI.get(f))
-    return Mapping(fields=fields, unmapped=unmapped)
+    return Mapping(fields=fields, unmapped=unmapped, extra=extra)
 
 
 def load_mapping(path: Path) -> Mapping:

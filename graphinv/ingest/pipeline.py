@@ -94,6 +94,8 @@ class FileReport:
     role: str = "records"
     mapping: str = ""
     unmapped: list[str] = field(default_factory=list)
+    #: Unmapped column → the field its values look like (phone, email, ...).
+    unmapped_hints: dict[str, str] = field(default_factory=dict)
     #: Actionable notes on this file (``4 phones had no country: ...``).
     hints: list[str] = field(default_factory=list)
 
@@ -304,6 +306,7 @@ def ingest_paths(
                     fr.rejected += len(chunk.rejects)
                     fr.encoding, fr.mapping = chunk.encoding, chunk.mapping
                     fr.unmapped = chunk.unmapped
+                    fr.unmapped_hints = chunk.column_hints
                     for reject in chunk.rejects:
                         rejects.add(*reject)
                     issues.update(chunk.issues)
