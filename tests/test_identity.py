@@ -201,3 +201,58 @@ def test_day_first_reads_ambiguous_flag_dates(runner: CliRunner, tmp_path: Path)
     res = runner.invoke(app, [*args, "ingest", str(IDENT / "dates_listings.csv"),
                               "--day-first", "--month-first"])
     assert res.exit_code == 2 and "exclude each other" in res.stderr
+
+
+# -- trap 7: shops known only by URL -------------------------------------------------
+
+
+def test_url_only_rows_join_the_shop_known_by_id(runner: CliRunner,
+                                                 store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "scrape_urls.csv", "testbuy_urls.csv")
+    assert (rep["read"], rep["loaded"], rep["rejected"]) == (6, 6, 0)
+    assert rep["nodes_new"]["Shop"] == 3
+    with _open(store_args) as st:
+        links = {(src, dst) for _, src, _, dst in st.stream_rels("USES_EMAIL")}
+        links |= {(src, dst) for _, src, _, dst in st.stream_rels("USES_PHONE")}
+    assert links == {
+        ("aliexpress:2001234", "+8613800138000"), ("aliexpress:2001234", "buyer-contact@qq.com"),
+        ("taobao:58812345", "+8613900139000"), ("taobao:58812345", "kefu58812@163.com"),
+        ("etsy:redmaplecrafts", "maple.crafts@outlook.com")}
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://shop58812345.taobao.com/", ("taobao", "58812345")),
+    ("https://nike.tmall.com/", ("tmall", "nike")),
+    ("https://abc123.1688.com/", ("1688", "abc123")),
+    ("https://mall.jd.com/index-1000001234.html", ("jd", "1000001234")),
+    ("https://mobile.yangkeduo.com/mall_page.html?mall_id=123456", ("pinduoduo", "123456")),
+    ("https://www.aliexpress.us/store/all-wholesale-products/912345.html",
+     ("aliexpress", "912345")),
+    ("https://www.amazon.co.uk/s?me=A2XYZ", ("amazon", "A2XYZ")),
+    ("https://www.ebay.com/str/bestdeals", ("ebay", "bestdeals")),
+    ("https://www.etsy.com/shop/RedMapleCrafts?ref=profile", ("etsy", "RedMapleCrafts")),
+    ("https://shopee.sg/shop/123456", ("shopee", "123456")),
+    ("https://www.lazada.com.my/shop/acme-store/", ("lazada", "acme-store")),
+    ("https://www.temu.com/acme-m-634418212345678.html", ("temu", "634418212345678")),
+    ("https://www.mercadolibre.com.mx/tienda/acme", ("mercadolibre", "acme")),
+    ("https://www.wish.com/merchant/5f1234abcd", ("wish", "5f1234abcd")),
+    ("https://detail.tmall.com/item.htm?id=1", None),
+    ("https://www.etsy.com/listing/123/mug", None),
+    ("https://example.com/store/1", None),
+    ("javascript:alert(1)", None),
+])
+def test_shop_url_shapes(url: str, expected: tuple[str, str] | None) -> None:
+    from graphinv.ingest.shopurl import shop_from_url
+
+    assert shop_from_url(url) == expected
+
+
+def test_unknown_url_shape_keys_the_shop_by_its_canonical_url() -> None:
+    from graphinv.ingest.extract import extract_row
+
+    a = extract_row({"shop_url": ["https://www.myshop.example.net/home?utm_source=x"],
+                     "phone": ["+86 138 0013 8000"]})
+    b = extract_row({"shop_url": ["https://myshop.example.net/home"],
+                     "phone": ["+86 138 0013 8000"]})
+    assert a.entities[0].key == b.entities[0].key
+    assert a.entities[0].label == "Shop"

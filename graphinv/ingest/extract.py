@@ -146,8 +146,10 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     shop_name = _first(values, "shop_name")
     shop_url = _first(values, "shop_url")
     shop: Entity | None = None
-    if shop_id is None and (shop_name or shop_url):
-        raise RowRejected("missing shop_id (the row names a shop but not its id)")
+    if shop_id is None and shop_url:
+        shop_id, platform, site = _shop_from_url(shop_url, platform, site, g)
+    if shop_id is None and shop_name:
+        raise RowRejected("missing shop_id (the row names a shop but not its id or URL)")
     if shop_id is not None:
         sid = norm["text"](shop_id)
         if not sid.key:
@@ -258,6 +260,33 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     if actor is None and any(e.label != "Supplier" for e in g.entities):
         raise RowRejected("identifiers without a shop, seller or supplier to attach them to")
     return g
+
+
+def _shop_from_url(url: str, platform: str | None, site: str | None,
+                   g: RowGraph) -> tuple[str, str | None, str | None]:
+    """Shop id and platform of a row that gives the shop's URL but not its id.
+
+    The id parsed from the URL (:func:`graphinv.ingest.shopurl.shop_from_url`) joins
+    the shop known by its id; a URL of no known shape keys the shop by the canonical
+    URL (``https://host/path``), which is stable across tracking parameters.
+    """
+    from graphinv.ingest.shopurl import shop_from_url
+
+    norm = _normalizers()
+    found = shop_from_url(url)
+    if found is not None:
+        slug, sid = found
+        if platform is not None and platform != slug:
+            raise RowRejected(f"shop_url is a {slug} shop but the platform column says "
+                              f"{platform!r}")
+        if site is None:
+            site = norm["platform"](url).parts.get("site")
+        return sid, slug, site
+    u = norm["url"](url)
+    if u.key is None:
+        raise RowRejected("missing shop_id and the shop_url is not a usable http(s) URL")
+    g.issues.append("shop keyed by its URL (no shop id, URL of no known shop shape)")
+    return u.key, platform, site
 
 
 def _actor(link_to: str, shop: Entity | None, seller: Entity | None,
