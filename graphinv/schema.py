@@ -65,7 +65,7 @@ class NodeKind:
 
     ``strength`` is the evidentiary weight of sharing this identifier (0 for
     the actors themselves); ``normalizer`` names a function in
-    :data:`graphinv.ingest.normalize.NORMALIZERS` that turns a raw value into
+    :data:`graphinv.types.NORMALIZERS` that turns a raw value into
     the node ``key``.
     """
 

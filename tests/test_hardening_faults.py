@@ -39,9 +39,9 @@ from graphinv.config import StoreConfig
 from graphinv.errors import OutputError, StoreUnavailable
 from graphinv.ingest import batches, pipeline
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
-from graphinv.render import tabular
 from graphinv.store import Store, open_store, statements
 from graphinv.store.bolt import BatchRejected, Neo4jStore
+from graphinv.util import tabular
 from tests.graph_digest import graph_digest
 from tests.hardening_support import (
     DataSet,

@@ -32,8 +32,8 @@ from graphinv.errors import GraphinvError, MappingError, QueryRefused, SchemaErr
 from graphinv.ingest.mapping import load_mapping
 from graphinv.ingest.pipeline import IngestOptions, ingest_paths
 from graphinv.querylib import parse_query_text, run_query
-from graphinv.render.tabular import neutralize, to_csv, to_json
 from graphinv.store import Store
+from graphinv.util.tabular import neutralize, to_csv, to_json
 from tests.graph_digest import graph_digest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 from graphinv.cli.app import app
 from graphinv.errors import InputError
-from graphinv.ingest.normalize import is_safe_url
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.ingest.read import MAX_FIELD, Record, detect_encoding, read_file
 from graphinv.store import Store
+from graphinv.types import is_safe_url
 from tests.graph_digest import graph_digest
 from tests.hardening_support import generated
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphinv.ingest.normalize import KEY_MAX, normalize_phone, normalize_text
 from typer.testing import CliRunner
 
 from graphinv.cli.app import app
 from graphinv.errors import InputError, MappingError
 from graphinv.ingest.mapping import load_mapping
-from graphinv.ingest.normalize import KEY_MAX, normalize_phone, normalize_text
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.store import Store
 

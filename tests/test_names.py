@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from graphinv.ingest.names import name_tokens, same_name
-from graphinv.ingest.normalize import normalize_company
 from graphinv.ingest.resolve import match_suppliers
+from graphinv.types import normalize_company
 
 PAIRS = Path(__file__).resolve().parent / "fixtures" / "identity" / "name_pairs.csv"
 

@@ -1,4 +1,4 @@
-"""Tests for graphinv.ingest.normalize: examples per normalizer plus properties.
+"""Tests for graphinv.types (the value types): examples per normalizer plus properties.
 
 Hardening notes 15-18: full-width and U+3000 equal half-width; NFKC only in
 keys; zero-width, bidi overrides and lookalike letters flagged and never
@@ -16,12 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphinv.ingest.normalize import (
+from graphinv.types import (
     KEY_MAX,
     NORMALIZERS,
     Normalized,
-    _fast_number,
-    _is_valid,
     fingerprint,
     inspect_text,
     is_safe_url,
@@ -37,6 +35,7 @@ from graphinv.ingest.normalize import (
     normalize_url,
     text_key,
 )
+from graphinv.types.phone import _fast_number, _is_valid
 
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

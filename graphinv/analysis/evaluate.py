@@ -26,6 +26,7 @@ from typing import Any
 
 from graphinv.errors import InputError, UsageError
 from graphinv.store.base import Store
+from graphinv.types import match_key
 
 __all__ = ["Evaluation", "TruthRow", "read_truth", "evaluate_labels", "evaluate_store",
            "GROUP_COLUMNS"]
@@ -183,13 +184,7 @@ def read_truth(path: Path) -> list[TruthRow]:
 def _platform_key(raw: str | None) -> str | None:
     if not raw:
         return None
-    try:
-        from graphinv.ingest.normalize import NORMALIZERS
-
-        key = NORMALIZERS["platform"](raw).key
-    except (ImportError, KeyError):  # pragma: no cover - ingest is part of the package
-        key = None
-    return key or raw.strip().lower()
+    return match_key("platform", raw) or raw.strip().lower()
 
 
 def evaluate_store(store: Store, truth_path: Path) -> Evaluation:

@@ -25,6 +25,7 @@ from graphinv.analysis.projection import KINDS, LINK_RELS, Projection, project
 from graphinv.analysis.weighting import Evidence, build_evidence
 from graphinv.errors import InputError, UsageError
 from graphinv.store.base import Store
+from graphinv.types import match_key
 
 __all__ = ["Explainer", "step_cost", "explain_pair", "explain_cluster"]
 
@@ -35,13 +36,6 @@ _MIN_WEIGHT = 0.01
 def step_cost(weight: float) -> float:
     """Cost of one edge into or out of an identifier of ``weight`` (two per identifier)."""
     return 0.5 / max(weight, _MIN_WEIGHT)
-
-
-def _normalize(kind: str, raw: str) -> str | None:
-    from graphinv.ingest.normalize import NORMALIZERS
-
-    res = NORMALIZERS[schema.NODE_KINDS[kind].normalizer](raw)
-    return res.key or None
 
 
 @dataclass
@@ -87,7 +81,7 @@ class Explainer:
                     hits += self._sellers(raw)
                     continue
                 direct = proj.index.get(schema.node_id(kind, raw))
-                key = direct is None and _normalize(kind, raw)
+                key = direct is None and match_key(schema.NODE_KINDS[kind].normalizer, raw)
                 idx = direct if direct is not None else (
                     proj.index.get(schema.node_id(kind, key)) if key else None)
                 if idx is not None:
@@ -106,7 +100,7 @@ class Explainer:
         return hits[0]
 
     def _sellers(self, raw: str) -> list[int]:
-        key = _normalize("Seller", raw)
+        key = match_key(schema.NODE_KINDS["Seller"].normalizer, raw)
         if not key:
             return []
         return [i for i in self.proj.nodes_of("Seller")

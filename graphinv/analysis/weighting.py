@@ -42,6 +42,7 @@ from graphinv import schema
 from graphinv.analysis.disjoint import DisjointSet, component_roots
 from graphinv.analysis.projection import KINDS, Projection
 from graphinv.errors import InputError
+from graphinv.types import match_key
 
 __all__ = [
     "SELLER_STRENGTH",
@@ -174,17 +175,6 @@ class Evidence:
         self._inv_ptr, self._inv = counts, inv
 
 
-def _normalize(kind: str, raw: str) -> str | None:
-    from graphinv.ingest.normalize import NORMALIZERS
-
-    fn = NORMALIZERS.get(schema.NODE_KINDS[kind].normalizer)
-    if fn is None:
-        return None
-    res = fn(raw)
-    key = getattr(res, "key", res)
-    return key if isinstance(key, str) and key else None
-
-
 def read_hub_list(path: Path, proj: Projection) -> HubList:
     """Resolve a hubs file: one identifier per line, ``#`` comments and blanks skipped.
 
@@ -206,7 +196,7 @@ def read_hub_list(path: Path, proj: Projection) -> HubList:
         direct = proj.index.get(schema.node_id(kind, raw))
         if direct is not None:
             return [direct]
-        key = _normalize(kind, raw) if kind != "Seller" else None
+        key = match_key(schema.NODE_KINDS[kind].normalizer, raw) if kind != "Seller" else None
         if key is None:
             return []
         hit = proj.index.get(schema.node_id(kind, key))

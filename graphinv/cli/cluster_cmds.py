@@ -98,7 +98,7 @@ def clusters(
         return
     from graphinv.analysis import report
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
-    from graphinv.render.tabular import to_csv, write_text_atomic
+    from graphinv.util.tabular import to_csv, write_text_atomic
 
     if hubs is not None and not hubs.is_file():
         raise fail(f"hubs file not found — {hubs} — give a text file, one hub per line", 2)

@@ -176,7 +176,7 @@ def emit_table(
     json_data: Any = None,
 ) -> None:
     """Print (or write to ``out``) rows as a rich table, JSON or CSV."""
-    from graphinv.render.tabular import to_csv, to_json, write_text_atomic
+    from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
     if fmt is OutputFormat.table and out is None:
         table = Table(title=title, show_lines=False)

@@ -11,14 +11,14 @@ evidence. Rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphinv import schema
-from graphinv.ingest.dates import parse_date
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
 from graphinv.ingest.placeholders import Placeholders
+from graphinv.types import NORMALIZERS
+from graphinv.types.date import parse_date
 
 __all__ = ["Entity", "ExtractOptions", "Link", "RowGraph", "RowRejected", "extract_row",
            "shop_key"]
@@ -73,25 +73,13 @@ class ExtractOptions:
 _DEFAULT_OPTIONS = ExtractOptions()
 
 
-_NORMALIZERS: dict[str, Callable[..., Any]] = {}
-
-
-def _normalizers() -> dict[str, Callable[..., Any]]:
-    if not _NORMALIZERS:
-        from graphinv.ingest.normalize import NORMALIZERS
-
-        _NORMALIZERS.update(NORMALIZERS)
-    return _NORMALIZERS
-
-
 def shop_key(platform: str | None, shop_id: str) -> str:
     """The Shop node key: ``<platform slug>:<text key of the shop id>``.
 
     >>> shop_key("taobao", " ＳＨＯＰ-1 ")
     'taobao:shop-1'
     """
-    norm = _normalizers()
-    return f"{platform or 'unknown'}:{norm['text'](shop_id).key}"
+    return f"{platform or 'unknown'}:{NORMALIZERS['text'](shop_id).key}"
 
 
 def _known(code: str | None) -> str | None:
@@ -101,11 +89,6 @@ def _known(code: str | None) -> str | None:
 def _first(values: dict[str, list[str]], name: str) -> str | None:
     vals = values.get(name)
     return vals[0] if vals else None
-
-
-def _date(raw: str | None, order: str | None = None) -> str | None:
-    """ISO date (YYYY-MM-DD) or None (see :func:`graphinv.ingest.dates.parse_date`)."""
-    return parse_date(raw, order)[0]
 
 
 def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
@@ -119,21 +102,20 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     >>> [(lk.rel, lk.dst_key) for lk in g.links]
     [('USES_PHONE', '+8613800138000')]
     """
-    norm = _normalizers()
     opts = options or _DEFAULT_OPTIONS
     nothing = opts.placeholders.reason
     g = RowGraph()
     country_raw = _first(values, "seller_country")
     country = None
     if country_raw:
-        c = norm["country"](country_raw)
+        c = NORMALIZERS["country"](country_raw)
         country = c.key
         if c.key is None:
             g.issues.append(f"unknown country {country_raw!r}")
     platform_raw = _first(values, "platform")
     platform = site = None
     if platform_raw:
-        p = norm["platform"](platform_raw)
+        p = NORMALIZERS["platform"](platform_raw)
         platform = p.key
         site = p.parts.get("site") if p.parts else None
     g.seen, problem = parse_date(_first(values, "first_seen"), opts.date_order)
@@ -151,18 +133,18 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     if shop_id is None and shop_name:
         raise RowRejected("missing shop_id (the row names a shop but not its id or URL)")
     if shop_id is not None:
-        sid = norm["text"](shop_id)
+        sid = NORMALIZERS["text"](shop_id)
         if not sid.key:
             raise RowRejected("empty shop_id after normalization")
         url = None
         issues = list(sid.issues)
         if shop_url:
-            u = norm["url"](shop_url)
+            u = NORMALIZERS["url"](shop_url)
             issues.extend(u.issues)
             if u.key is not None:
                 url = u.display
         if shop_name:
-            issues.extend(norm["name"](shop_name).issues)
+            issues.extend(NORMALIZERS["name"](shop_name).issues)
         shop = Entity("Shop", shop_key(platform, shop_id), {
             "shop_id": shop_id, "name": shop_name, "url": url, "platform": platform,
             "site": site, "country": country, "display": shop_name or shop_id,
@@ -177,7 +159,7 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     if seller_name:
         # Legal forms are dropped: "Lucky Trading Co., Ltd." and "... COMPANY LIMITED"
         # are one seller.
-        s = norm[schema.NODE_KINDS["Seller"].normalizer](seller_name)
+        s = NORMALIZERS[schema.NODE_KINDS["Seller"].normalizer](seller_name)
         if s.key:
             seller = Entity("Seller", f"{country or 'xx'}:{s.key}", {
                 "name": seller_name, "country": country, "display": seller_name,
@@ -194,7 +176,7 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
             if why := nothing(kind.normalizer, raw):
                 g.ignored.append(f"{why}: {label}")
                 continue
-            n = norm[kind.normalizer](raw, country=country)
+            n = NORMALIZERS[kind.normalizer](raw, country=country)
             if n.key is None:
                 if n.issues:
                     g.issues.extend(f"{field_name}: {i}" for i in n.issues)
@@ -242,7 +224,7 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         if why := nothing("address", raw):
             g.ignored.append(f"{why}: Address")
             continue
-        n = norm["address"](raw, country=country)
+        n = NORMALIZERS["address"](raw, country=country)
         if n.key is None:
             continue
         ent = Entity("Address", n.key, {"display": n.display, "country": country,

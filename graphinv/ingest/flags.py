@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphinv import schema
-from graphinv.ingest.dates import parse_date
 from graphinv.ingest.extract import RowRejected, shop_key
 from graphinv.ingest.mapping import header_key
+from graphinv.types import NORMALIZERS
+from graphinv.types.date import parse_date
 
 __all__ = ["FLAG_TYPES", "FlagTarget", "flag_target", "looks_like_flags"]
 
@@ -78,8 +79,6 @@ def flag_target(row: dict[str, Any], *, source: str,
     the problem is returned in ``issues`` (a taken-down shop must not look like a new
     lead because of a date format).
     """
-    from graphinv.ingest.normalize import NORMALIZERS
-
     f = {header_key(k): (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
     flag = header_key(f.get("flag") or f.get("type") or f.get("status") or "")
     flag = _FLAG_ALIASES.get(flag, flag)

@@ -148,7 +148,7 @@ class _Rejects:
         self._w: Any = None
 
     def add(self, file: str, line: int, reason: str, raw: str) -> None:
-        from graphinv.render.tabular import neutralize
+        from graphinv.util.tabular import neutralize
 
         if self._fh is None:
             try:
@@ -215,7 +215,7 @@ class _Checkpoint:
         return None
 
     def save(self, run_id: str, **state: Any) -> None:
-        from graphinv.render.tabular import write_text_atomic
+        from graphinv.util.tabular import write_text_atomic
 
         payload = {"run_id": run_id, "fingerprint": self.fingerprint, **state}
         write_text_atomic(self.dir / f"{run_id}.json", json.dumps(payload, indent=1))
@@ -441,7 +441,7 @@ def _refuse_flags_as_records(files: list[Path], encoding: str | None) -> None:
 
 
 def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:
-    from graphinv.render.tabular import to_csv, write_text_atomic
+    from graphinv.util.tabular import to_csv, write_text_atomic
 
     path = data_dir / "runs" / f"{run_id}{suffix}-conflicts.csv"
     cols = ["file", "line", "shop_id", "field", "kept", "conflicting", "kept_from_line"]

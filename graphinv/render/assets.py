@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from graphinv.errors import OutputError
-from graphinv.render.tabular import jsonable
+from graphinv.util.tabular import jsonable
 
 __all__ = [
     "VIS_VERSION",
@@ -100,7 +100,7 @@ def asset_text(name: str) -> str:
 def script_json(data: Any) -> str:
     """Compact strict JSON that is safe inside any ``<script>`` element.
 
-    NaN/Infinity become null (via :func:`graphinv.render.tabular.jsonable`).
+    NaN/Infinity become null (via :func:`graphinv.util.tabular.jsonable`).
     """
     raw = json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False,
                      separators=(",", ":"))

@@ -5,7 +5,7 @@
   attribute a string, number or boolean (lists joined with ``"; "``, None
   left out, characters XML cannot hold removed), kind colours in GEXF;
 * ``cluster-<id>-members.csv`` — one row per node, spreadsheet-formula
-  injection neutralized (:func:`graphinv.render.tabular.neutralize`).
+  injection neutralized (:func:`graphinv.util.tabular.neutralize`).
 
 The full cluster is exported even when the page draws a reduced graph.
 
@@ -28,8 +28,8 @@ from typing import Any
 
 from graphinv.render.model import Graph
 from graphinv.render.safe import text
-from graphinv.render.tabular import to_csv, to_json, write_text_atomic
 from graphinv.schema import NODE_KINDS
+from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
 __all__ = ["MEMBER_COLUMNS", "export_names", "write_cluster_exports", "members_csv",
            "to_networkx", "graphml_text", "gexf_text", "cluster_json"]

@@ -49,8 +49,8 @@ from graphinv.render.layout import spring_layout
 from graphinv.render.model import Graph, prepare_graph, prepare_report
 from graphinv.render.reduce import DEFAULT_MAX_NODES, Reduced, reduce_graph
 from graphinv.render.safe import number, safe_filename, short, text, visible
-from graphinv.render.tabular import to_csv, to_json, write_text_atomic
 from graphinv.schema import NODE_KINDS
+from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
 __all__ = [
     "DEFAULT_MAX_NODES",

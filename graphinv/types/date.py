@@ -22,8 +22,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from typing import Any
 
-__all__ = ["DATE_ORDERS", "parse_date"]
+from graphinv.types._base import Normalized, _as_str
+
+__all__ = ["DATE_ORDERS", "display", "key", "normalize", "normalize_date", "parse_date"]
 
 DATE_ORDERS = ("day-first", "month-first")
 
@@ -83,3 +86,47 @@ def parse_date(raw: str | None, order: str | None = None) -> tuple[str | None, s
         if 0 < secs < 4_102_444_800:  # before 2100
             return _dt.datetime.fromtimestamp(secs, _dt.UTC).date().isoformat(), None
     return None, "unreadable"
+
+
+def normalize_date(raw: str, order: str | None = None, **context: Any) -> Normalized:
+    """A date value: key from :func:`parse_date`, display the trimmed raw.
+
+    A problem becomes the issue ``ambiguous_date`` or ``unreadable_date`` (no key).
+
+    Examples
+    --------
+    >>> r = normalize_date(" 2024.03.07 ")
+    >>> r.key, r.display, r.issues
+    ('2024-03-07', '2024.03.07', ())
+    >>> normalize_date("03/04/2025").issues
+    ('ambiguous_date',)
+    """
+    s = _as_str(raw)
+    iso, problem = parse_date(s, order)
+    return Normalized(iso, s.strip(), (f"{problem}_date",) if problem else ())
+
+
+#: This kind's normalizer under the name every value type uses.
+normalize = normalize_date
+
+
+def key(raw: str, **context: Any) -> str | None:
+    """Match key of ``raw`` (``None`` when empty or unusable); ``order`` as :func:`parse_date`.
+
+    Examples
+    --------
+    >>> key("2025/2/12"), key("03/04/2025", order="day-first")
+    ('2025-02-12', '2025-04-03')
+    """
+    return normalize_date(raw, **context).key
+
+
+def display(raw: str) -> str:
+    """The raw value as shown to investigators: trimmed, otherwise verbatim.
+
+    Examples
+    --------
+    >>> display(" 2025-02-12 ")
+    '2025-02-12'
+    """
+    return normalize_date(raw).display
