@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphinv.ingest.normalize import KEY_MAX, normalize_phone, normalize_text
 from typer.testing import CliRunner
 
 from graphinv.cli.app import app
@@ -20,6 +19,7 @@ from graphinv.errors import InputError, MappingError
 from graphinv.ingest.mapping import load_mapping
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.store import Store
+from graphinv.types import KEY_MAX, normalize_phone, normalize_text
 
 HEADER = "shop_id,shop_name,platform,seller_name,seller_country,phone,email,shop_url,supplier"
 
