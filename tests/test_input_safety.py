@@ -190,3 +190,65 @@ def test_view_input_of_the_wrong_shape_is_a_clean_error(runner: CliRunner, tmp_p
     path = _write(tmp_path / "in.json", text)
     _cli_error(runner, ["view", "--input", str(path), "--out", str(tmp_path / "v")])
     assert not (tmp_path / "v").exists()
+
+
+# -- #16.10 flags that match nothing ---------------------------------------------------------
+
+def test_flags_naming_unknown_nodes_are_rejected_not_created(store: Store,
+                                                             tmp_path: Path) -> None:
+    """A flag for an unknown shop, for a known shop id on the wrong platform, or for an
+    unknown identifier made a flagged phantom node; now each is an unmatched flag (counted,
+    in the rejects file with its line) and the store gains no node."""
+    recs = _write(tmp_path / "shops.csv", HEADER + "\nS1,Shop one,ebay,,,+1 212 555 0100,,,\n")
+    flags = _write(tmp_path / "flags.csv",
+                   "shop_id,platform,kind,value,flag,reason,date\n"
+                   "S1,ebay,,,takedown,fake,2025-01-02\n"
+                   "S1,amazon,,,takedown,wrong platform,2025-01-02\n"
+                   "S9,ebay,,,complaint,unknown shop,2025-01-02\n"
+                   ",,phone,+1 212 555 0199,suspicious,unknown phone,2025-01-02\n"
+                   ",,phone,+1 212 555 0100,suspicious,known phone,2025-01-02\n")
+    rep = _ingest(store, tmp_path, recs, flags=[flags])
+    assert (rep.flags_loaded, rep.flags_unmatched) == (2, 3)
+    assert (rep.read, rep.loaded, rep.rejected) == (6, 3, 3)
+    got = [(int(r["line"]), r["reason"]) for r in _rejects(rep)]
+    assert [g[0] for g in got] == [3, 4, 5]
+    assert all(g[1].startswith("flag matches no ") for g in got)
+    assert "amazon:s1" in got[0][1] and "ebay:s9" in got[1][1]
+    shops = {r[0]: r[1:] for r in store.stream_nodes("Shop", ["name", "flagged"])}
+    assert shops == {"ebay:s1": ("Shop one", True)}
+    phones = {r[0]: r[1] for r in store.stream_nodes("Phone", ["flagged"])}
+    assert phones == {"+12125550100": True}
+
+
+def test_flags_alone_on_an_empty_store_create_nothing(store: Store, tmp_path: Path) -> None:
+    flags = _write(tmp_path / "flags.csv", "shop_id,platform,flag\nS1,ebay,takedown\n")
+    rep = _ingest(store, tmp_path, flags=[flags])
+    assert (rep.flags_loaded, rep.flags_unmatched, rep.rejected) == (0, 1, 1)
+    assert list(store.stream_nodes("Shop", [])) == []
+
+
+# -- #16.11 provenance independent of the working directory ----------------------------------
+
+def _evidence_sources(store: Store) -> set[str]:
+    return {json.loads(e)["source"] for r in store.stream_rels("USES_PHONE", ["ev"])
+            for e in r[4]}
+
+
+def test_default_source_is_the_file_name_wherever_it_runs(store: Store, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """``ingest file.csv`` recorded source "" and ``ingest dir/file.csv`` "dir"."""
+    d = tmp_path / "dir"
+    d.mkdir()
+    _write(d / "a.csv", HEADER + "\nA1,Shop,ebay,,,+1 212 555 0100,,,\n")
+    _write(d / "b.csv", HEADER + "\nB1,Shop,ebay,,,+1 212 555 0100,,,\n")
+    monkeypatch.chdir(d)
+    rep = _ingest(store, tmp_path, Path("a.csv"))
+    assert rep.source == "a.csv"
+    monkeypatch.chdir(tmp_path)
+    rep = _ingest(store, tmp_path, Path("dir") / "b.csv")
+    assert rep.source == "b.csv"
+    assert _evidence_sources(store) == {"a.csv", "b.csv"}
+    _write(d / "c.csv", HEADER + "\nC1,Shop,ebay,,,+1 212 555 0100,,,\n")
+    rep = _ingest(store, tmp_path, d / "c.csv", source="partner")
+    assert rep.source == "partner" and _evidence_sources(store) == {"a.csv", "b.csv", "partner"}

@@ -41,7 +41,8 @@ def ingest(
         "--mapping", "-m", help="TOML/YAML mapping of columns to fields (default: built-in "
         "column names).")] = None,
     source: Annotated[str | None, typer.Option(
-        "--source", "-s", help="Name of the source recorded in every evidence record.")] = None,
+        "--source", "-s", help="Name of the source recorded in every evidence record "
+        "(default: each file's own name, e.g. listings.csv, wherever it is run from).")] = None,
     flags: Annotated[list[Path] | None, typer.Option(
         "--flags", help="Flags file (takedowns, test purchases, complaints); repeatable.")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -178,7 +179,9 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
         emit_table(["kind", "new nodes", "new links", "new evidence"], trows, fmt,
                    title="Graph changes")
         out_console.print(f"Resolved near-duplicates: {report.same_as} new SAME_AS links; "
-                          f"flags loaded: {report.flags_loaded}")
+                          f"flags loaded: {report.flags_loaded}"
+                          + (f"; flags matching no node: {report.flags_unmatched} (rejected, "
+                             "no node created)" if report.flags_unmatched else ""))
     if report.conflicts:
         out_console.print(f"Conflicts (same shop id, different name/seller; first kept): "
                           f"{report.conflicts} → {report.conflicts_path}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -39,7 +40,7 @@ from graphinv.ingest.batches import ChunkContext, file_chunks, raw_of, records
 from graphinv.ingest.extract import RowRejected
 from graphinv.ingest.flags import flag_target, looks_like_flags
 from graphinv.ingest.mapping import Mapping, load_mapping
-from graphinv.ingest.read import InputFile, Reject, discover, file_info, read_file
+from graphinv.ingest.read import InputFile, Record, Reject, discover, file_info, read_file
 from graphinv.store.base import Store
 
 __all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id",
@@ -117,6 +118,8 @@ class IngestReport:
     links_new: dict[str, int] = field(default_factory=dict)
     evidence_new: dict[str, int] = field(default_factory=dict)
     flags_loaded: int = 0
+    #: Flags rows naming no node in the store (rejected; never a new node).
+    flags_unmatched: int = 0
     same_as: int = 0
     conflicts: int = 0
     issues: dict[str, int] = field(default_factory=dict)
@@ -251,9 +254,12 @@ def ingest_paths(
     mapping = load_mapping(opts.mapping) if opts.mapping else None
     if mapping is None:
         _refuse_flags_as_records(files, opts.encoding)
-    first = [*files, *flag_files][:1]  # flags alone name the source after their folder
-    source = opts.source or (mapping.source if mapping and mapping.source else None) \
-        or (first[0].parent.name if first else "input")
+    # Provenance never depends on the working directory: without --source (or the
+    # mapping's [source] name) each file is its own source, by its file name.
+    given = opts.source or (mapping.source if mapping and mapping.source else None)
+    names = list(dict.fromkeys(p.name for p in [*files, *flag_files]))
+    source = given or (", ".join(names) if len(", ".join(names)) <= 200
+                       else f"{names[0]} and {len(names) - 1} more files") or "input"
     runs_dir = opts.data_dir / "runs"
     ckpt = _Checkpoint(runs_dir, _fingerprint(infos + flag_infos, opts, source))
     previous = None if opts.dry_run else ckpt.find_unfinished()
@@ -266,7 +272,7 @@ def ingest_paths(
                        keep_records=store is not None and hasattr(store, "on_reject"),
                        default_country=opts.default_country, date_order=opts.date_order)
     if opts.strict:
-        _validate_all(infos, flag_infos, mapping, ctx)
+        _validate_all(infos, flag_infos, mapping, ctx, given)
     if opts.dry_run or store is None:
         report.dry_run = True
 
@@ -300,7 +306,8 @@ def ingest_paths(
                 report.files.append(fr)
                 where.update(at_file=str(info.path), rows_done=0)
                 hints: Counter[str] = Counter()
-                for chunk in file_chunks(info, ctx, mapping):
+                file_ctx = ctx if given else dataclasses.replace(ctx, source=info.path.name)
+                for chunk in file_chunks(info, file_ctx, mapping):
                     fr.read += chunk.read
                     fr.loaded += chunk.loaded
                     fr.rejected += len(chunk.rejects)
@@ -335,8 +342,8 @@ def ingest_paths(
             fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind, role="flags")
             report.files.append(fr)
             where.update(at_file=str(info.path), rows_done=0)
-            _ingest_flags(store if not report.dry_run else None, info, opts, source, run_id,
-                          fr, rejects, report, progress)
+            _ingest_flags(store if not report.dry_run else None, info, opts,
+                          given or info.path.name, run_id, fr, rejects, report, progress)
         report.read = sum(f.read for f in report.files)
         report.loaded = sum(f.loaded for f in report.files)
         report.rejected = sum(f.rejected for f in report.files)
@@ -453,6 +460,7 @@ def _ingest_flags(store: Store | None, info: InputFile, opts: IngestOptions, sou
                   run_id: str, fr: FileReport, rejects: _Rejects, report: IngestReport,
                   progress: Progress | None) -> None:
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    lines: dict[int, Record] = {}
     for item in read_file(info.path, encoding=opts.encoding, info=info):
         fr.encoding = info.encoding
         fr.read += 1
@@ -466,21 +474,33 @@ def _ingest_flags(store: Store | None, info: InputFile, opts: IngestOptions, sou
             fr.rejected += 1
             rejects.add(item.file, item.line, str(exc), raw_of(item))
             continue
-        fr.loaded += 1
         for issue in t.issues:
             report.issues[issue] = report.issues.get(issue, 0) + 1
         row: dict[str, Any] = {"key": t.key, "flag": t.json, "run": run_id}
-        if t.label == "Shop":
-            platform = t.key.split(":", 1)[0]
-            row.update(shop_id=t.raw, platform=None if platform == "unknown" else platform,
-                       display=t.raw)
         by_label[t.label].append(row)
+        lines[id(row)] = item
+    if store is not None:
+        # A flag only marks a node the records created: a flag naming an unknown shop
+        # (or the right shop on the wrong platform) made a flagged phantom node.
+        for label, rows in by_label.items():
+            found = store.existing_keys(label, {r["key"] for r in rows})
+            for r in rows:
+                if r["key"] not in found:
+                    rec = lines[id(r)]
+                    fr.rejected += 1
+                    report.flags_unmatched += 1
+                    rejects.add(rec.file, rec.line, f"flag matches no {label} in the store: "
+                                f"{r['key']} (check the id and platform, or ingest its "
+                                "records first)", raw_of(rec))
+            by_label[label] = [r for r in rows if r["key"] in found]
+    fr.loaded = fr.read - fr.rejected
     if progress:
         progress(fr.read)
     report.flags_loaded += fr.loaded
     if store is not None:
         for label, rows in by_label.items():
-            store.merge_nodes(label, rows)
+            if rows:
+                store.merge_nodes(label, rows)
 
 
 def _worker_setting(opts: IngestOptions) -> bool | None:
@@ -495,7 +515,7 @@ def _worker_setting(opts: IngestOptions) -> bool | None:
 
 
 def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: Mapping | None,
-                  ctx: ChunkContext) -> None:
+                  ctx: ChunkContext, given: str | None) -> None:
     """--strict: stop at the first bad row, before anything is written."""
     for info in infos:
         for item in records(info, ctx, mapping):
@@ -511,7 +531,8 @@ def _validate_all(infos: list[InputFile], flag_infos: list[InputFile], mapping: 
             if isinstance(flag_item, Reject):
                 raise InputError("bad flags row (--strict)", value=where, hint=flag_item.reason)
             try:
-                flag_target(flag_item.fields, source=ctx.source, date_order=ctx.date_order)
+                flag_target(flag_item.fields, source=given or info.path.name,
+                            date_order=ctx.date_order)
             except RowRejected as exc:
                 raise InputError("bad flags row (--strict)", value=where, hint=str(exc)) from exc
 
