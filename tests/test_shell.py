@@ -110,3 +110,34 @@ def test_ingest_lists_ignored_columns_and_warns_about_identifier_like_ones(
     assert rep["nodes_new"]["Seller"] == 3
     assert rep["nodes_new"]["Email"] == 2
     assert rep["nodes_new"]["PaymentAccount"] == 3
+
+
+# -- item 10: saved-query parameters take what users type ---------------------------
+
+def test_query_parameters_resolve_like_ingest_and_refuse_unknown_values(
+        runner: CliRunner, store_args: list[str]) -> None:
+    import json
+
+    res = runner.invoke(app, [*store_args, "ingest", str(FX / "flat_utf8.csv"),
+                              "--flags", str(FX / "flags.csv")])
+    assert res.exit_code == 0, res.output
+    run = [*store_args, "query", "run", "--format", "json"]
+    for typed in ("A1", "aliexpress:A1", "AliExpress:a1", "aliexpress:a1"):
+        res = runner.invoke(app, [*run, "shop-neighbourhood", "-p", f"shop={typed}",
+                                  "-p", "hops=1"])
+        assert res.exit_code == 0, res.output
+        rows = json.loads(res.stdout)
+        assert "+8613800138000" in {r["key"] for r in rows}  # A1's phone, one hop away
+    res = runner.invoke(app, [*run, "shop-neighbourhood", "-p", "shop=A1", "-p", "hops=1"])
+    assert "Parameter shop: 'A1' is aliexpress:a1" in res.output
+    for typed in ("+86 138 0013 8000", "Phone: 0086 13800138000", "+8613800138000"):
+        res = runner.invoke(app, [*run, "identifier-users", "-p", f"key={typed}"])
+        assert res.exit_code == 0, res.output
+        assert {r["user"] for r in json.loads(res.stdout)} >= {"aliexpress:a1", "ebay:a2"}
+    res = runner.invoke(app, [*run, "leads", "-p", "shop=58231907"])
+    assert res.exit_code == 1
+    assert "Error: parameter 'shop' matches no shop in the store — '58231907'" in res.output
+    res = runner.invoke(app, [*run, "identifier-users", "-p", "key=nobody@nowhere.invalid"])
+    assert res.exit_code == 1 and "matches no identifier" in res.output
+    res = runner.invoke(app, [*run, "cluster-members", "-p", "cluster=g-0999"])
+    assert res.exit_code == 1 and "names no cluster" in res.output

@@ -145,7 +145,12 @@ def run_saved_query(
     unbounded paths are refused before anything runs. Exit 2 for bad parameters, 1 for
     refused, failed or timed-out queries.
 
-    Example: graphinv query run leads -p shop=amazon:a1luxe --format csv --out leads.csv
+    Shop, identifier and cluster parameters (shop, from, to, key, hub, cluster) take what
+    you would type: a shop_id or platform:shop_id in any case, a raw phone/e-mail/account
+    or 'Kind: value', a cluster id in any case. They are normalized like ingest and must
+    match something in the store (exit 1 if not).
+
+    Example: graphinv query run leads -p shop=amazon:A1LUXE --format csv --out leads.csv
     """
     if (name is None) == (file is None):
         raise fail("give a saved query NAME or --file PATH (not both)", code=2)
@@ -153,6 +158,7 @@ def run_saved_query(
         fmt = OutputFormat.csv if out.suffix.lower() == ".csv" else OutputFormat.json
     with handle_errors():
         from graphinv.querylib import load_query_file, parse_assignments, prepare_query
+        from graphinv.querylib.entities import resolve_entity_params
         from graphinv.querylib.runner import run_query
 
         q = load_query_file(file, saved=False) if file else _library(queries).get(name or "")
@@ -161,6 +167,9 @@ def run_saved_query(
         # Refuse unsafe queries and bad parameters before touching the store.
         prepare_query(q, given, backend=backend, limit=limit, from_text=True)
         with open_configured_store(ctx) as store:
+            given, resolved = resolve_entity_params(store, given)
+            for r in resolved:
+                err_console.print(f"Parameter {r.name}: {r.given!r} is {r.key}", markup=False)
             result = run_query(store, q, given, limit=limit, timeout=timeout,
                                from_text=True)
     title = f"{q.name} ({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}, " \
