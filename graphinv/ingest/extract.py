@@ -254,7 +254,7 @@ def _shop_from_url(url: str, platform: str | None, site: str | None,
     """
     from graphinv.ingest.shopurl import shop_from_url
 
-    norm = _normalizers()
+    norm = NORMALIZERS
     found = shop_from_url(url)
     if found is not None:
         slug, sid = found
