@@ -87,21 +87,21 @@ def _exists(store: Store, label: str, keys: list[str]) -> list[str]:
 
 
 def _norm(normalizer: str, raw: str) -> str | None:
-    from graphinv.ingest.normalize import NORMALIZERS
+    from graphinv.types import match_key
 
-    return NORMALIZERS[normalizer](raw).key or None
+    return match_key(normalizer, raw)
 
 
 def _shop(store: Store, name: str, value: str) -> str:
-    from graphinv.ingest.extract import shop_key
-
     v = value.strip()
     cands = [v]
     head, sep, rest = v.partition(":")
     if sep and rest.strip():
-        platform = _norm("platform", head)
-        if platform:
-            cands.append(shop_key(platform, rest.strip()))
+        platform, id_key = _norm("platform", head), _norm("text", rest)
+        if platform and id_key:
+            # the Shop key as ingest builds it (graphinv.ingest.extract.shop_key; querylib
+            # may not import ingest): "<platform slug>:<text key of the shop id>"
+            cands.append(f"{platform}:{id_key}")
     hit = _exists(store, "Shop", cands)
     if len(hit) == 1:
         return hit[0]
