@@ -252,3 +252,50 @@ def test_default_source_is_the_file_name_wherever_it_runs(store: Store, tmp_path
     _write(d / "c.csv", HEADER + "\nC1,Shop,ebay,,,+1 212 555 0100,,,\n")
     rep = _ingest(store, tmp_path, d / "c.csv", source="partner")
     assert rep.source == "partner" and _evidence_sources(store) == {"a.csv", "b.csv", "partner"}
+
+
+# -- #16.13 devices, FIFOs, broken and looping links -----------------------------------------
+
+def _specials(d: Path) -> dict[str, str]:
+    """Make every kind of non-file in ``d``; returns name -> what graphinv must call it."""
+    import os
+
+    os.mkfifo(d / "pipe.csv")
+    (d / "zero.csv").symlink_to("/dev/zero")
+    (d / "gone.csv").symlink_to(d / "no-such-file.csv")
+    (d / "loop.csv").symlink_to(d / "loop.csv")
+    return {"pipe.csv": "named pipe (FIFO)",
+            "zero.csv": "character device (through a symbolic link)",
+            "gone.csv": "broken symbolic link", "loop.csv": "symbolic link loop"}
+
+
+def test_named_special_paths_say_what_they_are(runner: CliRunner, tmp_path: Path) -> None:
+    """They all got "input path does not exist" (or hung reading /dev/zero)."""
+    expected = _specials(tmp_path)
+    expected["/dev/null"] = "character device"
+    for name, what in expected.items():
+        path = tmp_path / name if not name.startswith("/") else Path(name)
+        err = _cli_error(runner, ["--data-dir", str(tmp_path / "data"), "ingest", str(path)])
+        assert f"input path is a {what}" in err, (name, err)
+        assert "does not exist" not in err
+
+
+def test_special_entries_in_a_directory_are_counted_not_silently_skipped(
+        runner: CliRunner, tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    _write(d / "sub" / "ok.csv", HEADER + "\nS1,Shop,ebay,,,+1 212 555 0100,,,\n")
+    _write(d / "notes.md", "x")
+    _write(d / ".hidden.csv", "x")
+    (d / "up").symlink_to(d, target_is_directory=True)  # a loop if followed
+    expected = _specials(d)
+    rep = _ingest(None, tmp_path, d)
+    assert (rep.read, rep.loaded) == (1, 1)
+    got = {Path(s["path"]).name: s["what"] for s in rep.skipped}
+    assert set(got) == {*expected, "notes.md", ".hidden.csv", "up"}
+    for name, what in expected.items():
+        assert got[name].startswith(what), (name, got[name])
+    assert got["up"] == "symbolic link to a directory (not followed)"
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "ingest", str(d)])
+    assert res.exit_code == 0, res.output
+    assert "Skipped 7 entries" in res.stdout and "named pipe (FIFO) ×1" in res.stdout

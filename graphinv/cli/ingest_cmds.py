@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -182,6 +183,13 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
                           f"flags loaded: {report.flags_loaded}"
                           + (f"; flags matching no node: {report.flags_unmatched} (rejected, "
                              "no node created)" if report.flags_unmatched else ""))
+    if report.skipped:
+        kinds = Counter(s["what"] for s in report.skipped)
+        out_console.print(f"Skipped {len(report.skipped)} entries of the input directories "
+                          "(not read): " + ", ".join(f"{k} ×{n}" for k, n in kinds.most_common()),
+                          markup=False)
+        for s in report.skipped[:5]:
+            out_console.print(f"  {s['path']}: {s['what']}", markup=False)
     if report.conflicts:
         out_console.print(f"Conflicts (same shop id, different name/seller; first kept): "
                           f"{report.conflicts} → {report.conflicts_path}")

@@ -120,6 +120,9 @@ class IngestReport:
     flags_loaded: int = 0
     #: Flags rows naming no node in the store (rejected; never a new node).
     flags_unmatched: int = 0
+    #: Entries of input directories that were not read: ``{"path", "what"}`` (FIFO,
+    #: device, broken or looping link, hidden or unsupported file...).
+    skipped: list[dict[str, str]] = field(default_factory=list)
     same_as: int = 0
     conflicts: int = 0
     issues: dict[str, int] = field(default_factory=dict)
@@ -247,8 +250,9 @@ def ingest_paths(
     """
     opts = options or IngestOptions()
     t0 = time.perf_counter()
-    files = discover(list(paths))
-    flag_files = discover(list(opts.flags)) if opts.flags else []
+    skipped: list[tuple[str, str]] = []
+    files = discover(list(paths), skipped)
+    flag_files = discover(list(opts.flags), skipped) if opts.flags else []
     infos = [file_info(p) for p in files]
     flag_infos = [file_info(p) for p in flag_files]
     mapping = load_mapping(opts.mapping) if opts.mapping else None
@@ -265,7 +269,8 @@ def ingest_paths(
     previous = None if opts.dry_run else ckpt.find_unfinished()
     run_id = previous["run_id"] if previous else new_run_id()
     report = IngestReport(run_id=run_id, source=source, started=_now(), dry_run=opts.dry_run,
-                          resumed=previous is not None)
+                          resumed=previous is not None,
+                          skipped=[{"path": p, "what": w} for p, w in skipped])
     ctx = ChunkContext(source=source, run_id=run_id, at=report.started,
                        mapping_path=opts.mapping, encoding=opts.encoding,
                        batch_rows=opts.batch_rows, parallel=_worker_setting(opts),

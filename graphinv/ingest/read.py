@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,29 +81,91 @@ class InputFile:
     header: list[str] = field(default_factory=list)
 
 
-def discover(paths: list[Path]) -> list[Path]:
+def discover(paths: list[Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """Expand directories (sorted, recursive) into supported files.
 
-    Raises :class:`InputError` for a path that does not exist or an unsupported file.
+    Raises :class:`InputError` for a named path that does not exist or is not a
+    regular file or directory (saying what it is: FIFO, device, broken or looping
+    link) and for an unsupported file. Inside directories such entries — and
+    hidden or unsupported files, links to directories — are skipped, never silently:
+    each is appended to ``skipped`` as ``(path, what it is)``.
     """
     out: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file()
-                           and q.suffix.lower() in SUFFIXES and not q.name.startswith("."))
+        what = _what(p)
+        if what == "directory":
+            found: list[Path] = []
+            _walk(p, found, skipped if skipped is not None else [])
             if not found:
                 raise InputError("no input files in directory", value=str(p),
                                  hint="expected .csv, .tsv, .jsonl or .json files")
-            out.extend(found)
-        elif p.is_file():
+            out.extend(sorted(found))
+        elif what == "file":
             if p.suffix.lower() not in SUFFIXES:
                 raise InputError("unsupported input file type", value=str(p),
                                  hint="use .csv, .tsv, .jsonl/.ndjson or .json")
             out.append(p)
-        else:
+        elif what == "missing":
             raise InputError("input path does not exist", value=str(p),
                              hint="check the path (relative to the current directory)")
+        else:
+            raise InputError(f"input path is a {what}, not a file or directory", value=str(p),
+                             hint="give a regular .csv, .tsv, .jsonl or .json file (copy "
+                             "the data to a file first)")
     return out
+
+
+_KINDS = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+          (stat.S_ISFIFO, "named pipe (FIFO)"), (stat.S_ISSOCK, "socket"))
+
+
+def _what(p: Path) -> str:
+    """What ``p`` is: file, directory, missing, or a name for anything else.
+
+    >>> _what(Path("/dev/null")), _what(Path("/")), _what(Path("/no/such/path"))
+    ('character device', 'directory', 'missing')
+    """
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        if os.path.islink(p):
+            if exc.errno == errno.ELOOP:
+                return "symbolic link loop"
+            return f"broken symbolic link (to {os.readlink(p)!r})"
+        if isinstance(exc, FileNotFoundError | NotADirectoryError):
+            return "missing"
+        return f"path that cannot be read ({exc.strerror})"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    if stat.S_ISDIR(st.st_mode):
+        return "directory"
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "special file")
+    return kind + (" (through a symbolic link)" if os.path.islink(p) else "")
+
+
+def _walk(d: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None:
+    try:
+        entries = sorted(os.scandir(d), key=lambda e: e.name)
+    except OSError as exc:
+        skipped.append((str(d), f"directory that cannot be read ({exc.strerror})"))
+        return
+    for e in entries:
+        q = Path(e.path)
+        if e.is_symlink() and _what(q) == "directory":
+            # not followed (as before): a link to a parent directory loops
+            skipped.append((str(q), "symbolic link to a directory (not followed)"))
+            continue
+        what = _what(q)
+        if what == "directory":
+            _walk(q, found, skipped)
+        elif what != "file":
+            skipped.append((str(q), what))
+        elif e.name.startswith("."):
+            skipped.append((str(q), "hidden file"))
+        elif q.suffix.lower() not in SUFFIXES:
+            skipped.append((str(q), "unsupported file type"))
+        else:
+            found.append(q)
 
 
 def file_sha256(path: Path) -> str:
