@@ -15,6 +15,7 @@ from graphinv.querylib import parse_query_text, prepare_query, run_query
 from graphinv.querylib import runner as runner_mod
 from graphinv.querylib.runner import plain_value, with_limit
 from graphinv.store import QueryResult, Store
+from graphinv.store.base import QueryPlan
 from tests.query_fixture import build_query_fixture
 
 
@@ -31,12 +32,13 @@ class SpyStore:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def explain_is_read_only(self, cypher: str, params: Mapping[str, Any] | None = None) -> bool:
+    def explain(self, cypher: str, params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> QueryPlan:
         self.calls.append("explain")
-        return True
+        return QueryPlan(read_only=True)
 
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
-                 timeout: float | None = None) -> QueryResult:
+                 timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
         self.calls.append("run")
         return QueryResult(columns=["x"], rows=[[Decimal("2")]])
 

@@ -18,7 +18,11 @@ Refused, with the rule, the word and its line:
 * several ``;``-separated statements (one trailing ``;`` is fine);
 * ``EXPLAIN``/``PROFILE``/``CYPHER`` prefixes and anything that does not start
   like a read query;
-* variable-length paths without an upper bound or longer than :data:`MAX_HOPS`.
+* variable-length paths without an upper bound or longer than :data:`MAX_HOPS`;
+* ``\\uXXXX`` escapes outside string literals or spelling a quote, backtick,
+  backslash, comment mark or line break: Neo4j decodes them before it reads the
+  text, so ``'\\u0027 … LOAD CSV … //'`` is one string here but code there
+  (:func:`graphinv.querylib.lexer.check_escapes`; issue #16 item 1).
 
 >>> check_query("MATCH (s:Shop) WHERE s.name = 'DELETE me' RETURN s.key").params
 frozenset()
@@ -36,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graphinv.errors import QueryRefused
-from graphinv.querylib.lexer import Token, match_close, significant, tokenize
+from graphinv.querylib.lexer import Token, check_escapes, match_close, significant
 
 __all__ = [
     "CheckedQuery",
@@ -90,9 +94,12 @@ def _refuse(reason: str, tok: Token | None, hint: str) -> QueryRefused:
 
 
 def check_query(cypher: str) -> CheckedQuery:
-    """Return the checked query or raise :class:`QueryRefused` naming the rule."""
-    tokens = tokenize(cypher)
-    sig = significant(tokens)
+    """Return the checked query or raise :class:`QueryRefused` naming the rule.
+
+    The rules run on tokens that :func:`check_escapes` has shown to be the same
+    for the text as written and as Neo4j reads it (Unicode escapes decoded).
+    """
+    sig = significant(check_escapes(cypher))
     if sig and sig[-1].is_punct(";"):
         cypher = cypher[: sig[-1].start] + cypher[sig[-1].end:]
         sig = sig[:-1]

@@ -10,6 +10,12 @@ Where the engines could read the text differently the lexer picks the reading
 that exposes *more* code (a ``//`` comment ends at any line break, including
 U+2028), so an ambiguity can only cause a refusal, never a bypass.
 
+Neo4j decodes ``\\uXXXX`` escapes in the whole text *before* it splits it into
+tokens (strings, comments and names alike), while LadybugDB decodes them only
+inside strings. :func:`unicode_escapes` finds them exactly as Neo4j does and
+:func:`check_escapes` refuses every one that could make the two readings
+differ; :func:`decode_escapes` gives the text the server tokenizes.
+
 >>> [(t.kind, t.text) for t in tokenize("RETURN 'a;b' // x") if t.kind != "ws"]
 [('ident', 'RETURN'), ('string', "'a;b'"), ('comment', '// x')]
 """
@@ -22,7 +28,8 @@ from dataclasses import dataclass
 
 from graphinv.errors import QueryRefused
 
-__all__ = ["Token", "tokenize", "significant", "match_close", "KEYWORDS"]
+__all__ = ["Token", "tokenize", "significant", "match_close", "KEYWORDS", "Escape",
+           "unicode_escapes", "decode_escapes", "check_escapes"]
 
 #: Reserved words that can start or join clauses; an identifier token with one
 #: of these names (case-insensitive) is a keyword, not a variable.
@@ -105,6 +112,124 @@ def _backtick_end(text: str, i: int) -> int:
             return j + 1
         j += 1
     return -1
+
+
+@dataclass(frozen=True)
+class Escape:
+    """One ``\\uXXXX`` escape: where it stands in the text and the character it means."""
+
+    start: int
+    char: str
+
+    @property
+    def end(self) -> int:
+        return self.start + 6
+
+
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+# Characters that decide where strings, names and comments start or end.
+_STRUCTURAL = "'\"`\\/*" + _LINE_BREAKS
+
+
+def _line_of(text: str, pos: int) -> int:
+    return 1 + len(_BREAK.findall(text[:pos]))
+
+
+def unicode_escapes(text: str) -> list[Escape]:
+    r"""Every ``\uXXXX`` escape of ``text``, read as Neo4j 5.26 reads it.
+
+    Found by experiment on a real server: a backslash starts an escape when an
+    even number of backslashes stands right before it (``\\u0041`` is a
+    backslash and ``u0041``); exactly four hex digits must follow one ``u``
+    (``\uu0041`` and ``C:\users`` are syntax errors there, even in comments);
+    a backslash an escape produces never starts another escape. Raises
+    :class:`QueryRefused` where Neo4j reports a syntax error.
+
+    >>> [(e.start, e.char) for e in unicode_escapes(r"RETURN '\u0041\\u0042'")]
+    [(8, 'A')]
+    """
+    out: list[Escape] = []
+    i, n = 0, len(text)
+    while True:
+        i = text.find("\\", i)
+        if i < 0:
+            return out
+        run = i
+        while run < n and text[run] == "\\":
+            run += 1
+        last = run - 1  # only the last backslash of a run can be followed by "u"
+        if (last - i) % 2 == 0 and run < n and text[run] == "u":
+            if not _HEX4.fullmatch(text, run + 1, run + 5):
+                raise QueryRefused(
+                    "cannot read the query: \\u must start a Unicode escape \\uXXXX",
+                    value=f"{text[last:last + 6]!r} at line {_line_of(text, last)}",
+                    hint="Neo4j reads \\u as an escape everywhere, comments included: "
+                         "write \\\\u in a string, or the character itself")
+            out.append(Escape(last, chr(int(text[run + 1:run + 5], 16))))
+            i = run + 5
+        else:
+            i = run
+
+
+def decode_escapes(text: str) -> str:
+    r"""``text`` with its Unicode escapes decoded: what Neo4j tokenizes.
+
+    >>> decode_escapes(r"RETURN 1 // \u000a, 2")
+    'RETURN 1 // \n, 2'
+    """
+    parts: list[str] = []
+    pos = 0
+    for esc in unicode_escapes(text):
+        parts += [text[pos:esc.start], esc.char]
+        pos = esc.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def check_escapes(text: str) -> list[Token]:
+    r"""Tokens of ``text`` once the Unicode escapes that could be read two ways
+    are refused. They are the tokens of the text as written, with its positions;
+    Neo4j's reading (escapes decoded first) is compared with them and gives the
+    same tokens but for the contents of string literals.
+
+    An escape is allowed only inside a string literal and only for a character
+    that plays no part in splitting the text (no quote, backtick, backslash,
+    ``/``, ``*`` or line break): anywhere else Neo4j (which decodes first) and
+    LadybugDB or this lexer (which do not) would see different code.
+
+    >>> [t.kind for t in check_escapes(r"RETURN '\u00e9' AS x") if t.kind != "ws"]
+    ['ident', 'string', 'ident', 'ident']
+    >>> check_escapes(r"WITH '\u0027 AS x LOAD CSV FROM 'f' //' AS x RETURN x")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graphinv.errors.QueryRefused: query refused: a Unicode escape spells a quote, ... \u0027 at line 1 — ...
+    """
+    escapes = unicode_escapes(text)
+    tokens = tokenize(text)
+    if not escapes:
+        return tokens
+    for esc in escapes:
+        where = f"{text[esc.start:esc.end]} at line {_line_of(text, esc.start)}"
+        if esc.char in _STRUCTURAL:
+            raise QueryRefused(
+                "query refused: a Unicode escape spells a quote, backtick, backslash, "
+                "comment mark or line break", value=where,
+                hint="write the character itself (a quote inside a string as \\')")
+        tok = next(t for t in tokens if t.start <= esc.start < t.end)
+        if tok.kind != "string" or esc.end > tok.end:
+            raise QueryRefused("query refused: Unicode escapes are allowed only inside "
+                               "string literals", value=where,
+                               hint="write names, keywords and comments without \\u escapes")
+    decoded = tokenize(decode_escapes(text))
+    same = len(decoded) == len(tokens) and all(
+        a.kind == b.kind and (a.kind == "string" or a.text == b.text)
+        for a, b in zip(tokens, decoded, strict=True))
+    if not same:  # cannot happen after the checks above; refuse rather than trust them
+        raise QueryRefused("query refused: the query reads differently once its Unicode "
+                           "escapes are decoded", value=f"line {_line_of(text, escapes[0].start)}",
+                           hint="write the characters themselves instead of \\u escapes")
+    return tokens
 
 
 def tokenize(text: str) -> list[Token]:

@@ -8,8 +8,12 @@ Order of the checks (the first three happen before the store sees anything):
 2. :func:`graphinv.querylib.guard.check_query` — lexical refusal of writes,
    file access, plugins, several statements, unbounded paths;
 3. backend fit (``requires: neo4j``) and translation for the embedded store;
-4. ``store.explain_is_read_only`` — the planner must agree the query only reads;
-5. ``store.run_read`` — a read transaction with a timeout.
+4. ``store.explain`` + :func:`graphinv.querylib.plancheck.check_plan` — the
+   planner must agree the query only reads, and no operator of its plan may load
+   a file or URL or call a procedure or function outside the allowlists;
+5. ``store.run_read`` — a read transaction; one ``timeout`` bounds steps 4 and 5
+   together, and at most ``limit + 1`` rows are fetched (the ``LIMIT`` is also
+   written into the query, into every branch of a ``UNION``).
 
 >>> from graphinv.querylib.header import parse_query_text
 >>> q = parse_query_text("// name: x\\n// description: d\\n// param: n int = 2\\n"
@@ -28,12 +32,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from graphinv.errors import QueryError, QueryRefused
+from graphinv.errors import QueryError, QueryTimeout
 from graphinv.querylib.bounds import inline_path_bounds
 from graphinv.querylib.guard import check_query
 from graphinv.querylib.header import SavedQuery
-from graphinv.querylib.lexer import significant, tokenize
+from graphinv.querylib.lexer import Token, significant, tokenize
 from graphinv.querylib.params import bind_params, embedded_type
+from graphinv.querylib.plancheck import check_plan
 from graphinv.querylib.translate import to_embedded
 from graphinv.store.base import Store
 
@@ -117,12 +122,16 @@ def run_query(store: Store, query: SavedQuery, params: Mapping[str, Any] | None 
                          hint="e.g. --timeout 30")
     prep = prepare_query(query, params, backend=store.backend, limit=limit,
                          from_text=from_text)
-    if not store.explain_is_read_only(prep.cypher, prep.params):
-        raise QueryRefused("query refused: the planner says it writes", value=query.name,
-                           hint="saved and ad-hoc queries only read")
     t0 = time.monotonic()
-    res = store.run_read(prep.cypher, prep.params, timeout=timeout)
-    elapsed = time.monotonic() - t0
+    check_plan(store.explain(prep.cypher, prep.params, timeout=timeout))
+    left = None if timeout is None else timeout - (time.monotonic() - t0)
+    if left is not None and left <= 0:
+        raise QueryTimeout("query stopped at its timeout", value=f"{timeout:g} s",
+                           hint="narrow the query or raise --timeout")
+    t1 = time.monotonic()
+    res = store.run_read(prep.cypher, prep.params, timeout=left,
+                         max_rows=None if prep.limit is None else prep.limit + 1)
+    elapsed = time.monotonic() - t1
     rows = [[plain_value(v) for v in r] for r in res.rows]
     if query.sort_lists:
         idx = [i for i, c in enumerate(res.columns) if c in query.sort_lists]
@@ -142,14 +151,53 @@ def run_query(store: Store, query: SavedQuery, params: Mapping[str, Any] | None 
 
 
 def with_limit(cypher: str, n: int) -> str:
-    """Append ``LIMIT n`` when the final RETURN has none (and there is no UNION).
+    """Append ``LIMIT n`` when the final RETURN has none; with ``UNION``, to every
+    branch whose RETURN has none.
+
+    A ``UNION`` (without ALL) branch also gets ``DISTINCT``: the union drops
+    duplicates anyway, and without it a branch's first ``n`` rows could all be one
+    row, hiding that the result was cut.
 
     >>> with_limit("MATCH (s:Shop) RETURN s.key AS k ORDER BY k", 5)
     'MATCH (s:Shop) RETURN s.key AS k ORDER BY k\\nLIMIT 5'
     >>> with_limit("MATCH (s:Shop) RETURN s.key AS k LIMIT 3", 5)
     'MATCH (s:Shop) RETURN s.key AS k LIMIT 3'
+    >>> print(with_limit("MATCH (a:Shop) RETURN a.k AS k UNION MATCH (b:Seller) RETURN b.k AS k", 5))
+    MATCH (a:Shop) RETURN DISTINCT a.k AS k
+    LIMIT 5
+    UNION MATCH (b:Seller) RETURN DISTINCT b.k AS k
+    LIMIT 5
     """
     sig = significant(tokenize(cypher))
+    depth = 0
+    unions: list[int] = []
+    distinct = False
+    for i, t in enumerate(sig):
+        if t.is_punct("(", "[", "{"):
+            depth += 1
+        elif t.is_punct(")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and t.is_kw("UNION"):
+            unions.append(i)
+            distinct = distinct or not (i + 1 < len(sig) and sig[i + 1].is_kw("ALL"))
+    if not unions:
+        return _branch_limit(cypher, sig, n, distinct=False)
+    out: list[str] = []
+    pos, lo = 0, 0
+    for u in [*unions, len(sig)]:
+        end = sig[u].start if u < len(sig) else len(cypher)
+        limited = _branch_limit(cypher[pos:end], sig[lo:u], n, distinct=distinct, offset=pos)
+        # a newline after LIMIT too, so a // comment it follows cannot swallow the UNION
+        out.append(limited + "\n" if u < len(sig) and limited != cypher[pos:end] else limited)
+        pos, lo = end, u + 1
+    return "".join(out)
+
+
+def _branch_limit(text: str, sig: list[Token], n: int, *, distinct: bool,
+                  offset: int = 0) -> str:
+    """``text`` (the query or one UNION branch, starting at ``offset`` of the query;
+    ``sig`` its tokens) with ``LIMIT n`` after its last top-level RETURN if that
+    has none."""
     depth = 0
     last_return = -1
     for i, t in enumerate(sig):
@@ -157,12 +205,10 @@ def with_limit(cypher: str, n: int) -> str:
             depth += 1
         elif t.is_punct(")", "]", "}"):
             depth -= 1
-        elif depth == 0 and t.is_kw("UNION"):
-            return cypher
         elif depth == 0 and t.is_kw("RETURN"):
             last_return = i
     if last_return < 0:
-        return cypher
+        return text
     depth = 0
     for t in sig[last_return:]:
         if t.is_punct("(", "[", "{"):
@@ -170,8 +216,11 @@ def with_limit(cypher: str, n: int) -> str:
         elif t.is_punct(")", "]", "}"):
             depth -= 1
         elif depth == 0 and t.is_kw("LIMIT"):
-            return cypher
-    return f"{cypher.rstrip()}\nLIMIT {int(n)}"
+            return text
+    if distinct and not (last_return + 1 < len(sig) and sig[last_return + 1].is_kw("DISTINCT")):
+        cut = sig[last_return].end - offset
+        text = f"{text[:cut]} DISTINCT{text[cut:]}"
+    return f"{text.rstrip()}\nLIMIT {int(n)}"
 
 
 def plain_value(v: Any) -> Any:

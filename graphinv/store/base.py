@@ -19,6 +19,8 @@ from graphinv import schema
 __all__ = [
     "Store",
     "QueryResult",
+    "QueryPlan",
+    "PlanOperator",
     "StoreStatus",
     "NodeRow",
     "RelRow",
@@ -46,6 +48,25 @@ class QueryResult:
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
+
+
+@dataclass(frozen=True)
+class PlanOperator:
+    """One operator of an ``EXPLAIN`` plan: its type (``LoadCSV``, ``ProcedureCall``,
+    ``TABLE_FUNCTION_CALL``, …) and the engine's details text (the procedure's
+    signature, the table function's name, the expressions it evaluates)."""
+
+    name: str
+    details: str = ""
+
+
+@dataclass
+class QueryPlan:
+    """What the engine's planner says about a query, before it runs: whether it
+    only reads, and every operator of the plan tree (flattened)."""
+
+    read_only: bool
+    operators: list[PlanOperator] = field(default_factory=list)
 
 
 @dataclass
@@ -218,13 +239,20 @@ class Store(ABC):
 
     @abstractmethod
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
-                 timeout: float | None = None) -> QueryResult:
-        """Run a read-only query (values only as parameters)."""
+                 timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
+        """Run a read-only query (values only as parameters), stopped at ``timeout``
+        seconds; at most ``max_rows`` rows are fetched (the rest never leave the engine)."""
 
     @abstractmethod
+    def explain(self, cypher: str, params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> QueryPlan:
+        """Plan ``cypher`` without running it (``EXPLAIN``), stopped at ``timeout``
+        seconds like a query: the planner may evaluate constant expressions."""
+
     def explain_is_read_only(self, cypher: str,
                              params: Mapping[str, Any] | None = None) -> bool:
         """Ask the engine's planner whether ``cypher`` only reads."""
+        return self.explain(cypher, params).read_only
 
     def bulk(self) -> contextlib.AbstractContextManager[None]:
         """A block of writes the store may defer and load in bulk when it ends.

@@ -26,7 +26,7 @@ from graphinv.errors import (
     StoreError,
     StoreUnavailable,
 )
-from graphinv.store.base import QueryResult, Store, StoreStatus
+from graphinv.store.base import PlanOperator, QueryPlan, QueryResult, Store, StoreStatus
 from graphinv.store.statements import (
     merge_nodes_statement,
     merge_rels_statement,
@@ -385,13 +385,17 @@ class Neo4jStore(Store):
         return {r["k"] for r in rows}
 
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
-                 timeout: float | None = None) -> QueryResult:
+                 timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
         q = neo4j.Query(cypher, timeout=timeout)
         try:
             with self._session(read=True) as s:
                 res = s.run(q, dict(params or {}))
                 columns = list(res.keys())
-                rows = [[_plain(v) for v in rec.values()] for rec in res]
+                rows = []
+                for rec in res:  # closing the session discards the rest on the server
+                    if max_rows is not None and len(rows) >= max_rows:
+                        break
+                    rows.append([_plain(v) for v in rec.values()])
             return QueryResult(columns=columns, rows=rows)
         except nx.ClientError as exc:
             code = exc.code or ""
@@ -410,16 +414,31 @@ class Neo4jStore(Store):
         except _CONNECTION_LOST as exc:
             raise self._lost(exc) from exc
 
-    def explain_is_read_only(self, cypher: str,
-                             params: Mapping[str, Any] | None = None) -> bool:
+    def explain(self, cypher: str, params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> QueryPlan:
         try:
             with self._session(read=True) as s:
-                summary = s.run("EXPLAIN " + cypher, dict(params or {})).consume()
+                summary = s.run(neo4j.Query("EXPLAIN " + cypher, timeout=timeout),
+                                dict(params or {})).consume()
         except _CONNECTION_LOST as exc:
             raise self._lost(exc) from exc
         except nx.Neo4jError as exc:
+            if "Timeout" in (exc.code or "") or "Terminated" in (exc.code or ""):
+                raise QueryTimeout("query stopped at its timeout", value=f"{timeout} s",
+                                   hint="narrow the query or raise --timeout") from exc
             raise QueryError("query does not compile", value=_short(exc)) from exc
-        return summary.query_type == "r"
+        ops: list[PlanOperator] = []
+        _plan_operators(summary.plan or {}, ops)
+        return QueryPlan(read_only=summary.query_type == "r", operators=ops)
+
+
+def _plan_operators(node: Mapping[str, Any], out: list[PlanOperator]) -> None:
+    """Flatten the plan tree; ``LoadCSV@neo4j`` → ``LoadCSV``."""
+    name = str(node.get("operatorType") or "?").split("@", 1)[0]
+    args = node.get("args") or node.get("arguments") or {}
+    out.append(PlanOperator(name, str(args.get("Details") or "")))
+    for child in node.get("children") or ():
+        _plan_operators(child, out)
 
 
 def _plain(v: Any) -> Any:

@@ -14,17 +14,25 @@ import pickle
 import re
 import shutil
 import tempfile
+import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graphinv import schema
 from graphinv.config import StoreConfig
-from graphinv.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
-from graphinv.store.base import QueryResult, Store, StoreStatus
+from graphinv.errors import (
+    GraphinvError,
+    QueryError,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+)
+from graphinv.store.base import PlanOperator, QueryPlan, QueryResult, Store, StoreStatus
 from graphinv.store.statements import (
     NODE_ROW_EXTRAS,
     merge_nodes_statement,
@@ -49,6 +57,18 @@ _WRITE_OPERATORS = re.compile(
     r"DELETE|MERGE|CREATE_NODE|CREATE_REL|COPY|DROP|ALTER|CREATE_TABLE|CREATE_TYPE|"
     r"STANDALONE_CALL|TRANSACTION|EXPORT|IMPORT|INSTALL|LOAD_EXTENSION|ATTACH|DETACH)",
 )
+# The drawn plan: each operator's box starts with ``NAME[id]``; table functions
+# (LOAD FROM's READ_CSV…, CALL show_tables()) name themselves in ``Function: X``.
+_PLAN_BOX = re.compile(r"│\s*([A-Z][A-Z_]*)\[\d+\]\s*│")
+_PLAN_FUNCTION = re.compile(r"Function:\s*([A-Za-z_]\w*)")
+# How often a bounded statement checks its deadline and the process's memory, and how
+# long a stopped statement gets to wind down before the store gives up on it.
+_POLL_S = 0.05
+_GRACE_S = 1.0
+#: Memory a query may add to the process beyond the buffer pool (RSS), in MB.
+QUERY_EXTRA_MEMORY_MB = 1024
+
+_T = TypeVar("_T")
 
 
 def _ddl_type(t: str) -> str:
@@ -195,6 +215,13 @@ class EmbeddedStore(Store):
                 "cannot open the embedded store", value=self.location, hint=hint
             ) from exc
         self._closed = False
+        # Set when a stopped query could not be interrupted (LadybugDB evaluates a
+        # call such as range(1, 2000000000) in one piece): its thread still uses the
+        # connection, so the store refuses further work and close() leaves the native
+        # handles to the end of the process.
+        self._stuck = False
+        #: Memory (MB) a bounded query may add to the process before it is stopped.
+        self.query_memory_mb = config.buffer_mb + QUERY_EXTRA_MEMORY_MB
         self._staging: _Staging | None = None
         self.stage_flush_rows = _STAGE_FLUSH_ROWS
         self._threads = os.cpu_count() or 1  # LadybugDB's default per query
@@ -204,6 +231,8 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._stuck:
+                return
             self._conn.close()
             self._db.close()
 
@@ -212,6 +241,10 @@ class EmbeddedStore(Store):
         """Run one statement; its result is closed unless ``keep`` (then the caller
         closes it). The connection holds every result until it is closed, and an
         open result of a write made a later COPY hang for good (LadybugDB 0.22)."""
+        if self._stuck:
+            raise StoreError("the embedded store is still busy with a query it could not stop",
+                             value=self.location,
+                             hint="start graphinv again (the stopped query ends with it)")
         try:
             res = self._conn.execute(cypher, dict(params or {}))
         except RuntimeError as exc:
@@ -610,9 +643,11 @@ class EmbeddedStore(Store):
         return found
 
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
-                 timeout: float | None = None) -> QueryResult:
-        if timeout:
-            self._conn.set_query_timeout(int(timeout * 1000))
+                 timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
+        return self._bounded(lambda: self._read(cypher, params, max_rows), timeout)
+
+    def _read(self, cypher: str, params: Mapping[str, Any] | None,
+              max_rows: int | None) -> QueryResult:
         # A read-only transaction makes the engine itself refuse writes, on top of
         # the query guard and the plan check.
         self._exec("BEGIN TRANSACTION READ ONLY")
@@ -621,7 +656,7 @@ class EmbeddedStore(Store):
             try:
                 columns = list(res.get_column_names())
                 rows = []
-                while res.has_next():
+                while (max_rows is None or len(rows) < max_rows) and res.has_next():
                     rows.append([_plain(v) for v in res.get_next()])
             finally:
                 _close(res)
@@ -633,19 +668,95 @@ class EmbeddedStore(Store):
             except RuntimeError:
                 pass  # the engine already ended the failed transaction
             raise
-        finally:
-            if timeout:
-                self._conn.set_query_timeout(0)
 
-    def explain_is_read_only(self, cypher: str,
-                             params: Mapping[str, Any] | None = None) -> bool:
+    def explain(self, cypher: str, params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> QueryPlan:
+        # Planning is bounded like running: the binder folds constant expressions, so
+        # EXPLAIN RETURN size(range(1, 2000000000)) builds the whole list.
         try:
-            plan = self._rows("EXPLAIN " + cypher, params)
+            plan = self._bounded(lambda: self._rows("EXPLAIN " + cypher, params), timeout)
+        except QueryTimeout:
+            raise
         except StoreError as exc:
+            if self._stuck:
+                raise
             raise QueryError("query does not compile on the embedded store",
                              value=exc.value, hint="check the Cypher dialect") from exc
         text = "\n".join(str(c) for r in plan for c in r)
-        return _WRITE_OPERATORS.search(text) is None
+        ops = [PlanOperator(m.group(1)) for m in _PLAN_BOX.finditer(text)]
+        ops += [PlanOperator("TABLE_FUNCTION_CALL", m.group(1).upper())
+                for m in _PLAN_FUNCTION.finditer(text)]
+        return QueryPlan(read_only=_WRITE_OPERATORS.search(text) is None, operators=ops)
+
+    def _bounded(self, work: Callable[[], _T], timeout: float | None) -> _T:
+        """Run ``work`` (engine calls) stopped at ``timeout`` seconds or when the
+        process grows by more than :attr:`query_memory_mb`.
+
+        The engine's own query timeout only covers operators that check it, and
+        ``Connection.interrupt()`` does not stop a function evaluated in one piece
+        (``range(1, 2000000000)`` took 20 s and GBs either way); so the work runs in
+        a thread and the caller gets control back at the deadline whatever the
+        engine does. A thread that does not end after an interrupt marks the store
+        stuck (see ``__init__``).
+        """
+        if not timeout:
+            return work()
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = work()
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+
+        self._conn.set_query_timeout(max(1, int(timeout * 1000)))
+        worker = threading.Thread(target=run, name="graphinv-embedded-query", daemon=True)
+        base = _rss_mb()
+        deadline = time.monotonic() + timeout
+        stop: GraphinvError | None = None
+        try:
+            worker.start()
+            while worker.is_alive():
+                worker.join(_POLL_S)
+                if not worker.is_alive():
+                    break
+                if time.monotonic() >= deadline:
+                    stop = QueryTimeout("query stopped at its timeout", value=f"{timeout:g} s",
+                                        hint="narrow the query or raise --timeout")
+                elif base is not None and (_rss_mb() or 0) - base > self.query_memory_mb:
+                    stop = QueryError("query stopped: it needed too much memory",
+                                      value=f"more than {self.query_memory_mb} MB",
+                                      hint="narrow the query (fewer rows, smaller lists)")
+                if stop is not None:
+                    break
+        except BaseException:  # Ctrl-C while waiting: stop the engine too
+            self._abandon(worker)
+            raise
+        if stop is not None:
+            self._abandon(worker)
+            raise stop
+        if not self._stuck:
+            self._conn.set_query_timeout(0)
+        if "error" in box:
+            raise box["error"]
+        return box["value"]  # type: ignore[no-any-return]
+
+    def _abandon(self, worker: threading.Thread) -> None:
+        self._conn.interrupt()
+        worker.join(_GRACE_S)
+        if worker.is_alive():
+            self._stuck = True
+        else:
+            self._conn.set_query_timeout(0)
+
+
+def _rss_mb() -> int | None:
+    """The process's resident memory in MB (Linux), or None where it is unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _close(res: Any) -> None:
