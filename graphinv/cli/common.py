@@ -10,7 +10,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,9 +18,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 
 from graphinv.errors import GraphinvError
+from graphinv.render.safe import terminal
 
 __all__ = [
     "app",
@@ -47,8 +49,24 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-err_console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
-out_console = Console(soft_wrap=True, highlight=False, emoji=False)
+class _TerminalSafeConsole(Console):
+    """A rich console that shows control characters in printed text instead of
+    sending them: shop names, file names and error values are untrusted, and an
+    ESC or C1 byte in one would drive the terminal (issue #16 item 6).
+
+    Rich's own styling is added after this step (``Style.render``) and its cursor
+    moves are control segments, so only the text itself is changed. Overriding the
+    private ``_render_buffer`` is the one place every print passes through.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(terminal(seg.text), seg.style) for seg in buffer)
+
+
+err_console: Console = _TerminalSafeConsole(stderr=True, soft_wrap=True, highlight=False,
+                                            emoji=False)
+out_console: Console = _TerminalSafeConsole(soft_wrap=True, highlight=False, emoji=False)
 
 
 class OutputFormat(StrEnum):
@@ -196,7 +214,8 @@ def emit_table(
     if out is not None:
         write_text_atomic(out, text)
     else:
-        sys.stdout.write(text)
+        # CSV/JSON for a program keep every byte; on a terminal they are shown safely.
+        sys.stdout.write(terminal(text) if sys.stdout.isatty() else text)
         sys.stdout.flush()
 
 

@@ -162,10 +162,10 @@ def with_limit(cypher: str, n: int) -> str:
     'MATCH (s:Shop) RETURN s.key AS k ORDER BY k\\nLIMIT 5'
     >>> with_limit("MATCH (s:Shop) RETURN s.key AS k LIMIT 3", 5)
     'MATCH (s:Shop) RETURN s.key AS k LIMIT 3'
-    >>> print(with_limit("MATCH (a:Shop) RETURN a.k AS k UNION MATCH (b:Seller) RETURN b.k AS k", 5))
+    >>> print(with_limit("MATCH (a:Shop) RETURN a.k AS k UNION MATCH (b) RETURN b.k AS k", 5))
     MATCH (a:Shop) RETURN DISTINCT a.k AS k
     LIMIT 5
-    UNION MATCH (b:Seller) RETURN DISTINCT b.k AS k
+    UNION MATCH (b) RETURN DISTINCT b.k AS k
     LIMIT 5
     """
     sig = significant(tokenize(cypher))

@@ -23,7 +23,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["text", "visible", "short", "number", "flag_dicts", "safe_filename"]
+__all__ = ["text", "visible", "terminal", "short", "number", "flag_dicts", "safe_filename"]
 
 # Bidi embeddings/overrides/isolates, zero-width and other invisible format chars.
 _INVISIBLE = re.compile(
@@ -31,6 +31,8 @@ _INVISIBLE = re.compile(
     "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
 )
 _FILENAME_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+# For a terminal also the carriage return: it lets a value overwrite what was printed.
+_TERMINAL = re.compile(_INVISIBLE.pattern[:-1] + "\r]")
 
 
 def text(value: Any) -> str:
@@ -73,6 +75,18 @@ def visible(value: Any) -> str:
     Newlines and tabs are kept (tooltips are multi-line plain text).
     """
     return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text(value))
+
+
+def terminal(value: Any) -> str:
+    """:func:`visible` for a terminal: no control character (ESC, BEL, CR, C1 such as
+    CSI U+009B) reaches it, so a value cannot retitle the window, clear the screen,
+    hide text, plant an OSC 8 link or write the clipboard (OSC 52); each is shown as
+    ``[U+XXXX]``. Newlines and tabs are kept.
+
+    >>> terminal("shop\\x1b]0;pwned\\x07\\r\\x9b2J")
+    'shop[U+001B]]0;pwned[U+0007][U+000D][U+009B]2J'
+    """
+    return _TERMINAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text(value))
 
 
 def short(value: Any, limit: int = 40) -> str:

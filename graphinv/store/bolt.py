@@ -391,7 +391,7 @@ class Neo4jStore(Store):
             with self._session(read=True) as s:
                 res = s.run(q, dict(params or {}))
                 columns = list(res.keys())
-                rows = []
+                rows: list[list[Any]] = []
                 for rec in res:  # closing the session discards the rest on the server
                     if max_rows is not None and len(rows) >= max_rows:
                         break
