@@ -54,12 +54,17 @@ class _TerminalSafeConsole(Console):
     sending them: shop names, file names and error values are untrusted, and an
     ESC or C1 byte in one would drive the terminal (issue #16 item 6).
 
-    Rich's own styling is added after this step (``Style.render``) and its cursor
-    moves are control segments, so only the text itself is changed. Overriding the
-    private ``_render_buffer`` is the one place every print passes through.
+    Strings are cleaned when rich turns them into text (so tables measure what is
+    shown); every other renderable is cleaned segment by segment on the way out.
+    Rich's own styling is added after that step and its cursor moves are control
+    segments, so only the text itself changes.
     """
 
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        return super().render_str(terminal(text), *args, **kwargs)
+
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        # private in rich, but the one place every print passes through
         return super()._render_buffer(
             seg if seg.control else Segment(terminal(seg.text), seg.style) for seg in buffer)
 

@@ -78,15 +78,25 @@ def visible(value: Any) -> str:
 
 
 def terminal(value: Any) -> str:
-    """:func:`visible` for a terminal: no control character (ESC, BEL, CR, C1 such as
-    CSI U+009B) reaches it, so a value cannot retitle the window, clear the screen,
-    hide text, plant an OSC 8 link or write the clipboard (OSC 52); each is shown as
-    ``[U+XXXX]``. Newlines and tabs are kept.
+    """:func:`text` made safe for a terminal: no control character (ESC, BEL, CR,
+    C1 such as CSI U+009B) reaches it, so a value cannot retitle the window, clear
+    the screen, hide text, plant an OSC 8 link or write the clipboard (OSC 52).
 
-    >>> terminal("shop\\x1b]0;pwned\\x07\\r\\x9b2J")
-    'shop[U+001B]]0;pwned[U+0007][U+000D][U+009B]2J'
+    C0 controls and DEL are shown as their Unicode control pictures (ESC as ``␛``);
+    C1, direction and invisible characters as ``<U+XXXX>``. Newlines and tabs are
+    kept. No ``[`` is added, so the result is also safe inside rich markup.
+
+    >>> terminal("shop\\x1b]0;pwned\\x07\\r\\x9b2J\\u202e")
+    'shop␛]0;pwned␇␍<U+009B>2J<U+202E>'
     """
-    return _TERMINAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text(value))
+    return _TERMINAL.sub(_picture, text(value))
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
 
 
 def short(value: Any, limit: int = 40) -> str:
