@@ -1203,7 +1203,8 @@ def flag_reason(rng: random.Random, kind: str) -> str:
 
 # kind -> (expected handling, description)
 BAD_KINDS: dict[str, tuple[str, str]] = {
-    "missing_shop_id": ("reject", "shop_id cell is empty"),
+    "missing_shop_id": ("reject", "shop_id and shop_url cells are empty (a URL alone "
+                        "names the shop)"),
     "ragged": ("reject", "15 cells instead of 13: an unquoted address split on its commas"),
     "invalid_phone": ("load, flag phone", "phone '+86 123 4567' is not a valid number"),
     "javascript_url": ("load, never render as link", "shop_url is 'javascript:alert(...)'"),
@@ -1228,6 +1229,7 @@ def bad_row(world: World, kind: str, last: list[str]) -> list[str]:
     row, _, _ = legit_row(world, hubs=False)
     if kind == "missing_shop_id":
         row[0] = ""
+        row[2] = ""  # with its URL the row would name its shop (issue #18)
     elif kind == "ragged":
         parts = [p.strip() for p in row[6].split(",")] if row[6] else ["Room 5", "Bldg 2", "x"]
         parts = (parts + ["", "", ""])[:3]

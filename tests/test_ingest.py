@@ -137,7 +137,7 @@ def test_bad_csv_rows_rejected_with_line_and_reason(store: Store, tmp_path: Path
     got = [(r["line"], r["reason"]) for r in _rejects(rep)]
     assert got == [
         ("3", "row has 14 fields, header has 12"),
-        ("4", "missing shop_id (the row names a shop but not its id)"),
+        ("4", "missing shop_id (the row names a shop but not its id or URL)"),
         ("5", "NUL byte in row"),
         ("6", "unterminated or stray quote"),
         ("8", "field over 128 KB"),
