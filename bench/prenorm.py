@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graphinv import schema
-from graphinv.store.base import QueryResult, Store, StoreStatus
+from graphinv.store.base import QueryPlan, QueryResult, Store, StoreStatus
 from graphinv.store.statements import rel_waves, shape_node_rows
 
 __all__ = ["RecordingStore", "record", "read_ops", "Op"]
@@ -86,12 +86,12 @@ class RecordingStore(Store):
         return set()
 
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
-                 timeout: float | None = None) -> QueryResult:
+                 timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
         return QueryResult(columns=["n"], rows=[[0]])
 
-    def explain_is_read_only(self, cypher: str,
-                             params: Mapping[str, Any] | None = None) -> bool:
-        return True
+    def explain(self, cypher: str, params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> QueryPlan:
+        return QueryPlan(read_only=True)
 
 
 def record(listings: Path, flags: Path, out: Path, work: Path) -> dict[str, Any]:
