@@ -17,7 +17,7 @@ from typing import Any
 from graphinv import schema
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
 from graphinv.ingest.placeholders import Placeholders
-from graphinv.types import NORMALIZERS
+from graphinv.types import NORMALIZERS, shop_key
 from graphinv.types.date import parse_date
 
 __all__ = ["Entity", "ExtractOptions", "Link", "RowGraph", "RowRejected", "extract_row",
@@ -72,14 +72,6 @@ class ExtractOptions:
 
 _DEFAULT_OPTIONS = ExtractOptions()
 
-
-def shop_key(platform: str | None, shop_id: str) -> str:
-    """The Shop node key: ``<platform slug>:<text key of the shop id>``.
-
-    >>> shop_key("taobao", " ＳＨＯＰ-1 ")
-    'taobao:shop-1'
-    """
-    return f"{platform or 'unknown'}:{NORMALIZERS['text'](shop_id).key}"
 
 
 def _known(code: str | None) -> str | None:
@@ -254,7 +246,6 @@ def _shop_from_url(url: str, platform: str | None, site: str | None,
     """
     from graphinv.ingest.shopurl import shop_from_url
 
-    norm = NORMALIZERS
     found = shop_from_url(url)
     if found is not None:
         slug, sid = found
@@ -262,9 +253,9 @@ def _shop_from_url(url: str, platform: str | None, site: str | None,
             raise RowRejected(f"shop_url is a {slug} shop but the platform column says "
                               f"{platform!r}")
         if site is None:
-            site = norm["platform"](url).parts.get("site")
+            site = NORMALIZERS["platform"](url).parts.get("site")
         return sid, slug, site
-    u = norm["url"](url)
+    u = NORMALIZERS["url"](url)
     if u.key is None:
         raise RowRejected("missing shop_id and the shop_url is not a usable http(s) URL")
     g.issues.append("shop keyed by its URL (no shop id, URL of no known shop shape)")

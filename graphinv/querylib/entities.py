@@ -23,6 +23,7 @@ from typing import Any
 from graphinv import schema
 from graphinv.errors import InputError, UsageError
 from graphinv.store.base import Store
+from graphinv.types import match_key, shop_key
 
 __all__ = ["ENTITY_PARAMS", "Resolved", "cluster_id", "resolve_entity_params"]
 
@@ -87,8 +88,6 @@ def _exists(store: Store, label: str, keys: list[str]) -> list[str]:
 
 
 def _norm(normalizer: str, raw: str) -> str | None:
-    from graphinv.types import match_key
-
     return match_key(normalizer, raw)
 
 
@@ -99,9 +98,7 @@ def _shop(store: Store, name: str, value: str) -> str:
     if sep and rest.strip():
         platform, id_key = _norm("platform", head), _norm("text", rest)
         if platform and id_key:
-            # the Shop key as ingest builds it (graphinv.ingest.extract.shop_key; querylib
-            # may not import ingest): "<platform slug>:<text key of the shop id>"
-            cands.append(f"{platform}:{id_key}")
+            cands.append(shop_key(platform, rest))  # the Shop key as ingest builds it
     hit = _exists(store, "Shop", cands)
     if len(hit) == 1:
         return hit[0]

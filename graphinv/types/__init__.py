@@ -117,6 +117,7 @@ __all__ = [
     "normalize_text",
     "normalize_url",
     "payment",
+    "shop_key",
     "phone",
     "platform",
     "text",
@@ -137,6 +138,15 @@ NORMALIZERS: dict[str, Normalizer] = {
     "platform": normalize_platform,
     "address": normalize_address,
 }
+
+
+def shop_key(platform: str | None, shop_id: str) -> str:
+    """The Shop node key: ``<platform slug>:<text key of the shop id>``.
+
+    >>> shop_key("taobao", " ＳＨＯＰ-1 ")
+    'taobao:shop-1'
+    """
+    return f"{platform or 'unknown'}:{normalize_text(shop_id).key}"
 
 
 def match_key(normalizer: str, raw: str, **context: object) -> str | None:
