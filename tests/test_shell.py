@@ -141,3 +141,57 @@ def test_query_parameters_resolve_like_ingest_and_refuse_unknown_values(
     assert res.exit_code == 1 and "matches no identifier" in res.output
     res = runner.invoke(app, [*run, "cluster-members", "-p", "cluster=g-0999"])
     assert res.exit_code == 1 and "names no cluster" in res.output
+
+
+# -- item 8: a readable clusters table at 80 and 120 columns, details on demand ------
+
+def _clustered(runner: CliRunner, d: list[str], *args: str) -> str:
+    """Four gangs, clustered; then two shops joining them in pairs, clustered again."""
+    for f in ("gangs_before.csv", "gangs_after.csv"):
+        res = runner.invoke(app, [*d, "ingest", str(FX / f)])
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(app, [*d, "clusters", *args])
+        assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_clusters_table_fits_the_terminal(runner: CliRunner, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    from graphinv.cli.common import out_console
+
+    d = ["--data-dir", str(tmp_path / "d")]
+    _clustered(runner, d)
+    monkeypatch.setattr(out_console, "width", width)
+    res = runner.invoke(app, [*d, "clusters"])
+    assert res.exit_code == 0, res.output
+    table = res.stdout.splitlines()
+    assert max(len(line) for line in table) <= width
+    header = next(line for line in table if "cluster" in line)
+    assert header.split()[:6] == ["cluster", "shops", "platforms", "countries", "risk",
+                                  "flagged"]
+    row = next(line for line in table if line.strip().startswith("G-0001"))
+    assert row.split()[:6] == ["G-0001", "5", "3", "1", "0.00", "0"]
+    assert "+44 20 7946" in row  # the top identifier, cut to the room left
+
+
+def test_clusters_wide_show_and_limit_on_changes(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    d = ["--data-dir", str(tmp_path / "d")]
+    # the second run merged G-0001+G-0002 and G-0003+G-0004: two changes, one shown
+    out = _clustered(runner, d, "--limit", "1")
+    assert "Changes since the previous run (first 1 of 2; --limit 0 for all)" in out
+    assert out.count("│ merge") == 1
+    assert "from G-0001, G-0002" in out
+    res = runner.invoke(app, [*d, "clusters", "--wide"])
+    assert res.exit_code == 0 and "reappeared" in res.stdout and "key entities" in res.stdout
+    res = runner.invoke(app, [*d, "clusters", "show", "g-0001", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert rep["cluster_id"] == "G-0001" and rep["shops"] == 5
+    assert rep["members"] == ["amazon:x2", "amazon:y2", "ebay:x1", "ebay:y1", "etsy:z1"]
+    res = runner.invoke(app, [*d, "clusters", "show", "G-0001"])
+    assert res.exit_code == 0 and "etsy:z1" in res.stdout
+    res = runner.invoke(app, [*d, "clusters", "show", "G-0099"])
+    assert res.exit_code == 2 and "no such cluster" in res.output
