@@ -57,7 +57,9 @@ def _write_site(result: Any, out_dir: Path) -> Path | None:
     if write_site is None:
         raise fail("the HTML view is not available in this version — graphinv.render has no "
                    "write_site — use --format json and render it later", 1)
-    written = write_site(result, out_dir)
+    from graphinv.render.outdir import publish
+
+    written = publish(out_dir, "view", lambda stage: write_site(result, stage))
     return written if isinstance(written, Path) else out_dir
 
 
@@ -106,6 +108,10 @@ def clusters(
                           min_countries=min_countries, seed=seed, hubs_file=hubs,
                           details=html is not None)
     with handle_errors():
+        if html is not None:
+            from graphinv.render.outdir import check_output_dir
+
+            check_output_dir(html, "view")  # before the run, not after it
         with open_configured_store(ctx) as store, _progress() as progress:
             result = run_clusters(store, opts, progress=progress)
         for line in result.unmatched_hubs:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -33,12 +32,15 @@ def demo(
     """Ingest the bundled sample into a fresh embedded store, find the gangs, write the view.
 
     Everything goes under --out (a fresh store in OUT/data, the HTML view in OUT/view).
+    OUT must be new, empty, or an earlier demo's: graphinv never deletes or overwrites a
+    file it did not write.
     No server needed. Example: graphinv demo --out demo-out --open
     """
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
     from graphinv.config import StoreConfig
     from graphinv.ingest.pipeline import IngestOptions, ingest_paths
     from graphinv.render import write_site
+    from graphinv.render.outdir import finish_demo_dir, publish, start_demo_dir
     from graphinv.store import open_store
 
     src = sample or sample_dir()
@@ -46,11 +48,11 @@ def demo(
     if not listings.is_file():
         raise fail(f"sample data not found — {listings} — pass --sample DIR or regenerate it "
                    "with: python examples/generate.py --rows 3000 --seed 7 --out examples/data")
-    data_dir = out / "data"
     view_dir = out / "view"
     with handle_errors():
-        if data_dir.exists():
-            shutil.rmtree(data_dir)  # a demo always starts from a fresh store
+        # A fresh store, without deleting anything graphinv did not write (the old
+        # rmtree of OUT/data took a user's proj/data/my_listings.csv with it).
+        data_dir = start_demo_dir(out)
         err_console.print(f"Ingesting {listings} into a fresh embedded store at {data_dir} …",
                           markup=False)
         with open_store(StoreConfig.from_values(store="embedded", data_dir=data_dir)) as store:
@@ -59,7 +61,8 @@ def demo(
                 flags=[flags] if flags.is_file() else []))
             err_console.print("Finding clusters …", markup=False)
             result = run_clusters(store, ClusterOptions(seed=seed, details=True))
-        index = write_site(result, view_dir)
+        finish_demo_dir(out)
+        index = publish(view_dir, "view", lambda stage: write_site(result, stage))
     gangs = result.clusters
     platforms = {p for c in gangs for p in c.get("platforms", [])}
     countries = {p for c in gangs for p in c.get("countries", [])}

@@ -142,8 +142,10 @@ def view(
     Example: graphinv view --cluster G-0001 --out gang --open
     """
     from graphinv.render.html import write_site
+    from graphinv.render.outdir import check_output_dir, publish
 
     with handle_errors():
+        check_output_dir(out, "view")  # before any work: refuses /, $HOME, a user's folder
         if input_file is not None:
             reports, graphs, ties = results_from_file(input_file)
         else:
@@ -160,8 +162,9 @@ def view(
         else:
             order = [c for c in dict.fromkeys(known) if c in graphs]
             wanted = order if top == 0 else order[:top]
-        index = write_site(reports, {c: graphs[c] for c in wanted}, ties, out,
-                           max_nodes=max_nodes)
+        chosen = {c: graphs[c] for c in wanted}
+        index = publish(out, "view", lambda stage: write_site(reports, chosen, ties, stage,
+                                                               max_nodes=max_nodes))
     left = len(set(graphs) - set(wanted))
     out_console.print(f"Wrote {len(wanted)} cluster page(s) with exports"
                       + (f" ({left} more clusters listed on the index; use --cluster or "
