@@ -37,6 +37,11 @@ class StoreConfig:
     #: of the machine's memory up to 4 GiB; ``0`` leaves LadybugDB's own default (~80% of
     #: memory: a 1M-row store grew a query process to 12 GB with it).
     buffer_mb: int = 4096
+    #: Free disk space (MiB) the embedded store keeps under its data directory
+    #: (``GRAPHINV_MIN_FREE_MB``): a write that would go below it stops with a clear error
+    #: while there is still room to close cleanly (an engine write that hits a full disk
+    #: tears its log). ``0`` checks only the space a bulk load or checkpoint needs.
+    min_free_mb: int = 64
 
     @property
     def backend(self) -> str:
@@ -73,6 +78,7 @@ class StoreConfig:
             store=store,
             data_dir=data,
             buffer_mb=_buffer_mb(env.get("GRAPHINV_EMBEDDED_BUFFER_MB")),
+            min_free_mb=_min_free_mb(env.get("GRAPHINV_MIN_FREE_MB")),
             user=user if user is not None else env.get("GRAPHINV_NEO4J_USER"),
             password=password if password is not None else env.get("GRAPHINV_NEO4J_PASSWORD"),
             database=database or env.get("GRAPHINV_NEO4J_DATABASE") or None,
@@ -100,4 +106,17 @@ def _buffer_mb(raw: str | None) -> int:
     if mb != 0 and mb < 64:
         raise ConfigError("bad GRAPHINV_EMBEDDED_BUFFER_MB", value=raw,
                           hint="a whole number of MiB, at least 64 (0: LadybugDB's default)")
+    return mb
+
+
+def _min_free_mb(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return 64
+    try:
+        mb = int(raw.strip())
+    except ValueError:
+        mb = -1
+    if mb < 0:
+        raise ConfigError("bad GRAPHINV_MIN_FREE_MB", value=raw,
+                          hint="a whole number of MiB, 0 or more (default 64)")
     return mb

@@ -17,6 +17,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "StoreAuthError",
+    "StoreDamaged",
     "SchemaError",
     "InputError",
     "MappingError",
@@ -68,6 +69,10 @@ class StoreError(GraphinvError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached or opened."""
+
+
+class StoreDamaged(StoreUnavailable):
+    """The store's files are damaged (a torn write-ahead log): ``graphinv repair``."""
 
 
 class StoreAuthError(StoreError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -72,4 +74,20 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - Ctrl-C outside a command body
+        _end_if_engine_abandoned(130)
         raise SystemExit(130) from None
+    except SystemExit as exc:
+        _end_if_engine_abandoned(exc.code)
+        raise
+
+
+def _end_if_engine_abandoned(code: object) -> None:
+    """After a failed write the embedded engine aborts the process when it is closed or
+    collected (exit 134, after the error was printed): end the process here instead,
+    with the command's own exit code."""
+    from graphinv.store import engine_abandoned
+
+    if engine_abandoned():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) and code else 1)

@@ -269,7 +269,7 @@ def explain(
     from graphinv.analysis.explain import Explainer
 
     with handle_errors():
-        with open_configured_store(ctx) as store:
+        with open_configured_store(ctx, read_only=True) as store:
             ex = Explainer.load(store)
             if cluster is not None:
                 data = ex.cluster(cluster)

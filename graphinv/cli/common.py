@@ -178,15 +178,18 @@ def _print_notes(exc: BaseException) -> None:
         err_console.print(str(note), markup=False, highlight=False)
 
 
-def open_configured_store(ctx: typer.Context, *, create: bool = False) -> Any:
+def open_configured_store(ctx: typer.Context, *, create: bool = False,
+                          read_only: bool = False) -> Any:
     """Open the store chosen by ``--store``/``GRAPHINV_STORE`` (call inside handle_errors).
 
     Only commands that load data pass ``create=True``; every other command fails
-    (exit 1, naming the directory) on a data directory that holds no store.
+    (exit 1, naming the directory) on a data directory that holds no store. Commands
+    that only read pass ``read_only`` (an archived read-only data directory can be
+    read; a read during another process's ingest is refused clearly).
     """
     from graphinv.store import open_store
 
-    return open_store(get_state(ctx).config(), create=create)
+    return open_store(get_state(ctx).config(), create=create, read_only=read_only)
 
 
 def emit_table(

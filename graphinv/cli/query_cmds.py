@@ -166,7 +166,7 @@ def run_saved_query(
         backend = get_state(ctx).config().backend
         # Refuse unsafe queries and bad parameters before touching the store.
         prepare_query(q, given, backend=backend, limit=limit, from_text=True)
-        with open_configured_store(ctx) as store:
+        with open_configured_store(ctx, read_only=True) as store:
             given, resolved = resolve_entity_params(store, given)
             for r in resolved:
                 err_console.print(f"Parameter {r.name}: {r.given!r} is {r.key}", markup=False)

@@ -27,7 +27,7 @@ def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """
     with handle_errors():
         cfg = get_state(ctx).config()
-        with open_configured_store(ctx) as store:
+        with open_configured_store(ctx, read_only=True) as store:
             st = store.status()
     if fmt is not OutputFormat.table:
         rows = [["node", k, v] for k, v in st.nodes.items()]
@@ -81,3 +81,55 @@ def show_schema(fmt: FormatOption = OutputFormat.table) -> None:
             detail += f"; indexed: {', '.join(it['indexed'])}"  # type: ignore[arg-type]
         rows.append([it["kind"], it["name"], it["description"], detail])
     emit_table(cols, rows, fmt, title="graphinv schema", json_data=items)
+
+
+@app.command()
+def repair(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
+    """Reopen an embedded store whose write-ahead log was torn (e.g. by a full disk).
+
+    Moves the torn log aside (graph.lbug.wal.torn-<time>, never deleted), opens the
+    store at its last checkpoint and lists the ingest runs whose writes were lost:
+    rerun each with the same files and options (it resumes under the same run id). Does nothing
+    when the store opens as it is.
+
+    Example: graphinv --data-dir case-data repair
+    """
+    from graphinv.errors import UsageError
+    from graphinv.ingest.recover import runs_to_rerun
+    from graphinv.store.embedded import repair as repair_store
+
+    with handle_errors():
+        cfg = get_state(ctx).config()
+        if cfg.backend != "embedded":
+            raise UsageError("repair is for the embedded store", value=cfg.store,
+                             hint="Neo4j recovers its own transaction log on restart")
+        moved = repair_store(cfg)
+        rerun = []
+        if moved is not None:
+            with open_configured_store(ctx) as store:
+                rerun = runs_to_rerun(store, cfg.data_dir)
+    if fmt is not OutputFormat.table:
+        rows = [[r.run_id, r.started, r.was, r.in_store, " ".join(r.files + r.flags)]
+                for r in rerun]
+        emit_table(["run", "started", "was", "in_store", "files"], rows, fmt,
+                   json_data={"moved_wal": str(moved) if moved else None,
+                              "rerun": [r.as_dict() for r in rerun]})
+        return
+    if moved is None:
+        out_console.print("The store opens cleanly: nothing to repair.")
+        return
+    out_console.print(f"Moved the torn write-ahead log aside: {moved}", markup=False)
+    out_console.print("Opened the store at its last checkpoint; writes logged after it are "
+                      "not in the store.", markup=False)
+    if not rerun:
+        out_console.print("Every recorded ingest run is complete in the store: nothing to "
+                          "rerun (rerun `graphinv clusters` if you ran it since).")
+        return
+    out_console.print(f"Ingest runs to rerun ({len(rerun)}): run each again with the same "
+                      "files and options; it resumes under the same run id.", markup=False)
+    for r in rerun:
+        flags = "".join(f" --flags {f}" for f in r.flags)
+        out_console.print(f"  {r.run_id} (started {r.started}; checkpoint: {r.was}, store: "
+                          f"{r.in_store}): graphinv ingest {' '.join(r.files)}{flags}",
+                          markup=False)
+    out_console.print("Then rerun `graphinv clusters` if you ran it since.", markup=False)

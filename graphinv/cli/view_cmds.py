@@ -149,7 +149,7 @@ def view(
         if input_file is not None:
             reports, graphs, ties = results_from_file(input_file)
         else:
-            with open_configured_store(ctx) as store:
+            with open_configured_store(ctx, read_only=True) as store:
                 reports, graphs, ties = results_from_store(store)
         known = [str(r.get("cluster_id")) for r in reports] + [str(c) for c in graphs]
         if cluster:

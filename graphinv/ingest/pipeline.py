@@ -29,13 +29,13 @@ import os
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphinv import schema
-from graphinv.errors import InputError, OutputError, UsageError
+from graphinv.errors import InputError, OutputError, StoreUnavailable, UsageError
 from graphinv.ingest.batches import ChunkContext, file_chunks, raw_of, records
 from graphinv.ingest.extract import RowRejected
 from graphinv.ingest.flags import flag_target, looks_like_flags
@@ -204,9 +204,13 @@ class _Rejects:
 class _Checkpoint:
     """Where a run is, so a rerun of the same inputs resumes under the same run id."""
 
-    def __init__(self, runs_dir: Path, fingerprint: str) -> None:
+    def __init__(self, runs_dir: Path, fingerprint: str, files: Iterable[str] = (),
+                 flags: Iterable[str] = ()) -> None:
         self.dir = runs_dir
         self.fingerprint = fingerprint
+        # What to rerun when a repaired store lost this run's writes (graphinv repair).
+        self.files = list(files)
+        self.flags = list(flags)
 
     def find_unfinished(self) -> dict[str, Any] | None:
         if not self.dir.is_dir():
@@ -223,7 +227,8 @@ class _Checkpoint:
     def save(self, run_id: str, **state: Any) -> None:
         from graphinv.util.tabular import write_text_atomic
 
-        payload = {"run_id": run_id, "fingerprint": self.fingerprint, **state}
+        payload = {"run_id": run_id, "fingerprint": self.fingerprint, "files": self.files,
+                   "flags": self.flags, **state}
         write_text_atomic(self.dir / f"{run_id}.json", json.dumps(payload, indent=1))
 
 
@@ -265,7 +270,59 @@ def ingest_paths(
     source = given or (", ".join(names) if len(", ".join(names)) <= 200
                        else f"{names[0]} and {len(names) - 1} more files") or "input"
     runs_dir = opts.data_dir / "runs"
-    ckpt = _Checkpoint(runs_dir, _fingerprint(infos + flag_infos, opts, source))
+    ckpt = _Checkpoint(runs_dir, _fingerprint(infos + flag_infos, opts, source),
+                       files=[str(i.path) for i in infos],
+                       flags=[str(i.path) for i in flag_infos])
+    with contextlib.ExitStack() as held:
+        if not opts.dry_run and store is not None:
+            held.enter_context(run_lock(opts.data_dir))
+        return _ingest(store, opts, infos, flag_infos, mapping, source, given, skipped,
+                       ckpt, t0, progress)
+
+
+@contextlib.contextmanager
+def run_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data directory's run lock: one ingest at a time per data directory.
+
+    Without it two identical ingests (Neo4j: nothing else stops them) found each
+    other's unfinished checkpoint, ran as one run and shared a rejects temp file.
+    The lock is ``<data-dir>/runs/ingest.lock`` (``flock``: released when the process
+    ends, even on ``kill -9``).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with run_lock(d):
+    ...     with run_lock(d):
+    ...         pass
+    Traceback (most recent call last):
+    graphinv.errors.StoreUnavailable: another ingest is running on this data directory — ...
+    """
+    import fcntl
+
+    path = data_dir / "runs" / "ingest.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError("cannot write the run lock", value=str(path),
+                          hint=f"check --data-dir ({exc.strerror})") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise StoreUnavailable(
+                "another ingest is running on this data directory", value=str(data_dir),
+                hint="wait for it to finish (or stop it and rerun to resume); give "
+                "concurrent ingests their own --data-dir") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
+            flag_infos: list[InputFile], mapping: Mapping | None, source: str,
+            given: str | None, skipped: list[tuple[str, str]], ckpt: _Checkpoint, t0: float,
+            progress: Progress | None) -> IngestReport:
     previous = None if opts.dry_run else ckpt.find_unfinished()
     run_id = previous["run_id"] if previous else new_run_id()
     report = IngestReport(run_id=run_id, source=source, started=_now(), dry_run=opts.dry_run,

@@ -9,9 +9,11 @@ gets a clear error instead of a silent read-only view.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pickle
 import re
+import shlex
 import shutil
 import tempfile
 import threading
@@ -29,6 +31,7 @@ from graphinv.errors import (
     GraphinvError,
     QueryError,
     QueryTimeout,
+    StoreDamaged,
     StoreError,
     StoreUnavailable,
 )
@@ -42,7 +45,7 @@ from graphinv.store.statements import (
     shape_node_rows,
 )
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["EmbeddedStore", "engine_abandoned", "repair"]
 
 _BATCH = 5_000
 # Below this many rows a COPY's fixed cost (~0.1 s) exceeds UNWIND-MERGE's.
@@ -128,8 +131,12 @@ class _Spill:
     def extend(self, rows: Iterable[Any]) -> None:
         self.buf.extend(rows)
         if len(self.buf) >= self._KEEP:
-            with open(self.path, "ab") as fh:
-                pickle.dump(self.buf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                with open(self.path, "ab") as fh:
+                    pickle.dump(self.buf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            except OSError as exc:
+                raise StoreError("cannot stage rows for the bulk load", value=str(self.path),
+                                 hint=f"check free space in the data directory ({exc})") from exc
             self.spilled += 1
             self.buf = []
 
@@ -187,33 +194,36 @@ class EmbeddedStore(Store):
 
     backend = "embedded"
 
-    def __init__(self, config: StoreConfig) -> None:
+    def __init__(self, config: StoreConfig, *, read_only: bool = False) -> None:
         import ladybug
 
         self.config = config
         self.location = str(config.embedded_path)
-        try:
-            config.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailable(
-                "cannot create the data directory", value=str(config.data_dir),
-                hint=f"choose a writable --data-dir ({exc.strerror})",
-            ) from exc
+        self._closed = True  # until the engine is open
+        self._broken = False
+        self._lock_fd: int | None = None
+        self._key = os.path.realpath(config.embedded_path)
+        # Read-only needs an existing store; a missing one is created (empty) as before.
+        self.read_only = read_only and config.embedded_path.exists()
+        if not self.read_only:
+            try:
+                config.data_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(
+                    "cannot create the data directory", value=str(config.data_dir),
+                    hint=f"choose a writable --data-dir ({exc.strerror})",
+                ) from exc
+        self._claim()
         try:
             # The default checkpoints after almost every bulk COPY, which tripled
             # load time here; the WAL keeps every commit durable in between.
-            self._db = ladybug.Database(str(config.embedded_path),
+            self._db = ladybug.Database(str(config.embedded_path), read_only=self.read_only,
                                         checkpoint_threshold=_CHECKPOINT_BYTES,
                                         buffer_pool_size=config.buffer_mb << 20)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
-            msg = str(exc)
-            hint = "close the other graphinv process using it, or use another --data-dir"
-            if "lock" not in msg.lower():
-                hint = f"check the data directory ({msg})"
-            raise StoreUnavailable(
-                "cannot open the embedded store", value=self.location, hint=hint
-            ) from exc
+            self._release()
+            raise _open_error(self.location, str(exc)) from exc
         self._closed = False
         # Set when a stopped query could not be interrupted (LadybugDB evaluates a
         # call such as range(1, 2000000000) in one piece): its thread still uses the
@@ -225,29 +235,157 @@ class EmbeddedStore(Store):
         self._staging: _Staging | None = None
         self.stage_flush_rows = _STAGE_FLUSH_ROWS
         self._threads = os.cpu_count() or 1  # LadybugDB's default per query
-        self.ensure_schema()
+        if not self.read_only:
+            self.ensure_schema()
 
     # -- lifecycle -------------------------------------------------------
+    def _claim(self) -> None:
+        """Keep readers and writers of one store apart (see :func:`_reader_lock`)."""
+        mine = _IN_PROCESS.setdefault(self._key, [])
+        if mine and (self.read_only or "ro" in mine):
+            # POSIX locks belong to the process: a reader here would drop the writer's lock.
+            raise StoreUnavailable(
+                "the embedded store is already open in this process", value=self.location,
+                hint="close the other store object first")
+        if self.read_only:
+            self._lock_fd = _reader_lock(self.config.embedded_path)
+        mine.append("ro" if self.read_only else "rw")
+
+    def _release(self) -> None:
+        mine = _IN_PROCESS.get(self._key, [])
+        with contextlib.suppress(ValueError):
+            mine.remove("ro" if self.read_only else "rw")
+        if not mine:
+            _IN_PROCESS.pop(self._key, None)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            if self._stuck:
-                return
-            self._conn.close()
-            self._db.close()
+        """Checkpoint (the log into the database file) and close.
+
+        Raises :class:`StoreError` when the checkpoint fails (e.g. disk full): the
+        committed data stays in the log and the next open recovers it.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if not self.read_only and not self._broken and not self._stuck:
+                self._checkpoint()
+        finally:
+            if not self._broken and not self._stuck:
+                self._conn.close()
+                self._db.close()
+            self._release()
+
+    def __exit__(self, *exc_info: object) -> None:
+        exc = exc_info[1] if len(exc_info) > 1 else None
+        if not isinstance(exc, BaseException):
+            self.close()
+            return
+        try:
+            self.close()
+        except StoreError as err:  # keep the first error; say what else failed
+            exc.add_note(f"Also: {err}")
+
+    def _checkpoint(self) -> None:
+        wal = _wal_size(self.config.embedded_path)
+        if wal <= 0:
+            return
+        # Checkpointing copies the logged pages into the database file (via a shadow file).
+        try:
+            self._check_space(2 * wal)
+        except StoreError:
+            self._leave_open()  # closing would checkpoint anyway, on a disk with no room
+            raise
+        try:
+            _close(self._conn.execute("CHECKPOINT"))
+        except RuntimeError as exc:
+            self._engine_failed(exc, None)
+            raise StoreError("cannot checkpoint the embedded store",
+                             value=_first_line(exc),
+                             hint="free disk space and run `graphinv status`: the committed "
+                             "data stays in the write-ahead log") from exc
+
+    def _leave_open(self) -> None:
+        """Never close this engine: after a failed write LadybugDB aborts the process
+        when it closes (exit 134). The CLI ends the process with ``os._exit``."""
+        self._broken = True
+        _ABANDONED.append(self)
+
+    def _check_space(self, extra: int = 0) -> None:
+        need = (self.config.min_free_mb << 20) + extra
+        if need <= 0:
+            return
+        try:
+            st = os.statvfs(self.config.data_dir)
+        except OSError:
+            return
+        free = st.f_bavail * st.f_frsize
+        if free < need:
+            raise StoreError(
+                "not enough free disk space for the embedded store",
+                value=f"{self.config.data_dir} ({free / 2**20:.1f} MiB free)",
+                hint=f"free at least {(need - free) / 2**20:.0f} MiB more (graphinv stops "
+                f"while {self.config.min_free_mb} MiB are left: GRAPHINV_MIN_FREE_MB), then "
+                "rerun the same command — what was written so far is kept")
+
+    def _before_write(self, extra: int = 0) -> int:
+        """Refuse a write that cannot end well; return the log's size to rewind to."""
+        if self.read_only:
+            raise StoreError("the embedded store is open read-only", value=self.location,
+                             hint="use a command that writes (ingest, clusters)")
+        if self._broken:
+            raise StoreError("the embedded store stopped after a failed write",
+                             value=self.location, hint="rerun the command")
+        self._check_space(extra)
+        return _wal_size(self.config.embedded_path)
+
+    def _engine_failed(self, exc: RuntimeError, wal_before: int | None) -> None:
+        """Turn an engine I/O failure (disk full, file-size limit) into a clear error.
+
+        The failed statement left part of a page at the end of the log; reopening then
+        fails for good ("WAL file is corrupted"). Every statement commits on its own, so
+        cutting the log back to its size before the statement keeps every earlier
+        commit and drops only the failed one.
+        """
+        msg = str(exc)
+        if "IO exception" not in msg and "No space left" not in msg:
+            return
+        if "committed successfully" in msg:
+            # Only the checkpoint after a commit failed: the engine recovers it on open.
+            raise StoreError("the embedded store could not checkpoint after a write",
+                             value=_first_line(exc),
+                             hint="free disk space, then rerun the same command (committed "
+                             "data is kept and recovered)") from exc
+        self._leave_open()
+        wal = _wal_path(self.config.embedded_path)
+        if wal_before is not None and wal_before >= 0 and _wal_size(
+                self.config.embedded_path) > wal_before:
+            with contextlib.suppress(OSError):
+                os.truncate(wal, wal_before)
+        raise StoreError("a write to the embedded store failed", value=_first_line(exc),
+                         hint="free disk space (or raise the file-size limit), then rerun "
+                         "the same command: the failed write was undone, earlier ones "
+                         "are kept") from exc
 
     def _exec(self, cypher: str, params: Mapping[str, Any] | None = None, *,
-              keep: bool = False) -> Any:
+              keep: bool = False, write: bool = False) -> Any:
         """Run one statement; its result is closed unless ``keep`` (then the caller
         closes it). The connection holds every result until it is closed, and an
-        open result of a write made a later COPY hang for good (LadybugDB 0.22)."""
+        open result of a write made a later COPY hang for good (LadybugDB 0.22).
+        A ``write`` is refused below the free-space margin (see :meth:`_engine_failed`)."""
         if self._stuck:
             raise StoreError("the embedded store is still busy with a query it could not stop",
                              value=self.location,
                              hint="start graphinv again (the stopped query ends with it)")
+        wal = self._before_write() if write else None
         try:
             res = self._conn.execute(cypher, dict(params or {}))
         except RuntimeError as exc:
+            if write:
+                self._engine_failed(exc, wal)
             msg = str(exc)
             if "interrupted" in msg.lower() or "timeout" in msg.lower():
                 raise QueryTimeout("query stopped at its timeout", value=msg.splitlines()[0],
@@ -279,20 +417,21 @@ class EmbeddedStore(Store):
                 self._add_missing_columns(label, schema.node_props(label))
                 continue
             cols = ", ".join(f"{p} {_ddl_type(t)}" for p, t in schema.node_props(label))
-            self._exec(f"CREATE NODE TABLE IF NOT EXISTS {label}({cols}, PRIMARY KEY(key))")
+            self._exec(f"CREATE NODE TABLE IF NOT EXISTS {label}({cols}, PRIMARY KEY(key))",
+                       write=True)
         for rel in schema.REL_TYPES.values():
             if rel.name in tables:
                 continue
             pairs = ", ".join(f"FROM {s} TO {t}" for s in rel.sources for t in rel.targets)
             cols = "".join(f", {p} {_ddl_type(t)}" for p, t in schema.rel_props(rel.name))
-            self._exec(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({pairs}{cols})")
+            self._exec(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({pairs}{cols})", write=True)
 
     def _add_missing_columns(self, table: str, props: Sequence[tuple[str, str]]) -> None:
         """Bring a store made by an older graphinv up to the schema (new columns only)."""
         have = {r[1] for r in self._rows(f"CALL table_info('{table}') RETURN *")}
         for prop, ptype in props:
             if prop not in have:
-                self._exec(f"ALTER TABLE {table} ADD {prop} {_ddl_type(ptype)}")
+                self._exec(f"ALTER TABLE {table} ADD {prop} {_ddl_type(ptype)}", write=True)
 
     def status(self) -> StoreStatus:
         tables = self._tables()
@@ -306,18 +445,21 @@ class EmbeddedStore(Store):
             missing=[f"table {t}" for t in want if t not in tables],
         )
         st.schema_ok = not st.missing
+        # A read-only open does not create tables: a missing one holds nothing.
         for label in schema.ALL_KINDS:
-            st.nodes[label] = int(self._rows(f"MATCH (n:{label}) RETURN count(n)")[0][0])
+            st.nodes[label] = int(self._rows(f"MATCH (n:{label}) RETURN count(n)")[0][0]) \
+                if label in tables else 0
         for rel in schema.REL_TYPES:
-            st.relationships[rel] = int(self._rows(f"MATCH ()-[r:{rel}]->() RETURN count(r)")[0][0])
+            st.relationships[rel] = int(self._rows(
+                f"MATCH ()-[r:{rel}]->() RETURN count(r)")[0][0]) if rel in tables else 0
         return st
 
     def reset(self) -> None:
         # Relationships first: DETACH DELETE over every table at once is slower.
         for rel in schema.REL_TYPES:
-            self._exec(f"MATCH ()-[r:{rel}]->() DELETE r")
+            self._exec(f"MATCH ()-[r:{rel}]->() DELETE r", write=True)
         for label in schema.ALL_KINDS:
-            self._exec(f"MATCH (n:{label}) DELETE n")
+            self._exec(f"MATCH (n:{label}) DELETE n", write=True)
 
     # -- writes ----------------------------------------------------------
     def _count(self, pattern: str) -> int:
@@ -360,7 +502,7 @@ class EmbeddedStore(Store):
         if old:
             stmt = merge_nodes_statement(label, "ladybug")
             for i in range(0, len(old), _BATCH):
-                self._exec(stmt, {"rows": old[i:i + _BATCH]})
+                self._exec(stmt, {"rows": old[i:i + _BATCH]}, write=True)
 
     def _node_table(self, label: str, rows: list[dict[str, Any]]) -> Any:
         import pyarrow as pa
@@ -378,10 +520,13 @@ class EmbeddedStore(Store):
     def _exec_copy(self, stmt: str, table: Any) -> None:
         # LadybugDB finds the Arrow table by its variable name in the calling frame.
         _copy_source = table  # noqa: F841
+        # The log takes about what the rows take in memory, and more for small tables.
+        wal = self._before_write(2 * table.nbytes)
         try:
             with self._one_thread():
                 _close(self._conn.execute(stmt.replace(" FROM table", " FROM _copy_source")))
         except RuntimeError as exc:
+            self._engine_failed(exc, wal)
             raise StoreError("embedded bulk load failed", value=str(exc).splitlines()[0]) from exc
 
     @contextlib.contextmanager
@@ -422,7 +567,7 @@ class EmbeddedStore(Store):
             before = self._count(pattern)
             for wave in rel_waves(rows):
                 for i in range(0, len(wave), _BATCH):
-                    self._exec(stmt, {"rows": wave[i:i + _BATCH]})
+                    self._exec(stmt, {"rows": wave[i:i + _BATCH]}, write=True)
             return self._count(pattern) - before
         srcs = sorted({r["src"] for r in rows})
         existing = self._existing_pairs(rel_type, src_label, dst_label, srcs)
@@ -458,7 +603,7 @@ class EmbeddedStore(Store):
             old = []
         for wave in rel_waves(old):
             for i in range(0, len(wave), _BATCH):
-                self._exec(stmt, {"rows": wave[i:i + _BATCH]})
+                self._exec(stmt, {"rows": wave[i:i + _BATCH]}, write=True)
         self._flush_if_full()
         return len(grouped)
 
@@ -579,10 +724,13 @@ class EmbeddedStore(Store):
 
     def _copy_parts(self, table: str, parts: list[Path], option: str) -> None:
         files = ", ".join(_file_literal(p) for p in parts)
+        # Parquet is compressed: the log and the tables take several times its size.
+        wal = self._before_write(4 * sum(p.stat().st_size for p in parts))
         try:
             with self._one_thread():
                 _close(self._conn.execute(f"COPY {table} FROM [{files}]{option}"))
         except RuntimeError as exc:
+            self._engine_failed(exc, wal)
             raise StoreError("embedded bulk load failed",
                              value=str(exc).splitlines()[0]) from exc
 
@@ -591,13 +739,13 @@ class EmbeddedStore(Store):
         stmt = set_props_statement(label, props, "ladybug")
         shaped = [{"key": r["key"], **{p: r.get(p) for p in props}} for r in rows]
         for i in range(0, len(shaped), _BATCH):
-            self._exec(stmt, {"rows": shaped[i:i + _BATCH]})
+            self._exec(stmt, {"rows": shaped[i:i + _BATCH]}, write=True)
 
     def clear_node_props(self, label: str, props: Sequence[str]) -> None:
         schema.check_label(label)
         for p in props:
             schema.check_property(label, p)
-            self._exec(f"MATCH (n:{label}) WHERE n.{p} IS NOT NULL SET n.{p} = NULL")
+            self._exec(f"MATCH (n:{label}) WHERE n.{p} IS NOT NULL SET n.{p} = NULL", write=True)
 
     # -- reads -----------------------------------------------------------
     def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
@@ -762,13 +910,125 @@ def _rss_mb() -> int | None:
         return None
 
 
+#: Stores open in this process by database path: "rw"/"ro" per open object.
+_IN_PROCESS: dict[str, list[str]] = {}
+#: Engines left open on purpose after a failed write (see ``EmbeddedStore._leave_open``).
+_ABANDONED: list[EmbeddedStore] = []
+
+
+def engine_abandoned() -> bool:
+    """True when an embedded engine failed a write in this process: it must not be closed
+    (LadybugDB then aborts the process), so the process should end with ``os._exit``."""
+    return bool(_ABANDONED)
+
+
+def _wal_path(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
+def _wal_size(db: Path) -> int:
+    """Size of the write-ahead log, -1 when there is none."""
+    try:
+        return os.path.getsize(_wal_path(db))
+    except OSError:
+        return -1
+
+
+def _first_line(exc: BaseException) -> str:
+    msg = str(exc)
+    return msg.splitlines()[0] if msg else type(exc).__name__
+
+
+def _reader_lock(db: Path) -> int:
+    """A shared lock on the database file for a read-only open.
+
+    LadybugDB holds an exclusive POSIX lock on the file while a process has it open
+    for writing, but a read-only open takes none: reading during an ingest was
+    allowed, and a writer could start under a reader. This lock is refused while a
+    writer holds the file, and makes a writer that starts later get the engine's
+    clear lock error. Returns the descriptor that holds it.
+    """
+    try:
+        fd = os.open(db, os.O_RDONLY)
+    except OSError as exc:
+        raise StoreUnavailable("cannot open the embedded store", value=str(db),
+                               hint=f"check the data directory ({exc.strerror})") from exc
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        raise StoreUnavailable(
+            "the embedded store is being written by another process", value=str(db),
+            hint="wait until that ingest or clusters run ends, then retry (a read while "
+            "it writes could see half-written results)") from exc
+    return fd
+
+
+def _open_error(location: str, msg: str) -> StoreUnavailable:
+    first = msg.splitlines()[0] if msg else "unknown error"
+    if "lock" in msg.lower():
+        return StoreUnavailable(
+            "cannot open the embedded store", value=location,
+            hint="close the other graphinv process using it, or use another --data-dir")
+    if "No space left" in msg:
+        return StoreUnavailable(
+            "cannot open the embedded store: the disk is full", value=location,
+            hint=f"free disk space and retry; committed data is kept ({first})")
+    if "wal" in msg.lower():
+        wal = _wal_path(Path(location))
+        return StoreDamaged(
+            "the embedded store's write-ahead log is torn (a write stopped part-way, "
+            "e.g. on a full disk)", value=f"{wal} ({first})",
+            hint=f"free disk space if it is full, then run `graphinv --data-dir "
+            f"{shlex.quote(str(Path(location).parent))} repair`: it moves the torn log "
+            "aside, opens the last checkpoint and lists the ingest runs to rerun")
+    return StoreUnavailable("cannot open the embedded store", value=location,
+                            hint=f"check the data directory ({msg})")
+
+
+def repair(config: StoreConfig) -> Path | None:
+    """Move a torn write-ahead log aside so the store opens at its last checkpoint.
+
+    Returns where the log went (``graph.lbug.wal.torn-<time>``, never deleted), or
+    None when the store opens as it is (nothing to repair). What the log held since
+    the last checkpoint is lost from the store: the caller reports which ingest runs
+    to rerun. Raises :class:`StoreDamaged` when the store still does not open (the
+    log is then put back) and :class:`StoreUnavailable` when another process holds it.
+    """
+    import datetime as _dt
+
+    db = config.embedded_path
+    if not db.exists():
+        raise StoreUnavailable("no embedded store to repair", value=str(db),
+                               hint="check --data-dir")
+    try:
+        EmbeddedStore(config).close()
+        return None
+    except StoreDamaged:
+        pass
+    wal = _wal_path(db)
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = wal.with_name(f"{wal.name}.torn-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = wal.with_name(f"{wal.name}.torn-{stamp}-{n}")
+    os.replace(wal, aside)
+    try:
+        EmbeddedStore(config).close()
+    except StoreError:
+        os.replace(aside, wal)  # not the log's fault: leave everything as it was
+        raise
+    return aside
+
+
 def _close(res: Any) -> None:
     for r in res if isinstance(res, list) else [res]:
         r.close()
 
 
 def _file_literal(path: Path) -> str:
-    """A file path as a Cypher string literal that COPY reads as that one file.
+    r"""A file path as a Cypher string literal that COPY reads as that one file.
 
     COPY takes no parameter for its source files, and it expands each name as a glob:
     a data directory like ``/home/o'brien/[case 1]`` broke the statement or matched
@@ -776,7 +1036,7 @@ def _file_literal(path: Path) -> str:
     then the literal is escaped for Cypher.
 
     >>> print(_file_literal(Path("/d/o'brien/[a]*/x\\y.parquet")))
-    '/d/o\\'brien/[[]a[]][*]/x\\\\y.parquet'
+    '/d/o\'brien/[[]a[]][*]/x\\y.parquet'
     """
     text = re.sub(r"([\[\]*?])", r"[\1]", str(path))
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
