@@ -29,7 +29,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test may pick up the developer's store settings or write into the CWD."""
     for var in ("GRAPHINV_STORE", "GRAPHINV_DATA_DIR", "GRAPHINV_NEO4J_USER",
                 "GRAPHINV_NEO4J_PASSWORD", "GRAPHINV_NEO4J_DATABASE", "GRAPHINV_QUERIES",
-                "GRAPHINV_EMBEDDED_BUFFER_MB", "GRAPHINV_INGEST_WORKER"):
+                "GRAPHINV_EMBEDDED_BUFFER_MB", "GRAPHINV_INGEST_WORKER", "GRAPHINV_MIN_FREE_MB"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GRAPHINV_DATA_DIR", str(tmp_path / "graphinv-data"))
     monkeypatch.setenv("COLUMNS", "200")

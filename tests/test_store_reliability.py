@@ -218,14 +218,18 @@ def test_a_torn_wal_is_refused_with_the_repair_hint_and_repair_recovers(
 
 
 _CLOSE_FULL = """
-import dataclasses, os, pathlib, sys
+import os, pathlib, sys, types
 from graphinv.config import StoreConfig
 from graphinv.errors import StoreError
-from graphinv.store import engine_abandoned, open_store
+from graphinv.store import open_store
+try:
+    from graphinv.store import engine_abandoned
+except ImportError:  # graphinv before issue #16: no such thing
+    def engine_abandoned(): return False
 data = pathlib.Path(sys.argv[1])
 st = open_store(StoreConfig.from_values(data_dir=data))
 st.merge_nodes("Phone", [{"key": f"+1212555{i:04d}", "raw": str(i)} for i in range(50)])
-st.config = dataclasses.replace(st.config, min_free_mb=1 << 40)  # the disk filled up
+os.statvfs = lambda path: types.SimpleNamespace(f_bavail=0, f_frsize=4096)  # disk now full
 try:
     st.close()
 except StoreError as exc:
