@@ -48,7 +48,7 @@ class RerunRun:
 def runs_to_rerun(store: Store, data_dir: Path) -> list[RerunRun]:
     """Ingest runs of ``data_dir`` the store does not hold as complete, oldest first;
     their checkpoints are marked ``interrupted`` (so a rerun resumes them)."""
-    from graphinv.render.tabular import write_text_atomic
+    from graphinv.util.tabular import write_text_atomic
 
     runs_dir = data_dir / "runs"
     if not runs_dir.is_dir():
