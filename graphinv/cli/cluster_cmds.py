@@ -87,12 +87,18 @@ def clusters(
     html: Annotated[Path | None, typer.Option(
         "--html", help="Also write the offline HTML view into this directory.")] = None,
     limit: Annotated[int, typer.Option(
-        "--limit", min=0, help="Show at most this many clusters in the table (0 = all).")] = 50,
+        "--limit", min=0, help="Show at most this many clusters, and changes since the "
+        "previous run, in the table (0 = all).")] = 50,
+    wide: Annotated[bool, typer.Option(
+        "--wide", help="Every column (sellers, payment, suppliers, reappeared, leads, key "
+        "entities, top identifiers); needs about 200 columns.")] = False,
 ) -> None:
     """Find gangs: shops tied by shared identifiers, hubs down-weighted, risk-ranked.
 
     Writes cluster_id, risk, hub and hub_reason back to the store and records the
     run, so cluster ids stay stable across runs (see `graphinv clusters history`).
+    The table is compact (fits 80 columns); details: --wide, `graphinv clusters show
+    ID` or --format json.
 
     Example: graphinv clusters --min-platforms 2 --members members.csv
     """
@@ -125,7 +131,7 @@ def clusters(
             err_console.print(f"HTML view written to {site}", markup=False)
         cols = report.report_columns()
         if fmt is OutputFormat.table and out is None:
-            _print_clusters(result, limit)
+            _print_clusters(result, limit, wide=wide)
         else:
             emit_table(cols, report.report_rows(result.clusters), fmt, out=out,
                        json_data=result.clusters)
@@ -138,7 +144,7 @@ def clusters(
                           f"down-weighted, {len(result.leads)} leads ({timing})", markup=False)
 
 
-def _print_clusters(result: Any, limit: int) -> None:
+def _print_clusters(result: Any, limit: int, *, wide: bool = False) -> None:
     from graphinv.analysis import report
 
     shown = result.clusters[:limit] if limit else result.clusters
@@ -146,22 +152,59 @@ def _print_clusters(result: Any, limit: int) -> None:
         out_console.print(f"No clusters found among {result.stats.get('shops', 0)} shops "
                           f"({len(result.hubs)} hubs ignored).", markup=False)
     else:
-        cols = ["cluster", "shops", "sellers", "platforms", "countries", "payment",
-                "suppliers", "flagged", "risk", "reappeared", "leads", "key entities",
-                "top identifiers (shops)"]
         title = "Clusters, by risk then reach"
         if len(shown) < len(result.clusters):
             title += f" (first {len(shown)} of {len(result.clusters)}; --limit 0 for all)"
-        emit_table(cols, report.report_rows(shown, for_table=True), OutputFormat.table,
-                   title=title)
+        if wide:
+            cols = ["cluster", "shops", "sellers", "platforms", "countries", "payment",
+                    "suppliers", "flagged", "risk", "reappeared", "leads", "key entities",
+                    "top identifiers (shops)"]
+            emit_table(cols, report.report_rows(shown, for_table=True), OutputFormat.table,
+                       title=title)
+        else:
+            _compact_table(shown, title)
+            out_console.print("Details: graphinv clusters show ID, or --wide.", markup=False)
     if result.hubs:
         rows = [[h["id"], h["kind"], h["shops"], h["reason"]] for h in result.hubs]
         emit_table(["hub", "kind", "shops", "why it is a hub (never links gangs)"], rows,
                    OutputFormat.table, title="Hubs")
     changes = [e for e in result.events if e["event"] != "new"]
     if changes:
+        title = "Changes since the previous run"
+        if limit and len(changes) > limit:
+            title += f" (first {limit} of {len(changes)}; --limit 0 for all)"
+            changes = changes[:limit]
         emit_table(["event", "cluster", "details"], [_event_row(e) for e in changes],
-                   OutputFormat.table, title="Changes since the previous run")
+                   OutputFormat.table, title=title)
+
+
+def _compact_table(reports: list[dict[str, Any]], title: str) -> None:
+    """One line per cluster that fits an 80-column terminal: counts, and the strongest
+    shared identifier cut to the space left (whole values: --wide or clusters show)."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("cluster", "shops", "platforms", "countries", "risk", "flagged"):
+        table.add_column(name, no_wrap=True, min_width=max(len(name), 6),
+                         justify="left" if name == "cluster" else "right")
+    # What the six count columns and the borders leave on this terminal (≥ 12).
+    room = max(12, out_console.width - 64)
+    table.add_column("top identifier (shops)", no_wrap=True, overflow="ellipsis",
+                     max_width=room)
+    for r in reports:
+        tops = r.get("top_identifiers") or []
+        top = f"{tops[0]['label']} ({tops[0]['shops']})" if tops else ""
+        table.add_row(str(r["cluster_id"]), str(r["shops"]), str(len(r["platforms"])),
+                      str(len(r["countries"])) if r["countries"] else "?",
+                      f"{r['risk']:.2f}", str(r["flagged_shops"]), _plain(top))
+    out_console.print(table)
+
+
+def _plain(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def _event_row(e: dict[str, Any]) -> list[Any]:
@@ -179,6 +222,63 @@ def _event_row(e: dict[str, Any]) -> list[Any]:
     else:
         detail = ""
     return [kind, e.get("cluster", ""), detail]
+
+
+@clusters_app.command("show")
+def clusters_show(
+    ctx: typer.Context,
+    cluster: Annotated[str, typer.Argument(
+        help="Cluster id from the last `graphinv clusters` run (any case: g-0001).")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show one cluster of the last run in full: reach, risk, leads, key entities, members.
+
+    Recomputed read-only with the run's recorded settings (nothing is written).
+
+    Example: graphinv clusters show G-0001
+    """
+    from graphinv.analysis import history
+    from graphinv.cli.view_cmds import results_from_store
+    from graphinv.errors import UsageError
+    from graphinv.querylib.entities import cluster_id
+
+    cid = cluster_id(cluster)
+    with handle_errors():
+        with open_configured_store(ctx) as store:
+            previous = history.load_previous(store)
+            if previous is not None and cid not in previous.clusters:
+                known = ", ".join(sorted(previous.clusters)[:10]) or "none"
+                raise UsageError("no such cluster in the last run", value=cluster,
+                                 hint=f"known: {known}")
+            reports, _graphs, _ties = results_from_store(store)
+    rep = next((r for r in reports if r.get("cluster_id") == cid), None)
+    if rep is None:  # recorded, but below the run's filters now: say so, never guess
+        raise fail(f"cluster not found when recomputed — {cid} — the store changed since "
+                   "the last run: rerun `graphinv clusters`")
+    rep = {**rep, "members": sorted((previous.clusters if previous else {}).get(cid, []))}
+    if fmt is not OutputFormat.table:
+        emit_table(list(rep), [list(rep.values())], fmt, json_data=rep)
+        return
+    rows = [[k, _detail(v)] for k, v in rep.items()]
+    emit_table(["field", "value"], rows, OutputFormat.table, title=f"Cluster {cid}")
+
+
+def _detail(v: Any) -> str:
+    """A report value as text: lists of dicts by their label and shop count."""
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    if isinstance(v, list):
+        parts = []
+        for x in v:
+            if isinstance(x, dict):
+                label = x.get("label") or x.get("id") or x.get("shop") or x
+                parts.append(f"{label} ({x['shops']})" if "shops" in x else str(label))
+            else:
+                parts.append(str(x))
+        return ", ".join(parts)
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {x}" for k, x in v.items())
+    return "" if v is None else str(v)
 
 
 @clusters_app.command("history")
@@ -272,7 +372,9 @@ def explain(
         with open_configured_store(ctx, read_only=True) as store:
             ex = Explainer.load(store)
             if cluster is not None:
-                data = ex.cluster(cluster)
+                from graphinv.querylib.entities import cluster_id
+
+                data = ex.cluster(cluster_id(cluster))  # ids are case-insensitive
             else:
                 assert a is not None and b is not None
                 data = ex.pair(a, b, max_paths=paths, max_hops=max_hops, via_hubs=via_hubs)

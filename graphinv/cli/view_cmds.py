@@ -153,6 +153,9 @@ def view(
                 reports, graphs, ties = results_from_store(store)
         known = [str(r.get("cluster_id")) for r in reports] + [str(c) for c in graphs]
         if cluster:
+            from graphinv.querylib.entities import cluster_id
+
+            cluster = [cluster_id(c) for c in cluster]  # ids are case-insensitive
             missing = [c for c in cluster if c not in graphs]
             if missing:
                 raise UsageError("no such cluster", value=", ".join(missing),
