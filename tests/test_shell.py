@@ -195,3 +195,27 @@ def test_clusters_wide_show_and_limit_on_changes(runner: CliRunner, tmp_path: Pa
     assert res.exit_code == 0 and "etsy:z1" in res.stdout
     res = runner.invoke(app, [*d, "clusters", "show", "G-0099"])
     assert res.exit_code == 2 and "no such cluster" in res.output
+
+
+# -- item 9: global options also after the command ----------------------------------
+
+def test_global_options_work_after_the_command(runner: CliRunner,
+                                               store_args: list[str]) -> None:
+    import json
+
+    res = runner.invoke(app, ["ingest", str(FX / "flat_utf8.csv"), *store_args, "-f", "json"])
+    assert res.exit_code == 0, res.output
+    shops = json.loads(res.stdout)["nodes_new"]["Shop"]
+    assert shops >= 2
+    res = runner.invoke(app, ["status", "--format", "json", *store_args])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["nodes"]["Shop"] == shops
+    res = runner.invoke(app, ["query", "run", "find-shops", *store_args, "-p", "text=bright",
+                              "-f", "json"])
+    assert res.exit_code == 0, res.output
+    assert {r["shop"] for r in json.loads(res.stdout)} == {"aliexpress:a1", "ebay:a2"}
+    joined = [f"{k}={v}" for k, v in zip(store_args[::2], store_args[1::2], strict=True)]
+    res = runner.invoke(app, ["status", "-f", "json", *joined])
+    assert res.exit_code == 0 and json.loads(res.stdout)["nodes"]["Shop"] == shops
+    res = runner.invoke(app, ["status", "--data-dir"])
+    assert res.exit_code == 2 and "Option '--data-dir' requires an argument" in res.output

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.segment import Segment
 from rich.table import Table
+from typer.core import TyperGroup
 
 from graphinv.errors import GraphinvError
 from graphinv.render.safe import terminal
@@ -39,7 +40,51 @@ __all__ = [
     "check_interrupted",
 ]
 
+#: Options of the ``graphinv`` group that users also type after the command
+#: (``graphinv status --data-dir D``): they are moved in front of it before parsing.
+GLOBAL_OPTIONS = ("--store", "--data-dir", "--database")
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Global options moved before the command, wherever they were typed.
+
+    >>> hoist_global_options(["status", "--data-dir", "d", "-f", "json"])
+    ['--data-dir', 'd', 'status', '-f', 'json']
+    >>> hoist_global_options(["query", "run", "q", "--store=bolt://h:7687", "--", "--store"])
+    ['--store=bolt://h:7687', 'query', 'run', 'q', '--', '--store']
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        tok = args[i]
+        if tok == "--":  # everything after is an argument, never an option
+            rest.extend(args[i:])
+            break
+        if tok in GLOBAL_OPTIONS:  # with its value (missing: the group says so)
+            front += args[i:i + 2]
+            i += 2
+            continue
+        if "=" in tok and tok.split("=", 1)[0] in GLOBAL_OPTIONS:
+            front.append(tok)
+        else:
+            rest.append(tok)
+        i += 1
+    return front + rest
+
+
+class _RootGroup(TyperGroup):
+    """The ``graphinv`` group: accepts the global options after the command too."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        cut = args.index("--") if "--" in args else len(args)
+        if cut and args[cut - 1] in GLOBAL_OPTIONS:
+            ctx.fail(f"Option '{args[cut - 1]}' requires an argument.")
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
 app = typer.Typer(
+    cls=_RootGroup,
     name="graphinv",
     help="Investigate counterfeit-selling networks: ingest traces, find the gangs behind "
     "many shops, explain the links, render them.",
