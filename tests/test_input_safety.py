@@ -301,6 +301,40 @@ def test_special_entries_in_a_directory_are_counted_not_silently_skipped(
     assert "Skipped 7 entries" in res.stdout and "named pipe (FIFO) ×1" in res.stdout
 
 
+def test_graphinv_own_directories_and_undecodable_names_are_skipped(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``graphinv ingest .`` read back its own data directory (rejects CSV, checkpoint
+    JSON: "no recognizable columns" failed the run) and a view's member exports (their
+    shop_id/platform columns loaded as records); a file name with undecodable bytes failed
+    the whole run with an obscure store error."""
+    import os
+
+    work = tmp_path / "work"
+    work.mkdir()
+    _write(work / "a.csv", HEADER + "\nS1,Shop,ebay,,,+1 212 555 0100,,,\n,,,,,,,,\n")
+    monkeypatch.chdir(work)
+    data = ["--data-dir", "graphinv-data"]
+    res = runner.invoke(app, [*data, "ingest", "a.csv"])
+    assert res.exit_code == 0 and (work / "graphinv-data" / "rejects").is_dir(), res.output
+    view = work / "graphinv-view"
+    view.mkdir()
+    (view / ".graphinv-output").write_text('{"kind": "view", "files": []}', encoding="utf-8")
+    _write(view / "cluster-G-1-members.csv", "shop_id,platform\nX9,ebay\n")
+    with open(os.fsencode(work / "bad") + b"\xff.csv", "w", encoding="utf-8") as fh:
+        fh.write(HEADER + "\nS2,Shop,ebay,,,,,,\n")
+    res = runner.invoke(app, [*data, "ingest", ".", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert [f["path"] for f in rep["files"]] == ["a.csv"]
+    whats = {Path(s["path"]).name: s["what"] for s in rep["skipped"]}
+    assert whats["graphinv-data"] == whats["graphinv-view"] == \
+        "graphinv's own output or data directory"
+    assert whats["bad\\udcff.csv"].startswith("file name that is not valid UTF-8")
+    named = runner.invoke(app, [*data, "ingest", os.fsdecode(os.fsencode(work / "bad") +
+                                                             b"\xff.csv")])
+    assert named.exit_code == 1 and "file name is not valid UTF-8" in named.stderr
+
+
 # -- the hardening map lists every issue item with existing tests ----------------------------
 
 def test_issue_items_in_the_hardening_map_name_existing_tests() -> None:

@@ -113,7 +113,9 @@ def ingest(
         from graphinv.ingest.read import discover
 
         check_inputs(paths, opts)  # before a store is created for inputs that cannot load
-        files = discover(paths) + (discover(list(flags)) if flags else [])
+        mine = (cfg.data_dir,)
+        files = discover(paths, exclude=mine) + (discover(list(flags), exclude=mine)
+                                                 if flags else [])
         total = _count_lines(files)
         show = fmt is OutputFormat.table and err_console.is_terminal
         with Progress(

@@ -256,8 +256,9 @@ def ingest_paths(
     opts = options or IngestOptions()
     t0 = time.perf_counter()
     skipped: list[tuple[str, str]] = []
-    files = discover(list(paths), skipped)
-    flag_files = discover(list(opts.flags), skipped) if opts.flags else []
+    files = discover(list(paths), skipped, exclude=(opts.data_dir,))
+    flag_files = discover(list(opts.flags), skipped, exclude=(opts.data_dir,)) \
+        if opts.flags else []
     infos = [file_info(p) for p in files]
     flag_infos = [file_info(p) for p in flag_files]
     mapping = load_mapping(opts.mapping) if opts.mapping else None
@@ -483,9 +484,9 @@ def check_inputs(paths: list[Path], options: IngestOptions) -> None:
     """Refuse inputs that cannot be ingested as given, before a store is opened or
     created (:func:`ingest_paths` checks again): missing files, a bad mapping, a flags
     file given as records."""
-    files = discover(list(paths))
+    files = discover(list(paths), exclude=(options.data_dir,))
     if options.flags:
-        discover(list(options.flags))
+        discover(list(options.flags), exclude=(options.data_dir,))
     if options.mapping is None:
         _refuse_flags_as_records(files, options.encoding)
     else:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from graphinv.errors import InputError
+from graphinv.util.tabular import OUTPUT_MARKER
 
 __all__ = [
     "Record",
@@ -81,24 +82,37 @@ class InputFile:
     header: list[str] = field(default_factory=list)
 
 
-def discover(paths: list[Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
+def discover(paths: list[Path], skipped: list[tuple[str, str]] | None = None, *,
+             exclude: tuple[Path, ...] = ()) -> list[Path]:
     """Expand directories (sorted, recursive) into supported files.
 
     Raises :class:`InputError` for a named path that does not exist or is not a
     regular file or directory (saying what it is: FIFO, device, broken or looping
     link) and for an unsupported file. Inside directories such entries — and
     hidden or unsupported files, links to directories — are skipped, never silently:
-    each is appended to ``skipped`` as ``(path, what it is)``.
+    each is appended to ``skipped`` as ``(path, what it is)``. So are graphinv's own
+    directories found inside: ``exclude`` (the data directory: rejects and checkpoints)
+    and folders holding a ``.graphinv-output`` marker (views, demos), whose CSV/JSON
+    files would otherwise come back as records.
     """
+    own = {q.resolve() for q in exclude}
     out: list[Path] = []
     for p in paths:
         what = _what(p)
+        if what == "file" and not _utf8_name(p):
+            raise InputError("file name is not valid UTF-8", value=_safe(str(p)),
+                             hint="rename the file (its name goes into every evidence record)")
         if what == "directory":
             found: list[Path] = []
-            _walk(p, found, skipped if skipped is not None else [])
+            passed: list[tuple[str, str]] = []
+            _walk(p, found, passed, own)
+            if skipped is not None:
+                skipped.extend(passed)
             if not found:
-                raise InputError("no input files in directory", value=str(p),
-                                 hint="expected .csv, .tsv, .jsonl or .json files")
+                seen = f" (skipped {len(passed)}: {passed[0][0]} is a {passed[0][1]}" + (
+                    ", …)" if len(passed) > 1 else ")") if passed else ""
+                raise InputError("no input files in directory", value=_safe(str(p)),
+                                 hint="expected .csv, .tsv, .jsonl or .json files" + seen)
             out.extend(sorted(found))
         elif what == "file":
             if p.suffix.lower() not in SUFFIXES:
@@ -143,7 +157,17 @@ def _what(p: Path) -> str:
     return kind + (" (through a symbolic link)" if os.path.islink(p) else "")
 
 
-def _walk(d: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None:
+def _utf8_name(p: Path) -> bool:
+    """Undecodable bytes in a file name (surrogate escapes) cannot be stored as evidence."""
+    try:
+        str(p).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk(d: Path, found: list[Path], skipped: list[tuple[str, str]],
+          own: set[Path]) -> None:
     try:
         entries = sorted(os.scandir(d), key=lambda e: e.name)
     except OSError as exc:
@@ -156,10 +180,14 @@ def _walk(d: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None:
             skipped.append((str(q), "symbolic link to a directory (not followed)"))
             continue
         what = _what(q)
-        if what == "directory":
-            _walk(q, found, skipped)
+        if what == "directory" and (q.resolve() in own or (q / OUTPUT_MARKER).exists()):
+            skipped.append((str(q), "graphinv's own output or data directory"))
+        elif what == "directory":
+            _walk(q, found, skipped, own)
         elif what != "file":
             skipped.append((str(q), what))
+        elif not _utf8_name(q):
+            skipped.append((_safe(str(q)), "file name that is not valid UTF-8 (rename it)"))
         elif e.name.startswith("."):
             skipped.append((str(q), "hidden file"))
         elif q.suffix.lower() not in SUFFIXES:

@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graphinv.errors import OutputError
-from graphinv.util.tabular import write_text_atomic
+from graphinv.util.tabular import OUTPUT_MARKER, write_text_atomic
 
 __all__ = ["MARKER", "check_output_dir", "files_under", "finish_demo_dir", "publish",
            "read_manifest", "remove_listed", "start_demo_dir", "write_manifest"]
 
 #: The marker file of a directory graphinv writes into (JSON: kind + files).
-MARKER = ".graphinv-output"
+MARKER = OUTPUT_MARKER
 _SYSTEM = frozenset({"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
                      "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
                      "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin", "/usr/share",

@@ -27,7 +27,11 @@ from typing import Any
 
 from graphinv.errors import OutputError
 
-__all__ = ["neutralize", "to_csv", "to_json", "write_text_atomic", "jsonable"]
+__all__ = ["OUTPUT_MARKER", "neutralize", "to_csv", "to_json", "write_text_atomic", "jsonable"]
+
+#: Marker file of a directory graphinv wrote (graphinv.render.outdir); ingest skips such
+#: directories when it walks its inputs.
+OUTPUT_MARKER = ".graphinv-output"
 
 _DANGER = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
