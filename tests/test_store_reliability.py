@@ -30,6 +30,7 @@ from graphinv.store import open_store
 from tests.hardening_support import CLI, cli_env, start_cli, wait_for_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
 
 
 def _graphinv(args: list[str], *, env: dict[str, str] | None = None, fsize: int | None = None,
@@ -45,6 +46,8 @@ def _graphinv(args: list[str], *, env: dict[str, str] | None = None, fsize: int 
             os.setuid(user)
 
     full_env = {**cli_env(), "GRAPHINV_INGEST_WORKER": "0", **(env or {})}
+    if fsize is not None:  # a .pyc cut at the limit would break every later run
+        full_env["PYTHONDONTWRITEBYTECODE"] = "1"
     return subprocess.run([*CLI, *args], capture_output=True, text=True, env=full_env,
                           cwd=ROOT, timeout=timeout, preexec_fn=limit)
 
@@ -103,6 +106,24 @@ def test_engine_write_failure_exits_1_and_the_store_reopens_and_resumes(tmp_path
     clean = tmp_path / "clean"
     assert _graphinv(["--data-dir", str(clean), "ingest", str(src)]).returncode == 0
     assert _counts(data) == _counts(clean)
+
+
+def test_clusters_write_back_failure_exits_1_and_leaves_no_torn_log(tmp_path: Path) -> None:
+    """The clusters write-back is another engine write: under a 64 KiB file-size limit
+    its log cannot grow, it used to abort (exit 134) and leave a torn log behind."""
+    data = tmp_path / "data"
+    res = _graphinv(["--data-dir", str(data), "ingest", str(EXAMPLES / "data" / "listings.csv")])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert not (data / "graph.lbug.wal").exists()  # closed cleanly: all checkpointed
+    res = _graphinv(["--data-dir", str(data), "clusters"], env={"GRAPHINV_MIN_FREE_MB": "0"},
+                    fsize=64 << 10)
+    assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
+    assert "Error: a write to the embedded store failed" in res.stderr
+    assert "terminate called" not in res.stderr
+    st = _graphinv(["--data-dir", str(data), "status"])
+    assert st.returncode == 0, st.stderr[-2000:]
+    again = _graphinv(["--data-dir", str(data), "clusters", "--format", "json"])
+    assert again.returncode == 0, again.stderr[-2000:]
 
 
 def test_below_the_free_space_margin_writes_stop_before_the_engine_writes(

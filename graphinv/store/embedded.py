@@ -361,10 +361,11 @@ class EmbeddedStore(Store):
                              "data is kept and recovered)") from exc
         self._leave_open()
         wal = _wal_path(self.config.embedded_path)
-        if wal_before is not None and wal_before >= 0 and _wal_size(
-                self.config.embedded_path) > wal_before:
+        # No log before the statement (-1): an empty one opens like none.
+        keep = max(wal_before, 0) if wal_before is not None else None
+        if keep is not None and _wal_size(self.config.embedded_path) > keep:
             with contextlib.suppress(OSError):
-                os.truncate(wal, wal_before)
+                os.truncate(wal, keep)
         raise StoreError("a write to the embedded store failed", value=_first_line(exc),
                          hint="free disk space (or raise the file-size limit), then rerun "
                          "the same command: the failed write was undone, earlier ones "
