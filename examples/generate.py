@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import importlib.util
 import json
 import os
 import random
@@ -40,6 +41,7 @@ from bisect import bisect
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 from pathlib import Path
+from types import ModuleType
 
 COLUMNS = [
     "listing_id", "shop_id", "shop_name", "shop_url", "platform", "seller_name",
@@ -993,11 +995,12 @@ def spread(rng: random.Random, values: list, n: int) -> list:
     return out
 
 
-def build_gangs(world: World, rows: int, fraction: float) -> list[dict]:
+def build_gangs(world: World, rows: int, fraction: float,
+                sizes: list[int] | None = None) -> list[dict]:
     rng = world.rng
     budget = round(rows * fraction)
     gangs = []
-    for gi, size in enumerate(gang_sizes(rng, budget)):
+    for gi, size in enumerate(gang_sizes(rng, budget) if sizes is None else sizes):
         gid = f"G{gi + 1:04d}"
         n_plat = min(size, rng.choices([2, 3, 4, 5], [35, 30, 20, 15])[0])
         n_ctry = min(size, rng.choices([1, 2, 3, 4], [35, 35, 20, 10])[0])
@@ -1381,14 +1384,33 @@ def write_extras(world: World, bad_dir: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
+def load_shapes() -> ModuleType:
+    """examples/shapes.py (the ``--shapes`` infrastructure), loaded by path: examples/ is
+    not a package."""
+    name = "graphinv_examples_shapes"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("shapes.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def generate(out_dir: str | os.PathLike, rows: int, seed: int,
-             gang_fraction: float = DEFAULT_GANG_FRACTION, bad_rows: int = DEFAULT_BAD_ROWS,
-             extras: bool = True) -> dict:
+             gang_fraction: float | None = None, bad_rows: int = DEFAULT_BAD_ROWS,
+             extras: bool = True, shapes: bool = False) -> dict:
     """Write the synthetic data set into ``out_dir`` and return counts and paths.
 
     ``rows`` is the number of distinct shops (= lines of truth.csv); listings.csv holds
     ``rows + bad_rows`` records. Files are written to ``*.tmp`` and renamed when complete.
+    ``shapes`` adds the realistic infrastructure of examples/shapes.py (small hubs,
+    gangs of 2-150 shops, market buildings, legit multi-platform brands, chains) and a
+    ``kind`` column to truth.csv.
     """
+    shaper = load_shapes() if shapes else None
+    if gang_fraction is None:
+        gang_fraction = shaper.DEFAULT_GANG_FRACTION if shaper else DEFAULT_GANG_FRACTION
     if rows < 1:
         raise ValueError("rows must be >= 1")
     if not 0 <= gang_fraction <= 0.5:
@@ -1399,7 +1421,8 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
     out.mkdir(parents=True, exist_ok=True)
     world = World(seed)
     rng = world.rng
-    gangs = build_gangs(world, rows, gang_fraction)
+    plan = shaper.Shapes(sys.modules[__name__], world, rows, gang_fraction) if shaper else None
+    gangs = plan.gangs if plan else build_gangs(world, rows, gang_fraction)
     queue = [shop for g in gangs for shop in g["shops"]]
     rng.shuffle(queue)
     n_gang = len(queue)
@@ -1419,6 +1442,11 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
              for name in ("listings", "flags", "truth")}
     counts = {"rows": rows, "bad_rows": bad_rows, "gangs": len(gangs), "gang_shops": n_gang,
               "legit_shops": rows - n_gang, "flags": 0, "gang_flagged_shops": 0}
+    if plan:
+        n_brand = sum(g["size"] for g in plan.brands)
+        counts |= {"gangs": len(gangs) - len(plan.brands), "gang_shops": n_gang - n_brand,
+                   "brands": len(plan.brands), "brand_shops": n_brand,
+                   "legit_shops": rows - n_gang + n_brand}
     manifest = []
     try:
         lw = csv.writer(files["listings"], lineterminator="\n")
@@ -1426,7 +1454,7 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
         tw = csv.writer(files["truth"], lineterminator="\n")
         lw.writerow(COLUMNS)
         fw.writerow(FLAG_COLUMNS)
-        tw.writerow(TRUTH_COLUMNS)
+        tw.writerow(TRUTH_COLUMNS + ["kind"] if plan else TRUTH_COLUMNS)
         listing_no = 0
         gang_left = n_gang
         bad_i = 0
@@ -1435,17 +1463,22 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
             if gang_left and rng.random() * left < gang_left:
                 shop = queue[n_gang - gang_left]
                 gang_left -= 1
-                row = gang_row(world, shop)
+                if "render" in shop:
+                    row = shop["render"](world, shop)
+                else:
+                    row = plan.gang_row(shop) if plan else gang_row(world, shop)
                 platform = shop["platform"]
                 gang_id = shop["gang"]["gang_id"]
+                op_kind = shop["gang"].get("kind", "gang")
                 for kind, day in shop["flags"]:
                     fw.writerow([row[0], world.render_platform(platform, True), kind,
                                  flag_reason(rng, kind), DATES[day]])
                     counts["flags"] += 1
                 counts["gang_flagged_shops"] += bool(shop["flags"])
             else:
-                row, platform, day = legit_row(world)
+                row, platform, day = plan.legit_row() if plan else legit_row(world)
                 gang_id = ""
+                op_kind = "legit"
                 r = rng.random()
                 if r < 0.012:
                     kind = "complaint" if r < 0.009 else "takedown"
@@ -1455,7 +1488,7 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
                     counts["flags"] += 1
             listing_no += 1
             lw.writerow([f"L{listing_no:08d}"] + row)
-            tw.writerow([row[0], platform, gang_id])
+            tw.writerow([row[0], platform, gang_id, op_kind] if plan else [row[0], platform, gang_id])
             while bad_i < bad_rows and bad_at[bad_i] == i:
                 kind = bad_kinds[bad_i]
                 bad = bad_row(world, kind, row)
@@ -1473,6 +1506,8 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
             canon = {h["hub_id"]: ("warehouse", canonical_warehouse(h)) for h in HUB_WAREHOUSES}
             canon |= {h: ("payment", c) for h, c, _ in HUB_PAYMENTS}
             canon |= {h["hub_id"]: ("supplier", canonical_supplier(h)) for h in HUB_SUPPLIERS}
+            if plan:
+                canon |= plan.hub_canon()
             for (hub_id, spelling), n in sorted(world.hub_counts.items()):
                 hw.writerow([canon[hub_id][0], hub_id, canon[hub_id][1], spelling, n])
         with open(tmp["bad_rows"], "w", encoding="utf-8", newline="") as f:
@@ -1502,17 +1537,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, required=True, help="number of shops")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--gang-fraction", type=float, default=DEFAULT_GANG_FRACTION,
-                        help=f"share of shops run by gangs (default {DEFAULT_GANG_FRACTION})")
+    parser.add_argument("--gang-fraction", type=float, default=None,
+                        help=f"share of shops run by gangs (default {DEFAULT_GANG_FRACTION}; "
+                             "0.18 with --shapes)")
     parser.add_argument("--bad-rows", type=int, default=DEFAULT_BAD_ROWS,
                         help=f"planted bad rows (default {DEFAULT_BAD_ROWS})")
+    parser.add_argument("--shapes", action="store_true",
+                        help="add the realistic infrastructure of examples/shapes.py (issue #19)")
     parser.add_argument("--no-extras", action="store_true",
                         help="do not write the small files under OUT/bad/")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         result = generate(args.out, args.rows, args.seed, args.gang_fraction, args.bad_rows,
-                          extras=not args.no_extras)
+                          extras=not args.no_extras, shapes=args.shapes)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
