@@ -1488,7 +1488,7 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
                     counts["flags"] += 1
             listing_no += 1
             lw.writerow([f"L{listing_no:08d}"] + row)
-            tw.writerow([row[0], platform, gang_id, op_kind] if plan else [row[0], platform, gang_id])
+            tw.writerow([row[0], platform, gang_id] + ([op_kind] if plan else []))
             while bad_i < bad_rows and bad_at[bad_i] == i:
                 kind = bad_kinds[bad_i]
                 bad = bad_row(world, kind, row)

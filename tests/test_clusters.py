@@ -53,7 +53,8 @@ def test_chain_gang_found_and_warehouse_is_a_hub(embedded_store: Store) -> None:
     (hub,) = result.hubs
     assert sorted(hub["spellings"]) == WAREHOUSE
     assert hub["shops"] == 31
-    assert "31 shops" in hub["reason"] and "31 unrelated groups" in hub["reason"]
+    # 30, not 31: legit L3 shares the small factory with G1, so it is not unrelated to G3.
+    assert "31 shops" in hub["reason"] and "30 unrelated groups" in hub["reason"]
     assert "written 3 ways" in hub["reason"]
     assert not set(WAREHOUSE) & set(c["members"])
     # Written back so Cypher can use it.
@@ -80,9 +81,10 @@ def test_hub_only_data_yields_no_gang(embedded_store: Store) -> None:
 
 
 def _aggregator_spec() -> dict[str, Any]:
-    """Six unrelated shops share one small payment aggregator account and nothing else."""
+    """Four unrelated shops share one small payment aggregator account and nothing else
+    (too few to tell from a gang's account: only a hubs file can say so)."""
     return {"shops": [], "links": [], "legit": {
-        "count": 6, "prefix": "p", "platforms": ["amazon", "ebay"],
+        "count": 4, "prefix": "p", "platforms": ["amazon", "ebay"],
         "links": [["PAID_VIA", "PaymentAccount", ["payoneer:55007702"], ["Payoneer 5500-7702"]]],
     }}
 
@@ -241,8 +243,9 @@ def _history_spec() -> dict[str, Any]:
         ["USES_PHONE", "ebay:a2", "Phone", "+8613000000001", "1"],
         ["LOCATED_AT", "ebay:a2", "Address", "CN:8 dock road shenzhen", "8 Dock Road"],
         ["LOCATED_AT", "ebay:a3", "Address", "CN:8 dock road shenzhen", "8 Dock Rd"],
-        ["USES_PHONE", "ebay:a3", "Phone", "+8613000000002", "2"],
-        ["USES_PHONE", "ebay:a4", "Phone", "+8613000000002", "2"],
+        # a3-a4 by a second address: one address alone never joins two groups of shops
+        ["LOCATED_AT", "ebay:a3", "Address", "CN:9 pier road shenzhen", "9 Pier Road"],
+        ["LOCATED_AT", "ebay:a4", "Address", "CN:9 pier road shenzhen", "9 Pier Rd"],
         ["USES_EMAIL", "ebay:b1", "Email", "b@x.com", "b@x.com"],
         ["USES_EMAIL", "ebay:b2", "Email", "b@x.com", "b@x.com"],
         ["USES_EMAIL", "ebay:c1", "Email", "c@x.com", "c@x.com"],

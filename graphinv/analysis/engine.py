@@ -39,7 +39,7 @@ from typing import Protocol
 import networkx as nx
 
 from graphinv.analysis.disjoint import DisjointSet
-from graphinv.analysis.weighting import Evidence
+from graphinv.analysis.weighting import Evidence, strength_of
 
 __all__ = [
     "EngineOptions",
@@ -63,6 +63,8 @@ class EngineOptions:
     max_cluster_share: float = 0.05
     max_cluster_min: int = 50
     damping: float = 0.85
+    tight_strength: float = 1.0
+    chain_links_min: int = 2
 
 
 @dataclass
@@ -106,10 +108,17 @@ class NetworkxEngine:
         ptr, mem, strong, weight = ev.ptr, ev.members, ev.strong, ev.weight
         union = uf.union
         strong_groups = [g for g in range(ev.n_groups) if strong[g]]
+        tight = options.tight_strength
+        kind_strength = {k: strength_of(k) for k in set(ev.group_kind)}
+        medium: list[int] = []
         for g in strong_groups:
+            if kind_strength[ev.group_kind[g]] < tight:
+                medium.append(g)
+                continue
             first = mem[ptr[g]]
             for i in range(ptr[g] + 1, ptr[g + 1]):
                 union(first, mem[i])
+        _join_medium(ev, uf, medium, options)
         core_of = uf.labels()
         n_cores = max(core_of, default=-1) + 1
         internal = [0.0] * n_cores
@@ -213,6 +222,68 @@ class NetworkxEngine:
             if x:
                 scores[n + g] = x
         return scores
+
+
+def _join_medium(ev: Evidence, uf: DisjointSet, medium: list[int],
+                 options: EngineOptions) -> None:
+    """Add the strong evidence of medium kinds (a seller name, an address) to the cores
+    of specific evidence (phones, e-mails, payment accounts) in ``uf``, without chains.
+
+    A medium identifier attaches shops that are on their own to the one group of
+    shops it touches, or ties loose shops together. Two groups of several shops each
+    are joined only when at least ``chain_links_min`` distinct medium identifiers tie
+    them: a run of small gangs with one shared officer or address between each two is
+    a chain of separate groups, reported as ties between clusters, not one cluster.
+    A loose shop tied to two different groups (a bridge) joins neither.
+
+    >>> from graphinv.analysis.projection import Projection
+    >>> from graphinv.analysis.weighting import build_evidence
+    >>> p = Projection()
+    >>> a, b, c, d = (p.add_node("Shop", k) for k in ("x:a", "x:b", "x:c", "x:d"))
+    >>> p1, p2 = p.add_node("Phone", "+1"), p.add_node("Phone", "+2")
+    >>> boss = p.add_node("Seller", "CN:boss")
+    >>> for shop, phone in ((a, p1), (b, p1), (c, p2), (d, p2)):
+    ...     p.add_link("USES_PHONE", shop, phone)
+    >>> p.add_link("OPERATES", boss, b); p.add_link("OPERATES", boss, c)
+    >>> NetworkxEngine().partition(build_evidence(p), EngineOptions()).clusters
+    [[0, 1], [2, 3]]
+    """
+    if not medium:
+        return
+    ptr, mem = ev.ptr, ev.members
+    size: dict[int, int] = {}
+    for s in range(ev.n_shops):
+        r = uf.find(s)
+        size[r] = size.get(r, 0) + 1
+    touched: list[tuple[list[int], list[int]]] = []  # per group: (groups of shops, loose shops)
+    pairs: dict[tuple[int, int], int] = {}
+    for g in medium:
+        roots = sorted({uf.find(mem[i]) for i in range(ptr[g], ptr[g + 1])})
+        multi = [r for r in roots if size[r] >= 2]
+        touched.append((multi, [r for r in roots if size[r] < 2]))
+        if 2 <= len(multi) <= _MAX_PAIR_FANOUT:
+            for i, x in enumerate(multi):
+                for y in multi[i + 1:]:
+                    pairs[(x, y)] = pairs.get((x, y), 0) + 1
+    for (x, y), n in sorted(pairs.items()):
+        if n >= options.chain_links_min:
+            uf.union(x, y)
+    # Loose shops tied to each other form runs; a run joins the one group of shops it is
+    # tied to, and none when it is tied to several (a bridge between them).
+    runs = DisjointSet(ev.n_shops)
+    for _multi, loose in touched:
+        for r in loose[1:]:
+            runs.union(loose[0], r)
+    heads_of_run: dict[int, set[int]] = {}
+    for multi, loose in touched:
+        for r in loose:
+            heads_of_run.setdefault(runs.find(r), set()).update(uf.find(x) for x in multi)
+    for _multi, loose in touched:
+        for r in loose:
+            uf.union(loose[0], r)
+    for run, heads in heads_of_run.items():
+        if len(heads) == 1:
+            uf.union(next(iter(heads)), run)
 
 
 def _weak_pairs(ev: Evidence, core_of: list[int]) -> dict[tuple[int, int], float]:

@@ -252,11 +252,12 @@ def hub_usage(proj: Projection, hubs: Sequence[int],
 
 def cluster_ties(ev: Evidence, clusters: Sequence[Sequence[int]],
                  ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Weak or hub evidence shared between clusters (the overview's edges)."""
+    """Evidence shared between clusters (the overview's edges): weak ties, hubs, and the
+    single medium ties (one officer, one address) that do not join two groups of shops."""
     cluster_of = {s: i for i, shops in enumerate(clusters) for s in shops}
     acc: dict[tuple[int, int], list[Any]] = {}
     candidates = sorted({g for s in cluster_of for g in ev.groups_of_shop(s)
-                         if not ev.strong[g] and ev.size(g) >= 2})
+                         if ev.size(g) >= 2})
     for g in candidates:
         touched = sorted({cluster_of[s] for s in ev.shops_of(g) if s in cluster_of})
         if len(touched) < 2 or len(touched) > _TIE_MAX_CLUSTERS:

@@ -38,6 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
+
 from graphinv import schema
 from graphinv.analysis.disjoint import DisjointSet, component_roots
 from graphinv.analysis.projection import KINDS, Projection
@@ -86,8 +88,13 @@ class WeightOptions:
     """Knobs of the weighting stage (defaults tuned on the examples generator)."""
 
     strong_min: float = 0.3
-    hub_min_shops: int = 12
+    hub_min_shops: int = 5
     hub_dispersion: float = 0.5
+    hub_small: int = 12
+    hub_small_dispersion: float = 0.8
+    hub_outside_min: int = 3
+    hub_outside_share: float = 0.05
+    service_kinds: tuple[str, ...] = ("Address", "PaymentAccount", "Supplier")
     hub_share: float = 0.05
     hub_share_min: int = 50
 
@@ -505,7 +512,7 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
     in_candidate = {g for fam, _ in fams for g in fam}
     uf = DisjointSet(n_shops)
     for g in range(ev.n_groups):
-        if ev.strong[g] and not ev.hub[g] and g not in in_candidate:
+        if ev.base_weight[g] > 0 and not ev.hub[g] and g not in in_candidate:
             members = ev.shops_of(g)
             for s in members[1:]:
                 uf.union(members[0], s)
@@ -522,50 +529,87 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
                             f"{parts} unrelated groups"))
         else:
             undecided.append(k)
-    # Round 2, biggest first: put back the strong evidence of the other candidates not
-    # (yet) found to be hubs that touch the same pieces, one step away — a gang's busy
-    # phone, e-mail and payment account hold its shops together even when each of them
-    # alone looks dispersed; a warehouse's customers stay unrelated.
-    testing = sorted((k for k in undecided if parts1[k] / len(fams[k][1]) >= opts.hub_dispersion),
-                     key=lambda k: (-len(fams[k][1]), k))
-    if not testing:
-        return
-    roots_of: dict[int, list[set[int]]] = {}
-    touching: dict[int, list[int]] = {}
-    for j in undecided:
-        sets = []
-        for g in fams[j][0]:
-            if ev.strong[g]:
-                roots = {uf.find(s) for s in ev.shops_of(g)}
-                if len(roots) > 1:
-                    sets.append(roots)
-        roots_of[j] = sets
-        for r in set().union(*sets) if sets else ():
-            touching.setdefault(r, []).append(j)
-    found: set[int] = set()
-    for k in testing:
-        fam, shops = fams[k]
-        n = len(shops)
-        mine = {uf.find(s) for s in shops}
-        local = {r: i for i, r in enumerate(sorted(mine))}
-        sub = DisjointSet(len(local))
-        others = sorted({j for r in mine for j in touching.get(r, ())
-                         if j != k and j not in found})
-        own = set(shops)
-        for j in others:
-            # A candidate covering (almost) all of k's shops is the same service seen
-            # twice (a warehouse and the aggregator it recommends): it cannot vouch.
-            if len(own.intersection(fams[j][1])) >= _CO_HUB * n:
+    # Round 2: would the candidate's shops still be related without it? Shops already
+    # tied by other evidence are one piece (``uf``); the other candidates not found to be
+    # hubs stay in play. In the graph pieces + candidates, the candidate's shops that stay
+    # related when it is left out are exactly those whose links to it lie in one
+    # biconnected component; each component is one piece of its users. Two passes: hubs
+    # found in the first no longer relate anything in the second.
+    for _ in range(2):
+        found = _dispersed(ev, opts, fams, undecided, uf)
+        if not found:
+            break
+        undecided = [k for k in undecided if k not in found]
+
+
+def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], list[int]]],
+               undecided: list[int], uf: DisjointSet) -> set[int]:
+    """Mark (and return) the undecided candidates whose shops are otherwise unrelated."""
+    # Candidates with (almost) the same shops are one service seen several times (a
+    # warehouse and the aggregator it recommends): they are left out together, or
+    # they would vouch for each other.
+    same = DisjointSet(len(fams))
+    holders: dict[int, list[int]] = {}
+    for k in undecided:
+        for s in fams[k][1]:
+            holders.setdefault(s, []).append(k)
+    for k in undecided:
+        common: dict[int, int] = {}
+        for s in fams[k][1]:
+            for j in holders[s]:
+                if j > k:
+                    common[j] = common.get(j, 0) + 1
+        for j, c in common.items():
+            if c >= _CO_HUB * max(len(fams[k][1]), len(fams[j][1])):
+                same.union(k, j)
+    graph = nx.Graph()
+    users: dict[tuple[int, int], int] = {}  # (service, piece) -> its shops in the piece
+    shops_of: dict[int, set[int]] = {}
+    for k in undecided:
+        shops_of.setdefault(same.find(k), set()).update(fams[k][1])
+    for head, shops in shops_of.items():
+        for s in shops:
+            key = (head, uf.find(s))
+            users[key] = users.get(key, 0) + 1
+    # Services are negative nodes, pieces are their root shop.
+    graph.add_edges_from((-1 - head, r) for head, r in users)
+    pieces: dict[int, dict[int, int]] = {}
+    for comp, edges in enumerate(nx.biconnected_component_edges(graph)):
+        for a, b in edges:
+            head, r = (-1 - a, b) if a < 0 else (-1 - b, a)
+            if r < 0:
                 continue
-            for roots in roots_of[j]:
-                hit = sorted(mine.intersection(roots))
-                for r in hit[1:]:
-                    sub.union(local[hit[0]], local[r])
-        parts = len({sub.find(i) for i in local.values()})
-        if parts / n >= opts.hub_dispersion:
+            got = pieces.setdefault(head, {})
+            got[comp] = got.get(comp, 0) + users[(head, r)]
+    # Only kinds that services provide (an address, a collection account, a factory)
+    # are hubs by the second rule: a phone or e-mail mostly used by one gang is the gang's.
+    service = {same.find(k): any(ev.group_kind[g] in opts.service_kinds for g in fams[k][0])
+               for k in undecided}
+    found: set[int] = set()
+    verdict: dict[int, str | None] = {}
+    for head, shops in shops_of.items():
+        n = len(shops)
+        by_piece = pieces.get(head, {})
+        parts = len(by_piece)
+        outside = n - max(by_piece.values(), default=n)
+        # Few shops prove little: a small gang's account can look dispersed too, so
+        # below ``hub_small`` shops nearly all of them must be unrelated.
+        if parts / n >= (opts.hub_dispersion if n >= opts.hub_small else opts.hub_small_dispersion):
+            verdict[head] = (f"shared by {n} shops that otherwise fall into {parts} unrelated "
+                             "groups (a shared service, not a gang tie)")
+        elif (outside >= max(opts.hub_outside_min, math.ceil(opts.hub_outside_share * n))
+              and service.get(head, False)):
+            # Mostly one group's, but also used by shops unrelated to that group: a
+            # service a gang uses too; as evidence it would glue them to the gang.
+            verdict[head] = (f"shared by {n} shops: {n - outside} of one group and {outside} "
+                             f"others that otherwise fall into {parts - 1} unrelated groups "
+                             "(a shared service, not a gang tie)")
+    for k in undecided:
+        why = verdict.get(same.find(k))
+        if why:
             found.add(k)
-            _mark(ev, fam, f"shared by {n} shops that otherwise fall into {parts} unrelated "
-                           "groups (a shared service, not a gang tie)")
+            _mark(ev, fams[k][0], why)
+    return found
 
 
 def _mark(ev: Evidence, fam: list[int], why: str) -> None:
