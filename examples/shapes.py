@@ -5,8 +5,8 @@ kind. Real data is harder; with ``shapes=True`` the generator adds:
 
 * gangs of **2 to 150** shops (many 2-shop gangs, a heavy tail of large ones);
 * **small hubs**: 25 small freight forwarders (addresses) and 15 small payment
-  aggregators (collection accounts) next to the big ones, of every size (the
-  smallest is used by about 0.1 % of the shops, the busiest by about 0.7 %);
+  aggregators (collection accounts) next to the big ones, of every size: legit
+  shops use them (4 % and 3 % of legit shops), and large gangs even more;
 * gangs of 10+ shops that put those small hubs (and the big ones) in the cells they
   do not reveal, so large gangs share forwarders and aggregators with each other
   and with legit sellers;
@@ -40,9 +40,12 @@ SMALL_AGGREGATORS = 15
 MARKETS = 4
 #: Per legit shop: chance to ship from a small forwarder / be paid via a small aggregator /
 #: rent a room in a market building.
-LEGIT_FORWARDER_RATE = 0.10
-LEGIT_AGGREGATOR_RATE = 0.07
+LEGIT_FORWARDER_RATE = 0.04
+LEGIT_AGGREGATOR_RATE = 0.03
 LEGIT_MARKET_RATE = 0.08
+#: Per shop of a gang of 10+: chance that an unrevealed address/payment cell holds one of
+#: the gang's small hubs (so large gangs dominate some small hubs, as in real data).
+GANG_HUB_RATE = 0.7
 BRAND_SHARE = 0.021  # share of shops that belong to a multi-platform legit brand
 CHAIN_SHARE = 0.10  # share of the gang budget spent on chains of small gangs
 MARKET_STREETS = [
@@ -250,9 +253,9 @@ class Shapes:
         gang = shop["gang"]
         reveal = shop["reveal"]
         messy = gang["messy"]
-        if gang.get("fwd") and "address" not in reveal and rng.random() < 0.5:
+        if gang.get("fwd") and "address" not in reveal and rng.random() < GANG_HUB_RATE:
             row[6] = self._forwarder(rng.choice(gang["fwd"]), messy)
-        if gang.get("agg") and "payment" not in reveal and rng.random() < 0.5:
+        if gang.get("agg") and "payment" not in reveal and rng.random() < GANG_HUB_RATE:
             row[9] = self._aggregator(rng.choice(gang["agg"]), messy)
         return row
 

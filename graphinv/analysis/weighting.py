@@ -533,18 +533,55 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
     # tied by other evidence are one piece (``uf``); the other candidates not found to be
     # hubs stay in play. In the graph pieces + candidates, the candidate's shops that stay
     # related when it is left out are exactly those whose links to it lie in one
-    # biconnected component; each component is one piece of its users. Two passes: hubs
-    # found in the first no longer relate anything in the second.
-    for _ in range(2):
+    # biconnected component; each component is one piece of its users. Up to four passes:
+    # hubs found in one no longer relate anything in the next (two services shared by
+    # the same gangs vouch for each other until one of them is found).
+    rule: dict[int, bool] = {}  # hub candidate -> found dispersed (else: used by others too)
+    for _ in range(4):
         found = _dispersed(ev, opts, fams, undecided, uf)
         if not found:
             break
+        rule.update(found)
         undecided = [k for k in undecided if k not in found]
+    _describe(ev, fams, rule, undecided, uf)
+
+
+def _describe(ev: Evidence, fams: list[tuple[list[int], list[int]]], rule: dict[int, bool],
+              kept: list[int], uf: DisjointSet) -> None:
+    """The reason of each hub found by dispersion, counted once every hub is known: its
+    shops' groups apart from it, with every identifier that is no hub put back."""
+    if not rule:
+        return
+    related = DisjointSet(len(uf.parent))
+    for s in range(len(uf.parent)):
+        related.union(s, uf.find(s))
+    for k in kept:
+        for g in fams[k][0]:
+            members = ev.shops_of(g)
+            for x in members[1:]:
+                related.union(members[0], x)
+    for k, dispersed in rule.items():
+        fam, shops = fams[k]
+        n = len(shops)
+        pieces: dict[int, int] = {}
+        for s in shops:
+            r = related.find(s)
+            pieces[r] = pieces.get(r, 0) + 1
+        parts, main = len(pieces), max(pieces.values())
+        if dispersed:
+            why = (f"shared by {n} shops that otherwise fall into {parts} unrelated groups "
+                   "(a shared service, not a gang tie)")
+        else:
+            why = (f"shared by {n} shops: {main} of one group and {n - main} others that "
+                   f"otherwise fall into {parts - 1} unrelated groups (a shared service "
+                   "used by a gang too, not a gang tie)")
+        _mark(ev, fam, why)
 
 
 def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], list[int]]],
-               undecided: list[int], uf: DisjointSet) -> set[int]:
-    """Mark (and return) the undecided candidates whose shops are otherwise unrelated."""
+               undecided: list[int], uf: DisjointSet) -> dict[int, bool]:
+    """Mark as hubs (and return, with the rule that found them) the undecided candidates
+    whose shops are otherwise unrelated."""
     # Candidates with (almost) the same shops are one service seen several times (a
     # warehouse and the aggregator it recommends): they are left out together, or
     # they would vouch for each other.
@@ -585,8 +622,8 @@ def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], li
     # are hubs by the second rule: a phone or e-mail mostly used by one gang is the gang's.
     service = {same.find(k): any(ev.group_kind[g] in opts.service_kinds for g in fams[k][0])
                for k in undecided}
-    found: set[int] = set()
-    verdict: dict[int, str | None] = {}
+    found: dict[int, bool] = {}
+    verdict: dict[int, bool] = {}  # service -> dispersed (True) or used by others too
     for head, shops in shops_of.items():
         n = len(shops)
         by_piece = pieces.get(head, {})
@@ -595,20 +632,18 @@ def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], li
         # Few shops prove little: a small gang's account can look dispersed too, so
         # below ``hub_small`` shops nearly all of them must be unrelated.
         if parts / n >= (opts.hub_dispersion if n >= opts.hub_small else opts.hub_small_dispersion):
-            verdict[head] = (f"shared by {n} shops that otherwise fall into {parts} unrelated "
-                             "groups (a shared service, not a gang tie)")
+            verdict[head] = True
         elif (outside >= max(opts.hub_outside_min, math.ceil(opts.hub_outside_share * n))
               and service.get(head, False)):
             # Mostly one group's, but also used by shops unrelated to that group: a
             # service a gang uses too; as evidence it would glue them to the gang.
-            verdict[head] = (f"shared by {n} shops: {n - outside} of one group and {outside} "
-                             f"others that otherwise fall into {parts - 1} unrelated groups "
-                             "(a shared service, not a gang tie)")
+            verdict[head] = False
     for k in undecided:
-        why = verdict.get(same.find(k))
-        if why:
-            found.add(k)
-            _mark(ev, fams[k][0], why)
+        head = same.find(k)
+        if head in verdict:
+            found[k] = verdict[head]
+            for g in fams[k][0]:
+                ev.hub[g] = 1  # the reason is written once every hub is known
     return found
 
 
@@ -620,9 +655,12 @@ def _mark(ev: Evidence, fam: list[int], why: str) -> None:
         shops.update(ev.shops_of(g))
         nodes += len(ev.group_nodes[g])
     platforms = {proj.platform[ev.shops[s]] for s in shops} - {None}
+    countries = {proj.country[ev.shops[s]] for s in shops} - {None}
     extra = []
     if platforms:
         extra.append(f"{len(platforms)} platform{'s' * (len(platforms) != 1)}")
+    if len(countries) > 1:
+        extra.append(f"{len(countries)} shop countries")
     if nodes > 1:
         extra.append(f"written {nodes} ways")
     reason = why + (f"; {', '.join(extra)}" if extra else "")
