@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data, pre-normalized rows, stores, Neo4j home (default bench/.cache)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default 1)")
     p.add_argument("--no-baseline", action="store_true", help="skip the baselines")
+    p.add_argument("--shapes", action="store_true",
+                   help="generate with examples/shapes.py (realistic hubs, gangs of 2-150, "
+                        "brands, chains) and report cluster quality against its truth; data "
+                        "and stores go under CACHE/shapes")
     p.add_argument("--view-sizes", default="100,1000,5000",
                    help="cluster sizes (nodes) for the view stage (default 100,1000,5000)")
     p.add_argument("--no-browser", action="store_true",
@@ -194,7 +198,7 @@ class _Runner:
             fresh_embedded(Path(spec["data_dir"]))  # rejects and run checkpoints
 
     def ingest(self, store: str, size: int, *, measured: bool) -> bool:
-        folder = dataset(size, self.args.seed, self.cache)
+        folder = dataset(size, self.args.seed, self.cache, self.args.shapes)
         listings, flags = dataset_files(folder)
         spec = self.spec(store, size)
         label = f"{store} {size_label(size)}"
@@ -227,7 +231,7 @@ class _Runner:
         """A fresh JVM is slow for its first minute: load a small data set both ways
         (untimed) so that neither the baseline nor graphinv pays for the warm-up."""
         size = WARMUP_ROWS
-        listings, flags = dataset_files(dataset(size, self.args.seed, self.cache))
+        listings, flags = dataset_files(dataset(size, self.args.seed, self.cache, self.args.shapes))
         spec = self.spec("neo4j", size)
         ops = None if self.args.no_baseline else self.ops_file(size, listings, flags)
         if ops is not None:
@@ -243,7 +247,7 @@ class _Runner:
         """Fill the embedded store with the bare-COPY baseline loader (for clusters and
         queries at sizes where graphinv's own ingest takes too long); measured as the
         ingest baseline. No SAME_AS links: resolution is graphinv's own work."""
-        listings, flags = dataset_files(dataset(size, self.args.seed, self.cache))
+        listings, flags = dataset_files(dataset(size, self.args.seed, self.cache, self.args.shapes))
         ops = self.ops_file(size, listings, flags)
         if ops is None:
             return False
@@ -296,7 +300,11 @@ class _Runner:
                 res = self.child({"kind": "clusters-baseline", **spec},
                                  f"{label} clusters baseline (networkx)")
                 self.add("clusters", store, size, "baseline", res)
-            res = self.child({"kind": "clusters", **spec}, f"{label} clusters")
+            task = {"kind": "clusters", **spec}
+            if self.args.shapes:  # quality next to time
+                folder = dataset(size, self.args.seed, self.cache, self.args.shapes)
+                task["truth"] = str(folder / "truth.csv")
+            res = self.child(task, f"{label} clusters")
             self.add("clusters", store, size, "graphinv", res)
             clustered = res.get("status") == "ok"
         elif "queries" in stages and reused is None:
@@ -322,6 +330,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     """Run what ``args`` asks for; return the results document (also written to disk)."""
     sizes = parse_sizes(args.size or ["10k"])
     stores = list(STORES) if args.store == "both" else [args.store]
+    if args.shapes:
+        args.cache = args.cache / "shapes"  # other data: its own data, stores, pre-norm
     args.out.mkdir(parents=True, exist_ok=True)
     args.cache.mkdir(parents=True, exist_ok=True)
     r = _Runner(args, sizes, stores)

@@ -33,15 +33,19 @@ def _generator() -> ModuleType:
     return mod
 
 
-def dataset(rows: int, seed: int = DEFAULT_SEED, cache: Path | None = None) -> Path:
-    """The cached data set folder for ``rows`` shops, generated on first use."""
-    base = (cache or CACHE_DIR) / "data" / f"{size_label(rows)}-seed{seed}"
+def dataset(rows: int, seed: int = DEFAULT_SEED, cache: Path | None = None,
+            shapes: bool = False) -> Path:
+    """The cached data set folder for ``rows`` shops, generated on first use
+    (``shapes``: with the realistic infrastructure of examples/shapes.py and its truth)."""
+    tag = "-shapes" if shapes else ""
+    base = (cache or CACHE_DIR) / "data" / f"{size_label(rows)}-seed{seed}{tag}"
     marker = base / _MARKER
     if marker.exists():
         return base
     if base.exists():
         shutil.rmtree(base)
-    counts: dict[str, Any] = _generator().generate(base, rows=rows, seed=seed, extras=False)
+    counts: dict[str, Any] = _generator().generate(base, rows=rows, seed=seed, extras=False,
+                                                   shapes=shapes)
     counts.pop("bad", None)
     marker.write_text(json.dumps(counts, indent=1, default=str), encoding="utf-8")
     return base

@@ -260,7 +260,34 @@ def _clusters(doc: dict[str, Any]) -> list[str]:
                 f"| {_f(g.get('peak_rss_mb'), 0)} | {g['stats'].get('clusters', '—')} "
                 f"| {_f(bt, 1)} | {_f(b.get('peak_rss_mb') if b else None, 0)} "
                 f"| {_f(like / bt if bt else None, 1)}× |")
-    return lines
+    return lines + _quality(doc)
+
+
+def _quality(doc: dict[str, Any]) -> list[str]:
+    """Cluster quality next to the time, when the data came with a truth (``--shapes``)."""
+    rows = []
+    for store in _stores(doc, "clusters"):
+        for size in _sizes(doc, "clusters", store):
+            g = _get(doc, "clusters", store, size)
+            q = (g or {}).get("quality")
+            if not q:
+                continue
+            top = q["purity_top10"]
+            rows.append(f"| {store} | {size_label(size)} | {_f(q['precision'], 3)} "
+                        f"| {_f(q['recall'], 3)} | {_f(q['f1'], 3)} | {_f(q['ari'], 3)} "
+                        f"| {q['largest']:,} | {_f(min(top) if top else None, 3)} "
+                        f"| {q['impure']:,} of {q['clusters']:,} "
+                        f"| {q['groups_recovered']:,} of {q['truth_groups']:,} "
+                        f"| {_f(g['seconds']['total'], 1) if g else '—'} |")
+    if not rows:
+        return []
+    return ["", "Quality against the generator's truth (`--shapes`): pairwise precision, "
+            "recall, F1, adjusted Rand index, the largest cluster, the lowest purity among "
+            "the 10 largest clusters (share of their biggest truth group), clusters mixing "
+            "operators or holding legit singletons, truth groups recovered (Jaccard ≥ 0.5).",
+            "", "| store | shops | precision | recall | F1 | ARI | largest | purity top 10 "
+            "(min) | impure clusters | groups recovered | clusters s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *rows]
 
 
 def _view(doc: dict[str, Any]) -> list[str]:

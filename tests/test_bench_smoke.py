@@ -196,3 +196,24 @@ def test_help() -> None:
     res = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "--size" in res.stdout and "--stages" in res.stdout
+
+
+def test_quality_scores_a_run_against_the_truth(tmp_path: Path) -> None:
+    from bench.clusters import quality
+    from bench.report import render_markdown
+
+    truth = tmp_path / "truth.csv"
+    truth.write_text("shop_id,platform,gang_id\nA,ebay,G1\nB,ebay,G1\nC,ebay,\nD,ebay,G2\n"
+                     "E,ebay,G2\n", encoding="utf-8")
+    members = [{"shop_id": s, "platform": "ebay", "cluster_id": c}
+               for s, c in (("A", "C1"), ("B", "C1"), ("C", "C1"), ("D", "C2"), ("E", "C2"),
+                            ("Z", "C2"))]  # Z: a planted bad row, not in the truth
+    q = quality(members, truth)
+    # pairs put together: AB, AC, BC, DE (Z is not scored); true pairs AB, DE
+    assert (q["precision"], q["recall"], q["largest"], q["impure"]) == (0.5, 1.0, 3, 1)
+    assert q["purity_top10"] == [0.6667, 1.0] and q["clusters"] == 2
+    doc = {"meta": {}, "runs": [{"stage": "clusters", "store": "embedded", "size": 5,
+                                 "kind": "graphinv", "status": "ok", "stats": {"shops": 5},
+                                 "seconds": {"total": 1.5}, "quality": q}]}
+    md = render_markdown(doc)
+    assert "| embedded | 5 | 0.500 | 1.000 | 0.667 |" in md and "| 1 of 2 |" in md
