@@ -630,11 +630,15 @@ def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], li
         parts = len(by_piece)
         outside = n - max(by_piece.values(), default=n)
         # Few shops prove little: a small gang's account can look dispersed too, so
-        # below ``hub_small`` shops nearly all of them must be unrelated.
-        if parts / n >= (opts.hub_dispersion if n >= opts.hub_small else opts.hub_small_dispersion):
+        # below ``hub_small`` shops only a service kind is a hub, when nearly all of its
+        # shops are unrelated.
+        small = n < opts.hub_small
+        if small and not service.get(head, False):
+            continue
+        if parts / n >= (opts.hub_small_dispersion if small else opts.hub_dispersion):
             verdict[head] = True
-        elif (outside >= max(opts.hub_outside_min, math.ceil(opts.hub_outside_share * n))
-              and service.get(head, False)):
+        elif (not small and service.get(head, False)
+              and outside >= max(opts.hub_outside_min, math.ceil(opts.hub_outside_share * n))):
             # Mostly one group's, but also used by shops unrelated to that group: a
             # service a gang uses too; as evidence it would glue them to the gang.
             verdict[head] = False
