@@ -219,3 +219,24 @@ def test_global_options_work_after_the_command(runner: CliRunner,
     assert res.exit_code == 0 and json.loads(res.stdout)["nodes"]["Shop"] == shops
     res = runner.invoke(app, ["status", "--data-dir"])
     assert res.exit_code == 2 and "Option '--data-dir' requires an argument" in res.output
+
+
+# -- item 6: the rejects file's raw column is the record as written -----------------
+
+def test_rejects_raw_is_the_original_line(runner: CliRunner, tmp_path: Path) -> None:
+    import csv
+    import json
+
+    d = ["--data-dir", str(tmp_path / "d")]
+    res = runner.invoke(app, [*d, "ingest", str(FX / "bad_rows.csv"), str(FX / "flat_utf8.csv"),
+                              "--flags", str(FX / "flags.csv"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    path = json.loads(res.stdout)["rejects_path"]
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = {(Path(r["file"]).name, int(r["line"])): r for r in csv.DictReader(fh)}
+    lines = (FX / "bad_rows.csv").read_text(encoding="utf-8").splitlines()
+    # rejected after reading (no shop id): the line itself, not a JSON dict of its fields
+    assert rows[("bad_rows.csv", 4)]["raw"] == lines[3]
+    assert not rows[("bad_rows.csv", 4)]["raw"].startswith("{")
+    flag_lines = (FX / "flags.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[("flags.csv", 3)]["raw"] == flag_lines[2]  # unknown flag 'bogus'

@@ -184,8 +184,10 @@ class Chunk:
 
 
 def raw_of(rec: Record) -> str:
-    """A record as it goes into the rejects file."""
-    return json.dumps(rec.fields, ensure_ascii=False)[:2000]
+    """A record as it goes into the rejects file: its text as written in the file."""
+    if rec.raw:
+        return rec.raw[:2000]
+    return json.dumps(rec.fields, ensure_ascii=False)[:2000]  # a record built in code
 
 
 def build_chunks(info: InputFile, ctx: ChunkContext,

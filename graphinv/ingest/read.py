@@ -58,6 +58,9 @@ class Record:
     file: str
     line: int
     fields: dict[str, Any]
+    #: The record as written in the file (a CSV line, a JSON object's text): what the
+    #: rejects file shows when the record is rejected later (extraction, the store).
+    raw: str = ""
 
 
 @dataclass
@@ -447,7 +450,7 @@ def _read_csv(fh: Any, name: str, delimiter: str | None,
                 yield Reject(name, lineno, f"field over {MAX_FIELD // 1024} KB: {big[0]}",
                              raw[:2000])
                 continue
-        yield Record(name, lineno, dict(zip(header, cells, strict=True)))
+        yield Record(name, lineno, dict(zip(header, cells, strict=True)), raw)
 
 
 def _well_formed(text: str, delim: str, width: int) -> bool:
@@ -588,7 +591,7 @@ def _read_jsonl(fh: Any, name: str) -> Iterator[Record | Reject]:
         any_line = True
         raw = line.rstrip("\r\n")
         try:
-            yield Record(name, lineno, _validate(_loads(line.lstrip("\ufeff"))))
+            yield Record(name, lineno, _validate(_loads(line.lstrip("\ufeff"))), raw)
         except (_BadJSON, ValueError, RecursionError) as exc:
             yield Reject(name, lineno, f"bad JSON record: {_msg(exc)}", _safe(raw[:2000]))
     if not any_line:
@@ -602,7 +605,7 @@ def _read_json_array(text: str, name: str) -> Iterator[Record | Reject]:
         raise InputError("empty file", value=name, hint="the file has no records")
     if not stripped.startswith("["):
         try:
-            yield Record(name, 1, _validate(_loads(text)))
+            yield Record(name, 1, _validate(_loads(text)), text.strip())
         except (_BadJSON, ValueError, RecursionError) as exc:
             yield Reject(name, 1, f"bad JSON record: {_msg(exc)}", _safe(text[:2000]))
         return
@@ -632,7 +635,7 @@ def _read_json_array(text: str, name: str) -> Iterator[Record | Reject]:
                              hint=_msg(exc)) from exc
         pos = end
         try:
-            yield Record(name, lineno, _validate(obj))
+            yield Record(name, lineno, _validate(obj), text[start:end])
         except (_BadJSON, RecursionError) as exc:
             yield Reject(name, lineno, f"bad JSON record: {_msg(exc)}",
                          _safe(text[start:end][:2000]))
