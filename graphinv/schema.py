@@ -18,6 +18,8 @@ cannot become super nodes.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -34,7 +36,10 @@ __all__ = [
     "ALL_KINDS",
     "REL_TYPES",
     "IDENTIFIER_KINDS",
+    "IDENTIFIER_FIELDS",
+    "RESOLVABLE_KINDS",
     "ACTOR_KINDS",
+    "INDEXES",
     "COMMON_NODE_PROPS",
     "COMMON_REL_PROPS",
     "EVIDENCE_CAP",
@@ -45,9 +50,12 @@ __all__ = [
     "check_rel_type",
     "check_property",
     "rel_type_for",
+    "has_link",
     "node_id",
     "split_node_id",
     "describe",
+    "indexed_props",
+    "register",
 ]
 
 PropType = Literal["STRING", "STRING[]", "BOOLEAN", "DOUBLE", "INT64"]
@@ -77,6 +85,13 @@ class NodeKind:
     color: str = "#888888"
     shape: str = "dot"
     resolvable: bool = False  # near-duplicates are searched (fuzzy SAME_AS)
+    #: The input field whose values become nodes of this kind (identifier kinds), its
+    #: help text, and the column names the built-in mapping reads it from.
+    field: str | None = None
+    field_help: str = ""
+    field_aliases: tuple[str, ...] = ()
+    #: The built-in mapping splits this field's cells on it (scraped pages list several).
+    field_split: str = ""
 
     @property
     def is_identifier(self) -> bool:
@@ -162,6 +177,13 @@ _NODES = (
         strength=1.0,
         color="#f58518",
         shape="diamond",
+        field="payment_account",
+        field_split=";",
+        field_help="payment account (provider + number)",
+        field_aliases=("payment_account", "payment", "payment_accounts", "account",
+                       "bank_account", "paypal", "alipay", "收款账户", "支付账户", "收款账号",
+                       "收款方式", "paid_to", "payee", "payee_account", "pay_to",
+                       "seller_payment_account", "beneficiary_account"),
     ),
     NodeKind(
         "Phone",
@@ -171,6 +193,13 @@ _NODES = (
         strength=1.0,
         color="#54a24b",
         shape="square",
+        field="phone",
+        field_split=";",
+        field_help="phone number",
+        field_aliases=("phone", "phones", "telephone", "tel", "mobile", "phone_number",
+                       "contact_phone", "whatsapp", "电话", "手机", "联系电话", "手机号",
+                       "手机号码", "电话号码", "seller_phone", "seller_telephone",
+                       "seller_mobile", "contact_number", "phone_no", "mobile_phone", "tel_no"),
     ),
     NodeKind(
         "Email",
@@ -180,6 +209,12 @@ _NODES = (
         strength=1.0,
         color="#b279a2",
         shape="square",
+        field="email",
+        field_split=";",
+        field_help="e-mail address",
+        field_aliases=("email", "emails", "e_mail", "mail", "contact_email", "邮箱", "电子邮箱",
+                       "电子邮件", "seller_email", "seller_e_mail", "email_address",
+                       "e_mail_address"),
     ),
     NodeKind(
         "Address",
@@ -190,6 +225,11 @@ _NODES = (
         color="#72b7b2",
         shape="star",
         resolvable=True,
+        field="address",
+        field_help="warehouse / registered / return address",
+        field_aliases=("address", "warehouse_address", "business_address", "return_address",
+                       "ship_from", "ship_from_address", "registered_address", "地址",
+                       "发货地址"),
     ),
     NodeKind(
         "Supplier",
@@ -200,6 +240,10 @@ _NODES = (
         color="#9d755d",
         shape="hexagon",
         resolvable=True,
+        field="supplier",
+        field_help="factory or wholesaler name",
+        field_aliases=("supplier", "supplier_name", "factory", "manufacturer", "vendor",
+                       "供应商", "工厂"),
     ),
 )
 
@@ -256,32 +300,114 @@ _RELS = (
     ),
 )
 
-NODE_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType({k.label: k for k in _NODES})
-META_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType({k.label: k for k in _META})
-ALL_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType(
-    {**NODE_KINDS, **META_KINDS}
-)
-REL_TYPES: MappingProxyType[str, RelType] = MappingProxyType({r.name: r for r in _RELS})
+# The registries are read-only views of these dicts; :func:`register` is the one way to
+# add to them, so that every view (NODE_KINDS...) stays live.
+_NODE_REG: dict[str, NodeKind] = {k.label: k for k in _NODES}
+_META_REG: dict[str, NodeKind] = {k.label: k for k in _META}
+_ALL_REG: dict[str, NodeKind] = {**_NODE_REG, **_META_REG}
+_REL_REG: dict[str, RelType] = {r.name: r for r in _RELS}
 
-#: Labels whose sharing links actors, strongest first.
-IDENTIFIER_KINDS: tuple[str, ...] = tuple(
-    k.label for k in sorted(_NODES, key=lambda k: -k.strength) if k.is_identifier
-)
+NODE_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType(_NODE_REG)
+META_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType(_META_REG)
+ALL_KINDS: MappingProxyType[str, NodeKind] = MappingProxyType(_ALL_REG)
+REL_TYPES: MappingProxyType[str, RelType] = MappingProxyType(_REL_REG)
 ACTOR_KINDS: tuple[str, ...] = _ACTORS
 
+#: Labels whose sharing links actors, strongest first.
+IDENTIFIER_KINDS: tuple[str, ...] = ()
+#: Labels whose near-duplicates ingest searches and links SAME_AS (``NodeKind.resolvable``).
+RESOLVABLE_KINDS: tuple[str, ...] = ()
+#: Input field -> identifier label (``NodeKind.field``), in schema order.
+IDENTIFIER_FIELDS: MappingProxyType[str, str] = MappingProxyType({})
 #: Lookups the saved queries make besides ``key``, as ``(label or relationship type,
 #: property)``: Neo4j keeps a range index for each, so that ``cluster-members`` seeks a
 #: cluster's members, ``hubs``/``hub-users`` the few hubs, ``leads``/``reappearance`` the
 #: flagged shops, and ``changes-since`` what later runs wrote, instead of scanning millions
 #: of nodes at 1M rows. LadybugDB has no secondary indexes; its column scans answer these
 #: within the same bounds.
-INDEXES: tuple[tuple[str, str], ...] = (
-    *((label, "cluster_id") for label in _ACTORS),
-    *((label, "hub") for label in IDENTIFIER_KINDS),
-    ("Shop", "flagged"),
-    *((label, "first_run") for label in NODE_KINDS),
-    *((name, "first_run") for name, rel in REL_TYPES.items() if rel.evidence),
-)
+INDEXES: tuple[tuple[str, str], ...] = ()
+_IDENT_REL: dict[tuple[str, str], str] = {}
+
+
+def _derive() -> None:
+    """Recompute every list derived from the registries (at import and on :func:`register`)."""
+    global IDENTIFIER_KINDS, RESOLVABLE_KINDS, IDENTIFIER_FIELDS, INDEXES
+    kinds = list(_NODE_REG.values())
+    IDENTIFIER_KINDS = tuple(
+        k.label for k in sorted(kinds, key=lambda k: -k.strength) if k.is_identifier)
+    RESOLVABLE_KINDS = tuple(k.label for k in kinds if k.resolvable)
+    IDENTIFIER_FIELDS = MappingProxyType(
+        {k.field: k.label for k in kinds if k.field and k.is_identifier})
+    INDEXES = (
+        *((label, "cluster_id") for label in _ACTORS),
+        *((label, "hub") for label in IDENTIFIER_KINDS),
+        ("Shop", "flagged"),
+        *((label, "first_run") for label in _NODE_REG),
+        *((name, "first_run") for name, rel in _REL_REG.items() if rel.evidence),
+    )
+    _IDENT_REL.clear()
+    for r in _REL_REG.values():
+        if r.name == "SAME_AS":
+            continue
+        for src in r.sources:
+            for dst in r.targets:
+                _IDENT_REL[(src, dst)] = r.name
+
+
+_derive()
+
+#: Modules that copy schema lists when they are imported: kinds must be registered first.
+_SNAPSHOT_PACKAGES = ("graphinv.ingest", "graphinv.store", "graphinv.analysis",
+                      "graphinv.render", "graphinv.querylib", "graphinv.cli")
+_LABEL_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+_REL_RE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
+def register(kind: NodeKind | None = None, rels: Iterable[RelType] = ()) -> None:
+    """Add a graph node kind and/or relationship types to the schema.
+
+    Everything else (ingest fields, store tables and constraints, projection, render,
+    ``graphinv schema``) reads the schema, so this is the whole change a new kind needs.
+    Call it before importing graphinv's ingest/store/analysis/render/querylib/cli
+    modules: some of them copy schema lists when imported, and registering later
+    would leave them out of step — :class:`SchemaError` says so instead.
+
+    >>> register(NodeKind("Shop", "again", normalizer="text"))
+    Traceback (most recent call last):
+    ...
+    graphinv.errors.SchemaError: node kind already declared — 'Shop' — pick a new label
+    """
+    new_rels = list(rels)
+    if kind is not None and kind.label in _ALL_REG:
+        raise SchemaError("node kind already declared", value=repr(kind.label),
+                          hint="pick a new label")
+    if kind is not None and not _LABEL_RE.fullmatch(kind.label):
+        raise SchemaError("bad node label", value=repr(kind.label),
+                          hint="use CamelCase letters and digits, e.g. Website")
+    labels = set(_ALL_REG) | ({kind.label} if kind else set())
+    fields = {k.field for k in _NODE_REG.values()}
+    if kind is not None and kind.field is not None and (
+            kind.field in fields or not re.fullmatch(r"[a-z][a-z0-9_]*", kind.field)):
+        raise SchemaError("bad or duplicate input field", value=repr(kind.field),
+                          hint="use a new lower-case field name, e.g. website")
+    for r in new_rels:
+        if r.name in _REL_REG or not _REL_RE.fullmatch(r.name):
+            raise SchemaError("bad or duplicate relationship type", value=repr(r.name),
+                              hint="use a new UPPER_CASE name, e.g. HAS_WEBSITE")
+        if not set(r.sources) | set(r.targets) <= labels:
+            raise SchemaError("relationship between unknown kinds", value=r.name,
+                              hint="register the node kind first (or with it)")
+    loaded = sorted(m for m in sys.modules if m.startswith(_SNAPSHOT_PACKAGES))
+    if loaded:
+        raise SchemaError("schema changed after graphinv modules were imported",
+                          value=loaded[0],
+                          hint="register node kinds before importing graphinv's other modules")
+    if kind is not None:
+        _NODE_REG[kind.label] = kind
+        _ALL_REG[kind.label] = kind
+    for r in new_rels:
+        _REL_REG[r.name] = r
+    _derive()
 
 
 def indexed_props(name: str) -> tuple[str, ...]:
@@ -291,15 +417,6 @@ def indexed_props(name: str) -> tuple[str, ...]:
     ('cluster_id', 'flagged', 'first_run')
     """
     return tuple(p for target, p in INDEXES if target == name)
-
-
-_IDENT_REL: dict[tuple[str, str], str] = {}
-for _r in _RELS:
-    if _r.name == "SAME_AS":
-        continue
-    for _s in _r.sources:
-        for _t in _r.targets:
-            _IDENT_REL[(_s, _t)] = _r.name
 
 
 def node_props(label: str) -> tuple[tuple[str, PropType], ...]:
@@ -373,6 +490,15 @@ def rel_type_for(source: str, target: str) -> str:
         ) from None
 
 
+def has_link(source: str, target: str) -> bool:
+    """Whether the schema declares a link (SAME_AS excluded) from ``source`` to ``target``.
+
+    >>> has_link("Shop", "Phone"), has_link("Supplier", "Phone")
+    (True, False)
+    """
+    return (source, target) in _IDENT_REL
+
+
 def node_id(label: str, key: str) -> str:
     """The id used in analysis and rendering: ``Label:key`` (unique by construction).
 
@@ -403,7 +529,7 @@ def describe(kinds: Iterable[str] | None = None) -> list[dict[str, object]]:
             "indexed": ["key", *indexed_props(k.label)],
         })
     if kinds is None:
-        for r in _RELS:
+        for r in _REL_REG.values():
             out.append({
                 "kind": "relationship",
                 "name": r.name,

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphinv import schema
 from graphinv._collector import collector_paused
-from graphinv.errors import InputError
+from graphinv.errors import InputError, SchemaError
 from graphinv.ingest.extract import ExtractOptions, RowGraph, RowRejected, extract_row
 from graphinv.ingest.mapping import (
     IDENTIFIER_FIELDS,
@@ -50,7 +51,6 @@ from graphinv.store.statements import ShapedRows, shape_node_rows
 __all__ = ["Batch", "Chunk", "ChunkContext", "build_chunks", "extract_options", "file_chunks",
            "work", "PARALLEL_MIN_BYTES"]
 
-_NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
 #: Files smaller than this are read in-process: starting a worker costs ~1 s.
 PARALLEL_MIN_BYTES = 4 << 20
 
@@ -134,7 +134,13 @@ class Batch:
                     refused.setdefault(ln, f"{kind} row refused by the store: {reason}")
             return on_reject
 
-        for label in _NODE_ORDER:
+        # Every kind the schema declares, in its order; a label it does not know is a bug
+        # upstream, never a node silently left unwritten.
+        unknown = sorted(set(self.nodes) - set(schema.NODE_KINDS))
+        if unknown:
+            raise SchemaError("node kind not in the schema", value=", ".join(unknown),
+                              hint="declare it in graphinv/schema.py")
+        for label in schema.NODE_KINDS:
             if self.nodes.get(label):
                 with _rejecting(store, hook(label)):
                     store.merge_nodes(label, self.nodes[label])

@@ -11,6 +11,7 @@ evidence. Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,43 @@ _DEFAULT_OPTIONS = ExtractOptions()
 
 def _known(code: str | None) -> str | None:
     return None if code in (None, "ZZ") else code
+
+
+#: Fallbacks of identifier properties the normalizer's ``parts`` may lack, by name.
+_PROP_FALLBACKS: dict[str, Callable[[str], Any]] = {
+    "valid": lambda key: not key.startswith("invalid:"),
+    "domain": lambda key: key.rpartition("@")[2],
+}
+
+
+def _identifier_props(kind: schema.NodeKind, n: Any, raw: str,
+                      country: str | None) -> dict[str, Any]:
+    """The declared properties of an identifier node, from its normalized parts.
+
+    Every kind reads the same way, so a kind added to the schema needs no code here:
+    a property takes the part of the same name (``provider``, ``postcode``, ``host``);
+    ``country`` falls back to the row's country ("ZZ", no country known, is an internal
+    code and stays empty); ``name`` is the raw value; a BOOLEAN part is ``"true"``.
+
+    >>> from graphinv.types import NORMALIZERS
+    >>> _identifier_props(schema.NODE_KINDS["Phone"], NORMALIZERS["phone"]("12345"), "12345",
+    ...                   "CN")
+    {'display': '12345', 'country': 'CN', 'valid': False}
+    """
+    parts = n.parts or {}
+    props: dict[str, Any] = {"display": n.display}
+    for prop, ptype in kind.props:
+        value: Any = parts.get(prop)
+        if prop == "country":
+            value = _known(value) or country
+        elif prop == "name":
+            value = raw
+        elif ptype == "BOOLEAN" and value is not None:
+            value = value == "true"
+        if value in (None, "") and prop in _PROP_FALLBACKS:
+            value = _PROP_FALLBACKS[prop](n.key)
+        props[prop] = value
+    return props
 
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:
@@ -173,22 +211,8 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
                 if n.issues:
                     g.issues.extend(f"{field_name}: {i}" for i in n.issues)
                 continue
-            props: dict[str, Any] = {"display": n.display}
-            parts = dict(n.parts or {})
-            if label == "PaymentAccount":
-                props.update(provider=parts.get("provider"), number=parts.get("number"))
-            elif label == "Phone":
-                props.update(country=parts.get("country") or country,
-                             valid=not n.key.startswith("invalid:"))
-            elif label == "Email":
-                props.update(domain=parts.get("domain") or n.key.rpartition("@")[2])
-            elif label == "Address":
-                # "ZZ" (no country known) is an internal code: the property stays empty.
-                props.update(country=_known(parts.get("country")) or country,
-                             postcode=parts.get("postcode"))
-            elif label == "Supplier":
-                props.update(name=raw, country=country)
-            ent = Entity(label, n.key, props, raw=raw, issues=n.issues)
+            ent = Entity(label, n.key, _identifier_props(kind, n, raw, country), raw=raw,
+                         issues=n.issues)
             g.entities.append(ent)
             if label == "Supplier":
                 supplier_entities.append(ent)
@@ -204,8 +228,8 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
             continue
         if actor is None:
             continue
-        if actor.label == "Supplier" and ent.label != "Address":
-            continue
+        if not schema.has_link(actor.label, ent.label):
+            continue  # e.g. a supplier's phone: suppliers only link to addresses
         g.links.append(Link(schema.rel_type_for(actor.label, ent.label), actor.label,
                             actor.key, ent.label, ent.key, ent.raw))
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphinv import schema
 from graphinv.errors import MappingError
 
 __all__ = [
@@ -52,6 +53,9 @@ __all__ = [
     "sniff_field",
 ]
 
+_ID_KINDS = [k for k in schema.NODE_KINDS.values() if k.field and k.is_identifier]
+_FIELD = {k.label: str(k.field) for k in _ID_KINDS}
+
 #: Canonical fields: name -> (graph kind or attribute, description).
 FIELDS: dict[str, str] = {
     "listing_id": "listing or observation id (kept in evidence only)",
@@ -61,23 +65,14 @@ FIELDS: dict[str, str] = {
     "platform": "marketplace (normalized to a slug)",
     "seller_name": "seller / legal name behind the shop",
     "seller_country": "country of the seller or shop (ISO code or name)",
-    "address": "warehouse / registered / return address",
-    "phone": "phone number",
-    "email": "e-mail address",
-    "payment_account": "payment account (provider + number)",
-    "supplier": "factory or wholesaler name",
+    # one field per identifier kind, declared in the schema (NodeKind.field)
+    **{_FIELD[k.label]: k.field_help for k in _ID_KINDS},
     "supplier_address": "the supplier's address",
     "first_seen": "date the shop was first observed (ISO date)",
 }
 
-#: Fields that become identifier nodes, with their node kind.
-IDENTIFIER_FIELDS: dict[str, str] = {
-    "address": "Address",
-    "phone": "Phone",
-    "email": "Email",
-    "payment_account": "PaymentAccount",
-    "supplier": "Supplier",
-}
+#: Fields that become identifier nodes, with their node kind (from the schema).
+IDENTIFIER_FIELDS: dict[str, str] = dict(schema.IDENTIFIER_FIELDS)
 
 #: Built-in column names recognized without a mapping (compared after
 #: :func:`header_key`: NFKC, case-folded, non-alphanumerics collapsed to ``_``).
@@ -94,21 +89,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
                     "卖家名称", "卖家名", "公司名称", "seller_company", "seller_legal_name"),
     "seller_country": ("seller_country", "country", "country_code", "shop_country",
                        "ship_from_country", "国家"),
-    "address": ("address", "warehouse_address", "business_address", "return_address",
-                "ship_from", "ship_from_address", "registered_address", "地址", "发货地址"),
-    "phone": ("phone", "phones", "telephone", "tel", "mobile", "phone_number", "contact_phone",
-              "whatsapp", "电话", "手机", "联系电话", "手机号", "手机号码", "电话号码",
-              "seller_phone", "seller_telephone", "seller_mobile", "contact_number",
-              "phone_no", "mobile_phone", "tel_no"),
-    "email": ("email", "emails", "e_mail", "mail", "contact_email", "邮箱", "电子邮箱",
-              "电子邮件", "seller_email", "seller_e_mail", "email_address",
-              "e_mail_address"),
-    "payment_account": ("payment_account", "payment", "payment_accounts", "account",
-                        "bank_account", "paypal", "alipay", "收款账户", "支付账户", "收款账号",
-                        "收款方式", "paid_to", "payee", "payee_account", "pay_to",
-                        "seller_payment_account", "beneficiary_account"),
-    "supplier": ("supplier", "supplier_name", "factory", "manufacturer", "vendor", "供应商",
-                 "工厂"),
+    **{_FIELD[k.label]: tuple(dict.fromkeys((_FIELD[k.label], *k.field_aliases)))
+       for k in _ID_KINDS},
     "supplier_address": ("supplier_address", "factory_address"),
     "first_seen": ("first_seen", "first_seen_date", "observed", "observed_at", "date_seen",
                    "scraped_at", "date"),
@@ -118,7 +100,7 @@ _LINK_TARGETS = ("shop", "seller", "supplier")
 _DATE_ORDERS = ("day-first", "month-first")
 _OPTIONS = ("link_identifiers_to", "placeholders", "default_country", "date_order")
 #: Built-in mapping splits these cells on ";" (scraped pages often list several).
-_MULTI = {"phone": ";", "email": ";", "payment_account": ";"}
+_MULTI = {_FIELD[k.label]: k.field_split for k in _ID_KINDS if k.field_split}
 
 
 def header_key(name: str) -> str:

@@ -46,7 +46,6 @@ from graphinv.store.base import Store
 __all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id",
            "check_inputs"]
 
-_NODE_ORDER = ("Seller", "Shop", "PaymentAccount", "Phone", "Email", "Address", "Supplier")
 Progress = Callable[[int], None]
 
 

@@ -39,17 +39,20 @@ import math
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations, product
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from graphinv import schema
+from graphinv.errors import SchemaError
 from graphinv.ingest.names import same_name
 from graphinv.store.base import Store
 
 __all__ = [
     "ADDRESS_THRESHOLD",
+    "MATCHERS",
     "SUPPLIER_THRESHOLD",
     "match_addresses",
     "match_suppliers",
@@ -173,13 +176,29 @@ def match_suppliers(keys: Iterable[str]) -> list[Pair]:
     return sorted(out)
 
 
-def resolve_store(store: Store, run_id: str) -> int:
-    """Find near-duplicates among all Address and Supplier nodes; link them SAME_AS.
+#: Fuzzy matchers by the normalizer that made the keys they compare.
+MATCHERS: dict[str, Callable[[Iterable[str]], list[Pair]]] = {
+    "address": match_addresses,
+    "company": match_suppliers,
+}
 
-    Idempotent (MERGE). Returns how many SAME_AS links are new.
+
+def resolve_store(store: Store, run_id: str) -> int:
+    """Find near-duplicates among the nodes of every resolvable kind; link them SAME_AS.
+
+    The kinds are the schema's (``NodeKind.resolvable``: Address and Supplier); each is
+    compared by the matcher of its normalizer. Idempotent (MERGE). Returns how many
+    SAME_AS links are new.
     """
     created = 0
-    for label, matcher in (("Address", match_addresses), ("Supplier", match_suppliers)):
+    for label in schema.RESOLVABLE_KINDS:
+        normalizer = schema.NODE_KINDS[label].normalizer
+        matcher = MATCHERS.get(normalizer)
+        if matcher is None:
+            raise SchemaError("no fuzzy matcher for a resolvable kind",
+                              value=f"{label} (normalizer {normalizer!r})",
+                              hint="add one to graphinv.ingest.resolve.MATCHERS or set "
+                                   "resolvable=False")
         keys = [r[0] for r in store.stream_nodes(label, [])]
         pairs = matcher(keys)
         if pairs:
