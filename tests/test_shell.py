@@ -240,3 +240,19 @@ def test_rejects_raw_is_the_original_line(runner: CliRunner, tmp_path: Path) -> 
     assert not rows[("bad_rows.csv", 4)]["raw"].startswith("{")
     flag_lines = (FX / "flags.csv").read_text(encoding="utf-8").splitlines()
     assert rows[("flags.csv", 3)]["raw"] == flag_lines[2]  # unknown flag 'bogus'
+
+
+# -- item 7: one issue, one spelling, one count --------------------------------------
+
+def test_same_issue_is_counted_under_one_spelling(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest", "--dry-run",
+                              str(FX / "bad_phones.csv"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    issues = json.loads(res.stdout)["issues"]
+    # two phones kept as invalid and one that normalizes to nothing: the same issue
+    assert issues == {"Phone: invalid_phone": 3}
+    res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest", "--dry-run",
+                              str(FX / "bad_phones.csv")])
+    assert "Phone: invalid_phone ×3" in res.stdout and "phone:" not in res.stdout

@@ -209,7 +209,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
             n = NORMALIZERS[kind.normalizer](raw, country=country)
             if n.key is None:
                 if n.issues:
-                    g.issues.extend(f"{field_name}: {i}" for i in n.issues)
+                    # Spelled like the kept values' issues ("Phone: ..."): one issue,
+                    # one count in the summary.
+                    g.issues.extend(f"{label}: {i}" for i in n.issues)
                 continue
             ent = Entity(label, n.key, _identifier_props(kind, n, raw, country), raw=raw,
                          issues=n.issues)
