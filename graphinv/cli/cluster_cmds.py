@@ -196,7 +196,7 @@ def _compact_table(reports: list[dict[str, Any]], title: str) -> None:
         tops = r.get("top_identifiers") or []
         top = f"{tops[0]['label']} ({tops[0]['shops']})" if tops else ""
         table.add_row(str(r["cluster_id"]), str(r["shops"]), str(len(r["platforms"])),
-                      str(len(r["countries"])) if r["countries"] else "?",
+                      str(len(r["countries"])) if r["countries"] else "unknown",
                       f"{r['risk']:.2f}", str(r["flagged_shops"]), _plain(top))
     out_console.print(table)
 
