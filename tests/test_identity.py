@@ -9,6 +9,8 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from graphinv import schema
@@ -256,3 +258,73 @@ def test_unknown_url_shape_keys_the_shop_by_its_canonical_url() -> None:
                      "phone": ["+86 138 0013 8000"]})
     assert a.entities[0].key == b.entities[0].key
     assert a.entities[0].label == "Shop"
+
+
+# -- trap 2: phones without a country ------------------------------------------------
+
+
+def test_phones_without_country_never_guessed(runner: CliRunner,
+                                              store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "phones_nocountry.csv")
+    # The same national number twice still links (C3, C4); the Chinese mobile of C1
+    # no longer meets the American number of C2.
+    assert _shared(store_args) == {
+        ("taobao:c3", "tmall:c4", "Phone:national:13987654321")}
+    assert rep["issues"]["Phone: no_country"] == 3
+    [f] = rep["files"]
+    assert f["hints"] == ["3 phone(s) had no country and were kept under a national key "
+                          "that matches no international number: add a country column, "
+                          "pass --country CC or set [options] default_country in a mapping"]
+
+
+def test_country_option_reads_national_phones(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["--data-dir", str(tmp_path / "d")]
+    rep = _ingest(runner, args, "phones_nocountry.csv", extra=("--country", "CN"))
+    assert rep["files"][0]["hints"] == []
+    with _open(args) as st:
+        keys = sorted(k for (k,) in st.stream_nodes("Phone", []))
+    assert keys == ["+13512345678", "+8613512345678", "+8613987654321"]
+    res = runner.invoke(app, [*args, "ingest", str(IDENT / "phones_nocountry.csv"),
+                              "--country", "Narnia"])
+    assert res.exit_code == 2 and "unknown country" in res.stderr
+
+
+# -- trap 3: numbers taken for postcodes ---------------------------------------------
+
+
+def test_address_numbers_are_not_postcodes_without_a_country(
+        runner: CliRunner, store_args: list[str]) -> None:
+    _ingest(runner, store_args, "addresses_nocountry.csv")
+    assert _shared(store_args) == {("etsy:w5", "etsy:w6", "Address:ZZ:12 4 harbour road unit")}
+
+
+_UNIT = st.sampled_from(["Room", "Unit", "Flat", "Suite", "Lot", "Building", "Block",
+                         "Warehouse", "Floor"])
+_STREET = st.sampled_from(["Huaqiang North Road", "Harbour Road", "Calle Mayor",
+                           "Hauptstrasse", "Main Street", "Avenida Paulista"])
+_CITY = st.sampled_from(["Shenzhen", "Hong Kong", "Madrid", "Berlin", "Springfield",
+                         "Sao Paulo", ""])
+_COUNTRY = st.sampled_from([None, "CN", "US", "DE", "GB", "ES", "BR", "HK"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(unit=_UNIT, unit_no=st.integers(1, 99999), house=st.integers(1, 99999),
+       street=_STREET, city=_CITY, country=_COUNTRY, which=st.sampled_from(["unit", "house"]),
+       other=st.integers(1, 99999), order=st.booleans())
+def test_addresses_differing_in_one_number_never_share_a_key(
+        unit: str, unit_no: int, house: int, street: str, city: str, country: str | None,
+        which: str, other: int, order: bool) -> None:
+    from graphinv.types import NORMALIZERS
+
+    assume(other not in (unit_no, house))
+
+    def text(u: int, h: int) -> str:
+        parts = [f"{unit} {u}", f"{h} {street}"] if order else [f"{h} {street}", f"{unit} {u}"]
+        return ", ".join([*parts, city] if city else parts)
+
+    a = text(unit_no, house)
+    b = text(other, house) if which == "unit" else text(unit_no, other)
+    ka = NORMALIZERS["address"](a, country=country).key
+    kb = NORMALIZERS["address"](b, country=country).key
+    assert ka is not None and kb is not None
+    assert ka != kb, (a, b, country, ka)

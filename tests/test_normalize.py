@@ -321,9 +321,10 @@ def test_phone_different_numbers_differ() -> None:
 
 
 def test_phone_without_country_is_not_guessed_local() -> None:
-    # a local Chinese number without country cannot be resolved: flagged, kept
+    # a local Chinese number without country cannot be resolved: flagged, kept under a
+    # national key that no E.164 key can equal (issue #18)
     r = normalize_phone("010 1234 5678")
-    assert r.key == "invalid:01012345678" and "invalid_phone" in r.issues
+    assert r.key == "national:01012345678" and "no_country" in r.issues
 
 
 # --------------------------------------------------------------------------

@@ -102,6 +102,12 @@ def ingest(
         raise fail("--day-first and --month-first exclude each other — both given — "
                    "pass the one that matches your files", 2)
     date_order = "day-first" if day_first else "month-first" if month_first else None
+    if country is not None:
+        from graphinv.types import NORMALIZERS
+
+        if NORMALIZERS["country"](country).key is None:
+            raise fail(f"unknown country — {country!r} — pass an ISO code (CN, US) or an "
+                       "English country name", 2)
     with handle_errors():
         cfg = state.config()
         opts = IngestOptions(

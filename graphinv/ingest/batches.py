@@ -217,6 +217,8 @@ def build_chunks(info: InputFile, ctx: ChunkContext,
                 for e in g.entities:
                     for i in e.issues:
                         chunk.issues[f"{e.label}: {i}"] += 1
+                    if e.label == "Phone" and "no_country" in e.issues:
+                        chunk.hints["phone_no_country"] += 1
                 for i in g.issues:
                     chunk.issues[i.split(" '")[0]] += 1
                 chunk.ignored.update(g.ignored)

@@ -135,7 +135,9 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     opts = options or _DEFAULT_OPTIONS
     nothing = opts.placeholders.reason
     g = RowGraph()
-    country_raw = _first(values, "seller_country")
+    # A file-level default (--country, [options] default_country) stands in for a
+    # missing country column or an empty cell.
+    country_raw = _first(values, "seller_country") or opts.default_country
     country = None
     if country_raw:
         c = NORMALIZERS["country"](country_raw)

@@ -349,7 +349,8 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError("bad option value", value=f"options.placeholders = {_show(words)}",
                            hint='a list of strings, e.g. ["pending", "see website"]')
     country = options.get("default_country")
-    if country is not None and (not isinstance(country, str) or not country.strip()):
+    if country is not None and (not isinstance(country, str) or not country.strip()
+                                or _country_code(country) is None):
         raise MappingError("bad option value", value=f"options.default_country = {_show(country)}",
                            hint='an ISO country code or name, e.g. "CN"')
     order = options.get("date_order")
@@ -358,6 +359,12 @@ def load_mapping(path: Path) -> Mapping:
                            hint="allowed: " + ", ".join(_DATE_ORDERS))
     return Mapping(fields=fields, source=source.get("name"), link_to=link, origin=str(path),
                    placeholders=tuple(words), default_country=country, date_order=order)
+
+
+def _country_code(raw: str) -> str | None:
+    from graphinv.types import NORMALIZERS
+
+    return NORMALIZERS["country"](raw).key
 
 
 def _spec(name: str, spec: Any) -> FieldSpec:

@@ -195,16 +195,54 @@ def _cjk_country_prefix(tokens: list[str], region: str | None) -> str | None:
     return region
 
 
+#: Words a number after them belongs to (``Warehouse 5801``, ``address 104233``): that
+#: number names the place, it is never a postcode.
+_LABEL_WORDS = frozenset(
+    """
+address booth depot dock gate id office shop stall store unit warehouse
+""".split()
+)
+#: Street words written before the street's name, and endings of one-word street names:
+#: a number next to them is a house number (``10000 Hauptstrasse``, ``12 Calle Mayor``).
+_STREET_LEAD = frozenset(
+    """
+calle carrera avenida av rua rue via viale strada ulitsa ul sokak cadde caddesi jalan jl
+soi thanon
+""".split()
+)
+_STREET_ENDINGS = ("strasse", "straße", "str", "weg", "gasse", "platz", "allee", "straat",
+                   "laan", "gata", "gatan", "vej", "veien", "caddesi", "sokak", "sokagi")
+#: Where the postcode stands: before the city (``10115 Berlin``, followed by one or two
+#: words) in these countries, as the last token (``Springfield IL 62704``,
+#: ``Shenzhen 518000``) in the others.
+_POSTCODE_BEFORE_CITY = frozenset(
+    "DE FR IT ES MX TR FI UA SA EG MA DZ HR EE CH AT BE DK NO HU BG LU SI CY AR GE AM MY TH "
+    "ID".split()
+)
+
+
+def _streetish(t: str) -> bool:
+    return t in _STREET_WORDS or t in _STREET_LEAD or t.endswith(_STREET_ENDINGS)
+
+
 def _find_postcode(tokens: list[str], region: str | None) -> int | None:
-    lengths = _POSTCODE_DIGITS.get(region or "", (4, 5, 6))
+    # Without a country there is no rule saying which number is a postcode: guessing one
+    # dropped "5801" from "Warehouse 5801", merging it with "Warehouse 5802" (issue #18).
+    if region is None or region not in _POSTCODE_DIGITS:
+        return None
+    lengths = _POSTCODE_DIGITS[region]
     if not lengths:
         return None
-    for i in range(len(tokens) - 1, 0, -1):
+    n = len(tokens)
+    places = range(n - 3, n - 1) if region in _POSTCODE_BEFORE_CITY else (n - 1,)
+    for i in sorted((i for i in places if i > 0), reverse=True):
         t = tokens[i]
         if len(t) not in lengths or not _ASCII_DIGITS_RE.match(t):
             continue
+        if any(_streetish(x) or _ASCII_DIGITS_RE.match(x) for x in tokens[i + 1:]):
+            continue  # a house number before its street, or not the last number
         prev = tokens[i - 1]
-        if prev in _UNIT_WORDS or prev in _STREET_WORDS:
+        if prev in _UNIT_WORDS or _streetish(prev) or prev in _LABEL_WORDS:
             continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if nxt in _UNIT_WORDS or nxt in _STREET_WORDS:
@@ -299,10 +337,15 @@ def normalize_address(raw: str, country: str | None = None, **context: Any) -> N
     without it gets different keys.
 
     Postcodes: GB, CA, NL, JP, BR, PL, PT and US ZIP+4 by pattern; otherwise
-    the last all-digit token of the country's length (CN/IN/RU/SG/VN/TW 6,
-    US/DE/FR/... 5, AU/CH/AT/... 4, unknown country 4-6; none for HK, MO, AE,
-    IE) that is not the first token and is not next to a unit or street word
-    (``Room 1203`` and ``Lane 1500`` stay in the key).
+    an all-digit token of the country's length (CN/IN/RU/SG/VN/TW 6,
+    US/DE/FR/... 5, AU/CH/AT/... 4; none for HK, MO, AE, IE) where that
+    country writes it — the last token (US, CN, GB, AU...) or before a city of
+    one or two words (DE, FR, ES, IT, CH, AT, TR, MY...) — not the first token,
+    not next to a unit or street word (``Road``, ``Calle``, ``...strasse``) and
+    not after a label word (``Room 1203``, ``Lane 1500``, ``Warehouse 5801``,
+    ``address 104233`` stay in the key). Without a country, or for a country
+    without a rule here, no number is taken for a postcode: every number stays
+    in the key, so two places differing in one number never share it.
 
     Chinese/Japanese/Korean: script boundaries split tokens, ``号`` after a
     number is dropped (``50号`` -> ``50``), runs are split after administrative

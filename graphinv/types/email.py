@@ -15,6 +15,25 @@ __all__ = ["display", "key", "normalize", "normalize_email"]
 
 
 _LOCAL_BAD_RE = re.compile(r'[\s<>()\[\],;:"\\]')
+#: Providers whose documented rules make several spellings one mailbox: dots in the
+#: local part ignored (Gmail only), ``+tag`` ignored (each documents sub-addressing).
+#: Domain aliases map to the canonical domain.
+_PROVIDER_DOMAIN = {"googlemail.com": "gmail.com"}
+_IGNORES_DOTS = frozenset({"gmail.com"})
+_PLUS_TAGS = frozenset({
+    "gmail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com",
+    "mac.com", "fastmail.com", "fastmail.fm", "protonmail.com", "proton.me", "pm.me",
+})
+
+
+def _mailbox(local: str, domain: str) -> tuple[str, str]:
+    """The mailbox an address delivers to, by the provider's documented rules."""
+    domain = _PROVIDER_DOMAIN.get(domain, domain)
+    if domain in _PLUS_TAGS and "+" in local[1:]:
+        local = local.split("+", 1)[0]
+    if domain in _IGNORES_DOTS:
+        local = local.replace(".", "")
+    return local, domain
 _LABEL_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 
 
@@ -77,6 +96,10 @@ def _email_impl(s: str, country: str | None) -> Normalized:
     if ascii_domain is None or "." not in ascii_domain or ascii_domain.rsplit(".", 1)[1].isdigit():
         issues.add("invalid_email")
         return _make("invalid:" + low, display, issues)
+    box_local, box_domain = _mailbox(local, ascii_domain)
+    if box_local and (box_local, box_domain) != (local, ascii_domain):
+        issues.add("email_alias")
+        local, ascii_domain = box_local, box_domain
     return _make(
         f"{local}@{ascii_domain}", display, issues, {"local": local, "domain": ascii_domain}
     )
@@ -91,13 +114,21 @@ def normalize_email(raw: str, **context: Any) -> Normalized:
     A ``mailto:`` prefix and surrounding ``<...>`` are dropped. The shape must
     be one ``@``, a non-empty local part (at most 64 characters) and a valid
     domain with a dot; otherwise the key is ``invalid:<lowered>`` with
-    ``invalid_email``. Plus-tags and dots in the local part are kept.
+    ``invalid_email``. Provider rules make aliases one key (flag
+    ``email_alias``; the raw stays the display): Gmail ignores dots and
+    ``googlemail.com`` is ``gmail.com``; ``+tag`` is dropped where the provider
+    documents sub-addressing (Gmail, Outlook/Hotmail/Live/MSN, iCloud, Fastmail,
+    Proton). Elsewhere dots and ``+`` are part of the mailbox.
     ``parts``: ``local``, ``domain``.
 
     Examples
     --------
     >>> normalize_email("  John.Doe@Example.COM ").key
     'john.doe@example.com'
+    >>> normalize_email("John.Doe+shop1@GoogleMail.com").key
+    'johndoe@gmail.com'
+    >>> normalize_email("john.doe+x@example.com").key
+    'john.doe+x@example.com'
     >>> normalize_email("info@例子.中国").key
     'info@xn--fsqu00a.xn--fiqs8s'
     >>> normalize_email("not-an-email").key

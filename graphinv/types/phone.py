@@ -27,6 +27,9 @@ _PLAIN_PHONE_RE = re.compile(r"^[0-9 +\-.()/]+$")
 _PHONE_INTL_RE = re.compile(r"^[\s(\[]*\+")
 _NON_DIGIT_RE = re.compile(r"[^0-9]+")
 _INVALID_DIGITS_RE = re.compile(r"^invalid:[0-9]+$")
+_NATIONAL_DIGITS_RE = re.compile(r"^national:[0-9]+$")
+#: ``(86) 138 0013 8000``: a calling code in brackets before the number.
+_PHONE_PAREN_CC_RE = re.compile(r"^\s*[(\[]\s*(\d{1,3})\s*[)\]]")
 _HAS_LETTER_RE = re.compile(r"[A-Za-z]")
 
 
@@ -191,6 +194,9 @@ def _phone_impl(s: str, country: str | None) -> Normalized:
     if _INVALID_DIGITS_RE.match(cleaned):  # an 'invalid:' key fed back
         issues.add("invalid_phone")
         return _make(cleaned, display, issues, {"valid": "false"})
+    if _NATIONAL_DIGITS_RE.match(cleaned):  # a 'national:' key fed back
+        issues.add("no_country")
+        return _make(cleaned, display, issues, {"valid": "unknown"})
     region = _region(country)
     parts: dict[str, str] = {}
     body = cleaned
@@ -211,12 +217,23 @@ def _phone_impl(s: str, country: str | None) -> Normalized:
         elif intl:
             found = _phone_lookup("+" + digits, None)
         else:
-            if region:
-                found = _phone_lookup(digits, region)
-            if found is None and not digits.startswith("0"):
+            paren = _PHONE_PAREN_CC_RE.match(body)
+            if paren:
+                # "(86) 138...": international when the bracketed code and the rest make
+                # a valid number; "(212) 555-0100" (an area code) does not.
                 found = _phone_lookup("+" + digits, None)
+                if found is not None and found[2] != paren.group(1):
+                    found = None
                 if found is not None and region and found[1] != region:
                     issues.add("assumed_international")
+            if found is None and region:
+                found = _phone_lookup(digits, region)
+            elif found is None:
+                # No country and not written internationally: guessing one would merge
+                # a Chinese "135 1234 5678" with an American "+1 351 234 5678".
+                issues.add("no_country")
+                parts["valid"] = "unknown"
+                return _make("national:" + digits, display, issues, parts)
     if found is None:
         issues.add("invalid_phone")
         parts["valid"] = "false"
@@ -232,11 +249,14 @@ _PHONE = _normalizer(_phone_impl, 2**16)
 def normalize_phone(raw: str, country: str | None = None, **context: Any) -> Normalized:
     """Phone number -> E.164 (library ``phonenumbers``).
 
-    International forms (``+86 138 0013 8000``, ``0086 13800138000``) are
-    parsed as such; others with ``country`` (alpha-2, alpha-3 or name) as the
-    region, then, if that fails and the digits do not start with 0, as
-    international without the ``+`` (``(86) 138-0013-8000``, ``86-138...``;
-    flagged ``assumed_international`` when the result contradicts ``country``).
+    Only numbers written internationally are parsed without a country:
+    ``+86 138 0013 8000``, ``0086 13800138000`` and ``(86) 138-0013-8000`` (a
+    bracketed calling code, when the rest is a valid number for it; flagged
+    ``assumed_international`` when it contradicts ``country``). Others are parsed
+    with ``country`` (alpha-2, alpha-3 or name) as the region; without a country
+    they get the key ``national:<digits>``, flagged ``no_country``, which no
+    E.164 key can equal (``135 1234 5678`` is a Chinese mobile as much as the US
+    ``+1 351 234 5678``).
     Full-width digits, dots, dashes, brackets and labels such as ``Tel:`` are
     accepted; a trailing extension goes to ``parts["extension"]``, not the key.
 
@@ -258,6 +278,9 @@ def normalize_phone(raw: str, country: str | None = None, **context: Any) -> Nor
     >>> r = normalize_phone("12345", country="CN")
     >>> r.key, r.issues
     ('invalid:12345', ('invalid_phone',))
+    >>> r = normalize_phone("135 1234 5678")
+    >>> r.key, r.issues
+    ('national:13512345678', ('no_country',))
     """
     return _run(*_PHONE, raw, country)
 
