@@ -328,3 +328,53 @@ def test_addresses_differing_in_one_number_never_share_a_key(
     kb = NORMALIZERS["address"](b, country=country).key
     assert ka is not None and kb is not None
     assert ka != kb, (a, b, country, ka)
+
+
+# -- masked values ------------------------------------------------------------------
+
+
+def test_masked_values_are_never_keys(runner: CliRunner, store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "masked.csv")
+    assert _shared(store_args) == set()  # R1 and R2 show the same masks, nothing more
+    assert rep["ignored"] == {"masked: Email": 2, "masked: PaymentAccount": 2,
+                              "masked: Phone": 2}
+    assert rep["nodes_new"]["Phone"] == rep["nodes_new"]["PaymentAccount"] == 1
+    with _open(store_args) as st:
+        issues = dict(st.stream_nodes("Shop", ["issues"]))
+    assert "masked Phone '138****8000'" in issues["taobao:r1"]
+    assert "masked PaymentAccount 'alipay 2088********1234'" in issues["tmall:r2"]
+
+
+# -- e-mail aliases -----------------------------------------------------------------
+
+
+def test_email_aliases_by_provider_rules(runner: CliRunner, store_args: list[str]) -> None:
+    _ingest(runner, store_args, "email_aliases.csv")
+    # Gmail ignores dots and +tags (googlemail.com is gmail.com); other domains do not.
+    assert _shared(store_args) == {("amazon:e2", "ebay:e1", "Email:johndoe@gmail.com")}
+    with _open(store_args) as st:
+        raws = dict(st.stream_nodes("Email", ["raws"]))
+    assert sorted(raws["johndoe@gmail.com"]) == ["JohnDoe@googlemail.com",
+                                                 "john.doe+shop1@gmail.com"]
+
+
+# -- trap 5: multi-valued cells and mangled names ------------------------------------
+
+
+def test_multi_valued_seller_cells_keep_every_value(runner: CliRunner,
+                                                    store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "multivalue.csv",
+                  extra=("--mapping", str(IDENT / "multivalue.toml")))
+    with _open(store_args) as st:
+        operates = {(src, dst) for _, src, _, dst in st.stream_rels("OPERATES")}
+    assert operates == {("GB:alpha holdings", "ebay:m1"), ("GB:beta nominees", "ebay:m1")}
+    assert rep["ignored"] == {"mangled: Seller": 2}
+
+
+def test_extra_values_of_single_valued_fields_are_counted() -> None:
+    from graphinv.ingest.extract import extract_row
+
+    g = extract_row({"shop_id": ["A1", "A2"], "platform": ["ebay"],
+                     "phone": ["+86 138 0013 8000"]})
+    assert [e.key for e in g.entities if e.label == "Shop"] == ["ebay:a1"]
+    assert g.issues == ["shop_id: extra value ignored (one per row)"]

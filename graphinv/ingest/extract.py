@@ -17,7 +17,7 @@ from typing import Any
 
 from graphinv import schema
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
-from graphinv.ingest.placeholders import Placeholders
+from graphinv.ingest.placeholders import Placeholders, is_masked
 from graphinv.types import NORMALIZERS, shop_key
 from graphinv.types.date import parse_date
 
@@ -73,6 +73,11 @@ class ExtractOptions:
 
 _DEFAULT_OPTIONS = ExtractOptions()
 
+
+
+#: Fields that hold one value per row; a split cell's further values are counted.
+_SINGLE_FIELDS = ("shop_id", "shop_name", "shop_url", "platform", "seller_country",
+                  "first_seen", "listing_id")
 
 
 def _known(code: str | None) -> str | None:
@@ -183,23 +188,27 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         }, raw=shop_id, issues=tuple(dict.fromkeys(issues)))
         g.entities.append(shop)
 
+    # A cell may name several sellers (officers, nominees: a mapping `split`): each one
+    # is a seller of the shop. The first is the one identifiers attach to without a shop.
     seller: Entity | None = None
-    seller_name = _first(values, "seller_name")
-    if seller_name and (why := nothing("name", seller_name)):
-        g.ignored.append(f"{why}: Seller")
-        seller_name = None
-    if seller_name:
+    for seller_name in values.get("seller_name", ()):
+        if why := nothing("name", seller_name):
+            g.ignored.append(f"{why}: Seller")
+            continue
         # Legal forms are dropped: "Lucky Trading Co., Ltd." and "... COMPANY LIMITED"
         # are one seller.
         s = NORMALIZERS[schema.NODE_KINDS["Seller"].normalizer](seller_name)
-        if s.key:
-            seller = Entity("Seller", f"{country or 'xx'}:{s.key}", {
-                "name": seller_name, "country": country, "display": seller_name,
-            }, raw=seller_name, issues=s.issues)
-            g.entities.append(seller)
-            if shop is not None:
-                g.links.append(Link("OPERATES", "Seller", seller.key, "Shop", shop.key,
-                                    seller_name))
+        if not s.key:
+            g.ignored.append("empty: Seller")
+            continue
+        ent = Entity("Seller", f"{country or 'xx'}:{s.key}", {
+            "name": seller_name, "country": country, "display": seller_name,
+        }, raw=seller_name, issues=s.issues)
+        g.entities.append(ent)
+        seller = seller or ent
+        if shop is not None:
+            g.links.append(Link("OPERATES", "Seller", ent.key, "Shop", shop.key,
+                                seller_name))
 
     supplier_entities: list[Entity] = []
     for field_name, label in IDENTIFIER_FIELDS.items():
@@ -207,6 +216,11 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         for raw in values.get(field_name, ()):
             if why := nothing(kind.normalizer, raw):
                 g.ignored.append(f"{why}: {label}")
+                continue
+            if is_masked(kind.normalizer, raw):
+                # Partial evidence, never a key: kept on the shop's issues, counted.
+                g.ignored.append(f"masked: {label}")
+                g.issues.append(f"masked {label} {raw!r}")
                 continue
             n = NORMALIZERS[kind.normalizer](raw, country=country)
             if n.key is None:
@@ -254,6 +268,10 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         for sup in supplier_entities:
             g.links.append(Link("LOCATED_AT", "Supplier", sup.key, "Address", ent.key, raw))
 
+    for name in _SINGLE_FIELDS:
+        extra = len(values.get(name, ())) - 1
+        if extra > 0:  # never silently: the first is used, the rest counted
+            g.issues.extend([f"{name}: extra value ignored (one per row)"] * extra)
     if not g.entities:
         if g.ignored:
             raise RowRejected("only placeholder values (" + ", ".join(g.ignored)

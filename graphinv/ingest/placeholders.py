@@ -41,7 +41,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["PLACEHOLDER_WORDS", "Placeholders", "placeholder_reason"]
+__all__ = ["PLACEHOLDER_WORDS", "Placeholders", "is_masked", "placeholder_reason"]
 
 def _words(spec: str) -> frozenset[str]:
     return frozenset(_compact(w) for w in spec.split(",") if _compact(w))
@@ -163,3 +163,27 @@ _POLICY = Placeholders()
 def placeholder_reason(kind: str, raw: str | None) -> str | None:
     """:meth:`Placeholders.reason` with the built-in list only."""
     return _POLICY.reason(kind, raw)
+
+
+#: Masking as receipts and marketplaces print it: runs of ``*``, ``•``, ``●``, ``#`` or
+#: ``x`` standing for hidden characters (``2088********1234``, ``138****8000``,
+#: ``j***@gmail.com``, ``138xxxx8000``).
+_MASK_RE = re.compile(r"[*\uff0a\u2022\u25cf\u00b7]{2,}|(?<=\d)[xX#]{2,}(?=\d)|"
+                      r"^[*\uff0a\u2022\u25cf]+(?=[\w.-]*@)")
+
+
+def is_masked(kind: str, raw: str | None) -> bool:
+    """Whether a phone, e-mail or payment value is masked: part of it is hidden.
+
+    A masked value is not an identifier: ``138****8000`` is any of 10,000 numbers, and
+    two shops showing it may hold different ones. Ingest keeps it on the shop as
+    partial evidence (an issue ``masked <Kind> '<value>'``), never as a key.
+
+    >>> is_masked("phone", "138****8000"), is_masked("payment", "2088********1234")
+    (True, True)
+    >>> is_masked("email", "j***@gmail.com"), is_masked("email", "jack@gmail.com")
+    (True, False)
+    """
+    if not raw or kind not in ("phone", "email", "payment"):
+        return False
+    return bool(_MASK_RE.search(raw.strip()))
