@@ -29,7 +29,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,8 @@ class Chunk:
     ignored: Counter[str] = field(default_factory=Counter)
     #: Per-file hints (``phones had no country``) -> count.
     hints: Counter[str] = field(default_factory=Counter)
+    #: Canonical shop URL -> shop key, of rows giving both (for URL-only rows of later files).
+    shop_urls: dict[str, str] = field(default_factory=dict)
     #: Same shop id with another name or seller (first row wins).
     conflicts: list[list[Any]] = field(default_factory=list)
     batch: Batch = field(default_factory=Batch)
@@ -196,15 +198,15 @@ def raw_of(rec: Record) -> str:
     return json.dumps(rec.fields, ensure_ascii=False)[:2000]  # a record built in code
 
 
-def build_chunks(info: InputFile, ctx: ChunkContext,
-                 mapping: Mapping | None = None) -> Iterator[Chunk]:
+def build_chunks(info: InputFile, ctx: ChunkContext, mapping: Mapping | None = None,
+                 known_shop: Callable[[str], str | None] | None = None) -> Iterator[Chunk]:
     """The chunks of one file, in order, built in this process."""
     if mapping is None and ctx.mapping_path is not None:
         mapping = load_mapping(ctx.mapping_path)
     state = _FileState()
     chunk = Chunk()
     t0 = time.process_time()
-    for item in _records(info, ctx, mapping, state):
+    for item in _records(info, ctx, mapping, state, known_shop):
         chunk.read += 1
         if isinstance(item, Reject):
             chunk.rejects.append((item.file, item.line, item.reason, item.raw))
@@ -222,6 +224,9 @@ def build_chunks(info: InputFile, ctx: ChunkContext,
                 for i in g.issues:
                     chunk.issues[i.split(" '")[0]] += 1
                 chunk.ignored.update(g.ignored)
+                if g.shop_url_key is not None:
+                    shop = next(e for e in g.entities if e.label == "Shop")
+                    chunk.shop_urls.setdefault(g.shop_url_key, shop.key)
                 _note_conflict(g, state.shops_seen, rec, chunk.conflicts)
                 if ctx.keep_records:
                     chunk.batch.recs[rec.line] = rec
@@ -271,9 +276,15 @@ def _sample(state: _FileState, fields: dict[str, Any]) -> None:
 
 
 def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
-             state: _FileState) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
+             state: _FileState, known_shop: Callable[[str], str | None] | None = None,
+             ) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
     """Records of one file, each already extracted (or its reject reason)."""
     cache: dict[tuple[str, ...], Mapping | None] = {}
+    urls: dict[str, str] = {}  # this file's shops by canonical URL
+
+    def known(url: str) -> str | None:
+        return urls.get(url) or (known_shop(url) if known_shop is not None else None)
+
     # JSON records each bring their own keys: one record without a recognized key is a
     # rejected row (it failed the whole file), a CSV header without one a file error.
     per_record = info.kind in ("jsonl", "json")
@@ -318,12 +329,14 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
         state.mapping = m.origin
         opts = options.get(id(m))
         if opts is None:
-            opts = options[id(m)] = extract_options(m, ctx)
+            opts = options[id(m)] = replace(extract_options(m, ctx), known_shop=known)
         try:
             g = extract_row(m.extract(item.fields), link_to=m.link_to, options=opts)
         except RowRejected as exc:
             yield item, str(exc)
             continue
+        if g.shop_url_key is not None:
+            urls.setdefault(g.shop_url_key, next(e.key for e in g.entities if e.label == "Shop"))
         yield item, g
 
 
@@ -375,15 +388,17 @@ def _note_conflict(g: RowGraph, seen: dict[str, tuple[Any, ...]], rec: Record,
 
 # -- the worker ---------------------------------------------------------------
 
-def file_chunks(info: InputFile, ctx: ChunkContext,
-                mapping: Mapping | None = None) -> Iterator[Chunk]:
+def file_chunks(info: InputFile, ctx: ChunkContext, mapping: Mapping | None = None,
+                known_shop: Callable[[str], str | None] | None = None) -> Iterator[Chunk]:
     """The chunks of one file: from a worker process for big files, else in-process.
 
     A given mapping object is only used in-process; a worker loads
-    ``ctx.mapping_path`` itself.
+    ``ctx.mapping_path`` itself. ``known_shop`` (canonical shop URL -> shop key of
+    earlier files and the store) is used in-process only: in a worker, URL-only rows
+    join shops of the same file or the id their URL names.
     """
     if not _use_worker(info, ctx, mapping):
-        yield from build_chunks(info, ctx, mapping)
+        yield from build_chunks(info, ctx, mapping, known_shop)
         return
     yield from _from_worker(info, ctx)
 

@@ -18,6 +18,7 @@ from typing import Any
 from graphinv import schema
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
 from graphinv.ingest.placeholders import Placeholders, is_masked
+from graphinv.ingest.shopurl import shop_url_identity
 from graphinv.types import NORMALIZERS, shop_key
 from graphinv.types.date import parse_date
 
@@ -58,6 +59,9 @@ class RowGraph:
     seen: str | None = None
     #: Values that never became nodes, as ``"<reason>: <Label>"`` (``"placeholder: Email"``).
     ignored: list[str] = field(default_factory=list)
+    #: Canonical URL of the row's shop when the row gives both its id and its URL (so that
+    #: later rows with only the URL join this shop).
+    shop_url_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,9 @@ class ExtractOptions:
     default_country: str | None = None
     #: ``day-first`` / ``month-first`` for ``NN/NN/YYYY`` dates; None: such dates are unread.
     date_order: str | None = None
+    #: Canonical shop URL -> key of the shop already known with that URL (this run or the
+    #: store); rows with a URL and no id join that shop.
+    known_shop: Callable[[str], str | None] | None = field(default=None, compare=False)
 
 
 _DEFAULT_OPTIONS = ExtractOptions()
@@ -166,7 +173,7 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     shop_url = _first(values, "shop_url")
     shop: Entity | None = None
     if shop_id is None and shop_url:
-        shop_id, platform, site = _shop_from_url(shop_url, platform, site, g)
+        shop_id, platform, site = _shop_from_url(shop_url, platform, site, g, opts.known_shop)
     if shop_id is None and shop_name:
         raise RowRejected("missing shop_id (the row names a shop but not its id or URL)")
     if shop_id is not None:
@@ -180,6 +187,7 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
             issues.extend(u.issues)
             if u.key is not None:
                 url = u.display
+                g.shop_url_key = shop_url_identity(shop_url, u.key)
         if shop_name:
             issues.extend(NORMALIZERS["name"](shop_name).issues)
         shop = Entity("Shop", shop_key(platform, shop_id), {
@@ -282,16 +290,26 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     return g
 
 
-def _shop_from_url(url: str, platform: str | None, site: str | None,
-                   g: RowGraph) -> tuple[str, str | None, str | None]:
+def _shop_from_url(url: str, platform: str | None, site: str | None, g: RowGraph,
+                   known: Callable[[str], str | None] | None = None,
+                   ) -> tuple[str, str | None, str | None]:
     """Shop id and platform of a row that gives the shop's URL but not its id.
 
-    The id parsed from the URL (:func:`graphinv.ingest.shopurl.shop_from_url`) joins
-    the shop known by its id; a URL of no known shape keys the shop by the canonical
-    URL (``https://host/path``), which is stable across tracking parameters.
+    First the shop already known with the same canonical URL (a scrape that gave id and
+    URL); then the id parsed from the URL (:func:`graphinv.ingest.shopurl.shop_from_url`);
+    a URL of no known shape keys the shop by the canonical URL (``https://host/path``),
+    which is stable across tracking parameters.
     """
     from graphinv.ingest.shopurl import shop_from_url
 
+    canonical = shop_url_identity(url, NORMALIZERS["url"](url).key)
+    existing = known(canonical) if known is not None and canonical else None
+    if existing is not None:
+        slug, _, sid = existing.partition(":")
+        if platform is not None and platform != slug:
+            raise RowRejected(f"shop_url is the {slug} shop {existing!r} but the platform "
+                              f"column says {platform!r}")
+        return sid, None if slug == "unknown" else slug, site
     found = shop_from_url(url)
     if found is not None:
         slug, sid = found

@@ -362,6 +362,7 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
         # one COPY per table; Neo4j: as they come). Flags and resolution come after.
         bulk = store.bulk() if store is not None and not report.dry_run \
             else contextlib.nullcontext()
+        shop_urls = _ShopUrls(store if not report.dry_run else None)
         with bulk:
             for info in infos:
                 fr = FileReport(path=str(info.path), sha256=info.sha256, kind=info.kind)
@@ -369,7 +370,8 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
                 where.update(at_file=str(info.path), rows_done=0)
                 hints: Counter[str] = Counter()
                 file_ctx = ctx if given else dataclasses.replace(ctx, source=info.path.name)
-                for chunk in file_chunks(info, file_ctx, mapping):
+                for chunk in file_chunks(info, file_ctx, mapping, shop_urls.lookup):
+                    shop_urls.run.update(chunk.shop_urls)
                     fr.read += chunk.read
                     fr.loaded += chunk.loaded
                     fr.rejected += len(chunk.rejects)
@@ -507,6 +509,31 @@ def _refuse_flags_as_records(files: list[Path], encoding: str | None) -> None:
                 "records", value=str(path),
                 hint=f"load it with --flags: graphinv ingest --flags {path} "
                 "[RECORD FILES...] (records and flags in one folder: name the files)")
+
+
+class _ShopUrls:
+    """Shops by canonical URL: this run's (as chunks come) and, on the first miss, the
+    store's. A row with only a shop URL joins the shop a scrape gave with id and URL."""
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.run: dict[str, str] = {}
+        self._stored: dict[str, str] | None = None
+
+    def lookup(self, url: str) -> str | None:
+        hit = self.run.get(url)
+        if hit is not None or self.store is None:
+            return hit
+        if self._stored is None:
+            from graphinv.ingest.shopurl import shop_url_identity
+            from graphinv.types import NORMALIZERS
+
+            norm = NORMALIZERS["url"]
+            self._stored = {}
+            for key, raw in self.store.stream_nodes("Shop", ["url"]):
+                if raw and (k := shop_url_identity(raw, norm(raw).key)):
+                    self._stored.setdefault(k, key)
+        return self._stored.get(url)
 
 
 def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["PLATFORM_HOSTS", "shop_from_url"]
+__all__ = ["PLATFORM_HOSTS", "shop_from_url", "shop_url_identity"]
 
 #: Registrable domain label -> platform slug (as :func:`normalize_platform` gives it).
 PLATFORM_HOSTS: dict[str, str] = {
@@ -125,3 +125,19 @@ def shop_from_url(url: str | None) -> tuple[str, str] | None:
             return (slug, m.group(1)) if m else None
         return slug, subs[0]
     return None
+
+
+def shop_url_identity(url: str | None, canonical: str | None) -> str | None:
+    """What two URLs of one shop have in common: the platform and id the URL names
+    (``shop1.taobao.com/`` and ``shop1.taobao.com/index.htm`` alike), else the
+    canonical URL.
+
+    >>> shop_url_identity("https://shop1.taobao.com/index.htm", None)
+    'taobao/1'
+    >>> shop_url_identity("https://myshop.example.net/a", "https://myshop.example.net/a")
+    'https://myshop.example.net/a'
+    """
+    found = shop_from_url(url)
+    if found is not None:
+        return f"{found[0]}/{found[1].casefold()}"
+    return canonical
