@@ -17,10 +17,16 @@ from pathlib import Path
 
 from graphinv.errors import ConfigError
 
-__all__ = ["StoreConfig", "NEO4J_SCHEMES", "DEFAULT_DATA_DIR"]
+__all__ = ["StoreConfig", "NEO4J_SCHEMES", "DEFAULT_DATA_DIR", "DEFAULT_SEED", "DEFAULT_ENGINE"]
 
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_DATA_DIR = "graphinv-data"
+#: Seed of community detection: the one default, used by the CLI options, the
+#: engine options and the recorded runs (this module is light, so ``--help`` stays fast).
+DEFAULT_SEED = 42
+#: Name of the clustering engine used unless ``--engine`` names another
+#: (see :func:`graphinv.analysis.engine.get_engine`).
+DEFAULT_ENGINE = "networkx"
 
 
 @dataclass(frozen=True)

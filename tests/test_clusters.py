@@ -150,8 +150,8 @@ def test_weak_ties_go_to_community_detection_deterministically(embedded_store: S
     for _ in range(3):
         again = NetworkxEngine().partition(ev, EngineOptions(seed=3))
         assert again.clusters == first.clusters
-    a = run_clusters(embedded_store, ClusterOptions(seed=3, write=False))
-    b = run_clusters(embedded_store, ClusterOptions(seed=3, write=False))
+    a = run_clusters(embedded_store, ClusterOptions(engine=EngineOptions(seed=3), write=False))
+    b = run_clusters(embedded_store, ClusterOptions(engine=EngineOptions(seed=3), write=False))
     assert shop_sets(a) == shop_sets(b)
     assert [c["members"] for c in a.clusters] == [c["members"] for c in b.clusters]
     # Strong cores are never cut: every gang stays whole.
@@ -444,7 +444,7 @@ def test_report_shapes_follow_the_render_contract(embedded_store: Store) -> None
 def test_same_clusters_on_both_backends(store: Store) -> None:
     _chain(store)
     build(store, _risk_spec())
-    result = run_clusters(store, ClusterOptions(seed=11))
+    result = run_clusters(store, ClusterOptions(engine=EngineOptions(seed=11)))
     got = [(c["cluster_id"], c["shops"], c["risk"], c["platforms"], c["members"][:3],
             [t["id"] for t in c["top_identifiers"]]) for c in result.clusters]
     assert shop_sets(result) == sorted([GANG, ["ebay:f1", "ebay:n1", "temu:n2", "temu:n3"],

@@ -72,10 +72,11 @@ def test_clusters_out_file_history_and_hubs(runner: CliRunner, emb_args: list[st
                                    "--changes", "-f", "json"]))
     assert [r["events"] for r in last] == [[{"event": "dissolved", "cluster": "G-0001"}]]
     hubs = json.loads(_ok(runner, [*emb_args, "clusters", "hubs", "--format", "json"]))
-    assert sorted(h["id"] for h in hubs) == [
-        "Address:CN:50 518000 huaqiang north road shenzhen",
-        "Address:CN:50 huaqiang north rd shenzhen",
-        "Address:CN:50 huaqiangbei shenzhen no"]
+    assert sorted((h["kind"], h["hub"]) for h in hubs) == [
+        ("Address", "CN:50 518000 huaqiang north road shenzhen"),
+        ("Address", "CN:50 huaqiang north rd shenzhen"),
+        ("Address", "CN:50 huaqiangbei shenzhen no")]
+    assert [h["shops"] for h in hubs] == [11, 10, 10]  # the saved query's order
     assert all("unrelated groups" in h["reason"] for h in hubs)
 
 
@@ -160,3 +161,37 @@ def test_every_cluster_command_has_help(runner: CliRunner) -> None:
                 ["evaluate"]):
         res = runner.invoke(app, [*cmd, "--help"])
         assert res.exit_code == 0 and "Example:" in res.stdout
+
+
+def test_view_renders_the_clusters_the_store_holds(runner: CliRunner, store_args: list[str],
+                                                   tmp_path: Path) -> None:
+    # Shops ingested after `graphinv clusters` (here one sharing the gang's phone) belong
+    # to no cluster until the next run: the view shows the run's ids and members, the ones
+    # `clusters` printed and the store holds, not a recomputation.
+    _build(store_args)
+    listed = json.loads(_ok(runner, [*store_args, "clusters", "--format", "json"]))
+    late = {"shops": [{"key": "taobao:g9", "shop_id": "G9", "platform": "taobao",
+                       "country": "CN", "seen": "2024-09-01"}],
+            "links": [["USES_PHONE", "taobao:g9", "Phone", "+8613800138000",
+                       "+86 138 0013 8000", 90]]}
+    store = store_args[store_args.index("--store") + 1] if "--store" in store_args \
+        else "embedded"
+    config = StoreConfig.from_values(store=store,
+                                     data_dir=store_args[store_args.index("--data-dir") + 1])
+    with open_store(config) as st:
+        build(st, late)
+        stored: dict[str, list[str]] = {}
+        for key, cid in st.stream_nodes("Shop", ["cluster_id"]):
+            if cid:
+                stored.setdefault(cid, []).append(key)
+    out = tmp_path / "view"
+    _ok(runner, [*store_args, "view", "--top", "0", "--out", str(out)])
+    index = json.loads((out / "clusters.json").read_text(encoding="utf-8"))
+    assert [c["cluster_id"] for c in index] == [c["cluster_id"] for c in listed] == ["G-0001"]
+    page = json.loads((out / "cluster-G-0001.json").read_text(encoding="utf-8"))
+    shown = sorted(n["id"].partition(":")[2] for n in page["nodes"] if n["kind"] == "Shop")
+    expected = ["aliexpress:g2", "aliexpress:g5", "ebay:g3", "ebay:g4", "taobao:g1"]
+    assert shown == sorted(m.partition(":")[2] for m in listed[0]["members"]
+                           if m.startswith("Shop:")) == expected
+    assert sorted(page["report"]["members"]) == sorted(listed[0]["members"])
+    assert {k: sorted(v) for k, v in stored.items()} == {"G-0001": expected}

@@ -47,12 +47,8 @@ def fetch_displays(store: Store, node_ids: Iterable[str]) -> dict[str, str]:
     for label, keys in _by_label(node_ids).items():
         for i in range(0, len(keys), _BATCH):
             chunk = keys[i:i + _BATCH]
-            res = store.run_read(
-                f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN n.key, n.display",
-                {"keys": chunk},
-            )
-            for key, display in res.rows:
-                out[schema.node_id(label, key)] = display or key
+            for key, node in store.read_nodes(label, chunk, ["display"]).items():
+                out[schema.node_id(label, key)] = node["display"] or key
     return out
 
 
@@ -60,13 +56,9 @@ def fetch_nodes(store: Store, node_ids: Iterable[str]) -> dict[str, dict[str, An
     """Full property maps by node id."""
     out: dict[str, dict[str, Any]] = {}
     for label, keys in _by_label(node_ids).items():
-        props = [p for p, _ in schema.node_props(label)]
-        cols = ", ".join(f"n.{p}" for p in props)
         for i in range(0, len(keys), _BATCH):
-            res = store.run_read(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN {cols}",
-                                 {"keys": keys[i:i + _BATCH]})
-            for row in res.rows:
-                out[schema.node_id(label, row[0])] = dict(zip(props, row, strict=True))
+            for key, node in store.get_nodes(label, keys[i:i + _BATCH]).items():
+                out[schema.node_id(label, key)] = node
     return out
 
 
@@ -94,20 +86,12 @@ def fetch_evidence(store: Store, links: Iterable[tuple[str, str, str]]
         slot.setdefault(sk, set()).add(dk)
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for (rel, sl, dl), pairs in wanted.items():
-        schema.check_rel_type(rel)
-        schema.check_label(sl)
-        schema.check_label(dl)
-        evidence = schema.REL_TYPES[rel].evidence
-        ret = "r.ev" if evidence else "r.method"
+        evidence = schema.REL_TYPES[schema.check_rel_type(rel)].evidence
         srcs = sorted(pairs)
         for i in range(0, len(srcs), _BATCH):
             chunk = srcs[i:i + _BATCH]
-            res = store.run_read(
-                f"UNWIND $keys AS k MATCH (a:{sl} {{key: k}})-[r:{rel}]->(b:{dl}) "
-                f"RETURN a.key, b.key, {ret}",
-                {"keys": chunk},
-            )
-            for ak, bk, ev in res.rows:
+            for ak, bk, ev in store.read_rels(rel, sl, dl, chunk,
+                                              ["ev" if evidence else "method"]):
                 if bk in pairs.get(ak, ()):
                     key = (rel, schema.node_id(sl, ak), schema.node_id(dl, bk))
                     out[key] = parse_evidence(ev) if evidence else []

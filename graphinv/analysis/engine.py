@@ -18,21 +18,27 @@ in-database engine, igraph or networkit could take over by implementing it);
 
 Hubs never appear here: their weight is 0.
 
+Engines are registered by name (:func:`register_engine`); ``graphinv clusters
+--engine NAME`` picks one, and the run records its name and options so the view
+ranks with the same engine.
+
 >>> from graphinv.analysis.projection import Projection
 >>> from graphinv.analysis.weighting import build_evidence
 >>> p = Projection()
 >>> a, b, c = (p.add_node("Shop", k) for k in ("x:a", "x:b", "x:c"))
 >>> ph = p.add_node("Phone", "+1")
 >>> p.add_link("USES_PHONE", a, ph); p.add_link("USES_PHONE", b, ph)
->>> NetworkxEngine().partition(build_evidence(p), EngineOptions()).clusters
+>>> get_engine("networkx").partition(build_evidence(p), EngineOptions()).clusters
 [[0, 1]]
+>>> engine_names()
+['networkx']
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +46,8 @@ import networkx as nx
 
 from graphinv.analysis.disjoint import DisjointSet
 from graphinv.analysis.weighting import Evidence, strength_of
+from graphinv.config import DEFAULT_SEED
+from graphinv.errors import UsageError
 
 __all__ = [
     "EngineOptions",
@@ -47,6 +55,9 @@ __all__ = [
     "ClusterEngine",
     "NetworkxEngine",
     "personalized_pagerank",
+    "register_engine",
+    "get_engine",
+    "engine_names",
 ]
 
 #: Weak groups touching more cores than this are not expanded into pairs.
@@ -57,7 +68,7 @@ _MAX_PAIR_FANOUT = 200
 class EngineOptions:
     """Knobs of the clustering and ranking stages."""
 
-    seed: int = 42
+    seed: int = DEFAULT_SEED
     resolution: float = 1.0
     weak_join_min: float = 0.5
     max_cluster_share: float = 0.05
@@ -222,6 +233,39 @@ class NetworkxEngine:
             if x:
                 scores[n + g] = x
         return scores
+
+
+_ENGINES: dict[str, Callable[[], ClusterEngine]] = {}
+
+
+def register_engine(name: str, factory: Callable[[], ClusterEngine]) -> None:
+    """Make an engine available as ``--engine NAME``; ``factory()`` builds one.
+
+    A name is registered once: a second engine under a taken name would make a
+    recorded run ambiguous.
+    """
+    if name in _ENGINES:
+        raise UsageError("a clustering engine with this name is already registered",
+                         value=name, hint="register the engine under another name")
+    _ENGINES[name] = factory
+
+
+def get_engine(name: str) -> ClusterEngine:
+    """A new engine by its registered name.
+
+    >>> get_engine("networkx").name
+    'networkx'
+    """
+    factory = _ENGINES.get(name)
+    if factory is None:
+        raise UsageError("unknown clustering engine", value=name,
+                         hint="use one of: " + ", ".join(engine_names()))
+    return factory()
+
+
+def engine_names() -> list[str]:
+    """Names of the registered engines, sorted."""
+    return sorted(_ENGINES)
 
 
 def _join_medium(ev: Evidence, uf: DisjointSet, medium: list[int],
@@ -428,3 +472,6 @@ def personalized_pagerank(graph: nx.Graph, personalization: Mapping[int, float],
                 queue.append(v)
     # What is left (below eps per unit degree) settles in place.
     return {nodes[i]: score[i] + resid[i] for i in range(size) if score[i] + resid[i] > 0}
+
+
+register_engine(NetworkxEngine.name, NetworkxEngine)

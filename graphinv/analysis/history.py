@@ -92,9 +92,7 @@ def load_previous(store: Store) -> PreviousRun | None:
     if not runs:
         return None
     key, created = runs[-1][0], runs[-1][1]
-    res = store.run_read("MATCH (n:ClusterRun {key: $key}) RETURN n.clusters, n.params",
-                         {"key": key})
-    props = dict(zip(("clusters", "params"), res.rows[0], strict=True)) if res.rows else {}
+    props = store.read_nodes("ClusterRun", [key], ["clusters", "params"]).get(key, {})
     clusters = _loads(props.get("clusters"), {})
     params = _loads(props.get("params"), {})
     return PreviousRun(key=key, created=created,

@@ -5,6 +5,9 @@ Louvain where needed) → risk (personalized PageRank from flagged seeds) →
 reports → stable ids (history) → write-back (``cluster_id``, ``risk``, ``hub``,
 ``hub_reason``) and a ``ClusterRun`` record. Stage timings are kept in
 :attr:`ClusterResult.timings` for the benchmarks.
+
+:func:`last_run_results` gives the clusters of the latest recorded run (their ids
+and members as stored) with their reports and graphs, for the view.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from graphinv import schema
 from graphinv._collector import collector_paused
 from graphinv.analysis import details as det
 from graphinv.analysis import history, report
-from graphinv.analysis.engine import ClusterEngine, EngineOptions, NetworkxEngine
+from graphinv.analysis.engine import ClusterEngine, EngineOptions, get_engine
 from graphinv.analysis.projection import LINK_RELS, Projection, project
 from graphinv.analysis.risk import RiskScores, cluster_risk, score_risk
 from graphinv.analysis.weighting import (
@@ -30,10 +33,12 @@ from graphinv.analysis.weighting import (
     build_evidence,
     read_hub_list,
 )
-from graphinv.errors import UsageError
+from graphinv.config import DEFAULT_ENGINE
+from graphinv.errors import GraphinvError, UsageError
 from graphinv.store.base import Store
 
-__all__ = ["ClusterOptions", "ClusterResult", "run_clusters", "reappearances", "STAGES"]
+__all__ = ["ClusterOptions", "ClusterResult", "run_clusters", "last_run_results",
+           "reappearances", "STAGES"]
 
 #: Stage names, in order, as reported to ``progress`` (``timings`` splits
 #: "clustering" into "components" and "communities").
@@ -51,19 +56,35 @@ _HUB_PROPS = ("hub_shops", "hub_platforms", "hub_clusters")
 
 @dataclass(frozen=True)
 class ClusterOptions:
-    """Everything a clustering run depends on (stored with the run)."""
+    """Everything a clustering run depends on (stored with the run).
+
+    The seed is one of the engine's options (``engine.seed``), recorded once.
+
+    >>> opts = ClusterOptions(engine=EngineOptions(seed=7))
+    >>> params = opts.as_params()
+    >>> params["engine"]["name"], params["engine"]["seed"], "seed" in params
+    ('networkx', 7, False)
+    >>> ClusterOptions.from_params(params) == opts
+    True
+    """
 
     min_shops: int = 2
     min_platforms: int = 1
     #: 0: clusters of shops without any known country are reported too.
     min_countries: int = 0
-    seed: int = 42
     hubs_file: Path | None = None
     lead_min: float = 0.1
     weights: WeightOptions = field(default_factory=WeightOptions)
     engine: EngineOptions = field(default_factory=EngineOptions)
+    #: Registered name of the clustering engine (:func:`graphinv.analysis.engine.get_engine`).
+    engine_name: str = DEFAULT_ENGINE
     write: bool = True
     details: bool = False
+
+    @property
+    def seed(self) -> int:
+        """The community-detection seed (kept in the engine options)."""
+        return self.engine.seed
 
     def check(self) -> None:
         for name, least in (("min_shops", 1), ("min_platforms", 1), ("min_countries", 0)):
@@ -75,16 +96,45 @@ class ClusterOptions:
                              value=self.min_shops)
 
     def as_params(self) -> dict[str, Any]:
+        """What the run record keeps: every option once, the engine with its name."""
         return {
             "min_shops": self.min_shops,
             "min_platforms": self.min_platforms,
             "min_countries": self.min_countries,
-            "seed": self.seed,
             "hubs_file": str(self.hubs_file) if self.hubs_file else None,
             "lead_min": self.lead_min,
             "weights": asdict(self.weights),
-            "engine": asdict(self.engine),
+            "engine": {"name": self.engine_name, **asdict(self.engine)},
         }
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ClusterOptions:
+        """The options of a recorded run (see :meth:`as_params`), read-only.
+
+        Records written before the engine name was kept (a top-level ``seed`` that
+        overrode ``engine.seed``) read as the networkx engine with that seed.
+        """
+        engine = dict(params.get("engine") or {})
+        name = str(engine.pop("name", None) or DEFAULT_ENGINE)
+        if isinstance(params.get("seed"), int):
+            engine["seed"] = params["seed"]
+        hubs_file = params.get("hubs_file")
+        return cls(
+            min_shops=int(params.get("min_shops", 2)),
+            min_platforms=int(params.get("min_platforms", 1)),
+            min_countries=int(params.get("min_countries", 0)),
+            hubs_file=Path(hubs_file) if hubs_file else None,
+            lead_min=float(params.get("lead_min", 0.1)),
+            weights=_known(WeightOptions, params.get("weights")),
+            engine=_known(EngineOptions, engine),
+            engine_name=name,
+        )
+
+
+def _known(cls: Any, values: Any) -> Any:
+    """``cls(**values)`` with the keys ``cls`` knows (older records may hold others)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in dict(values or {}).items() if k in names})
 
 
 @dataclass
@@ -183,13 +233,18 @@ def _sort_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
 def run_clusters(store: Store, options: ClusterOptions | None = None, *,
                  engine: ClusterEngine | None = None,
                  progress: ProgressFn | None = None) -> ClusterResult:
-    """Cluster the shops in ``store``; write results back unless ``options.write`` is off."""
+    """Cluster the shops in ``store``; write results back unless ``options.write`` is off.
+
+    The engine is ``options.engine_name`` from the registry unless ``engine`` is given
+    (then its ``name`` is what the run records).
+    """
     opts = options or ClusterOptions()
     opts.check()
-    eng = engine or NetworkxEngine()
-    eopts = EngineOptions(**{**asdict(opts.engine), "seed": opts.seed})
+    eng = engine or get_engine(opts.engine_name)
+    eopts = opts.engine
     clock = _Clock(progress)
     result = ClusterResult(engine=eng.name, params=opts.as_params())
+    result.params["engine"]["name"] = eng.name
     # Every stage builds millions of small acyclic objects (at 1M shops the collector's
     # rescans cost 24 of the projection's 52 s on Neo4j); see graphinv._collector.
     with collector_paused():
@@ -232,16 +287,77 @@ def run_clusters(store: Store, options: ClusterOptions | None = None, *,
     return result
 
 
+def last_run_results(store: Store, *, details: bool = True,
+                     progress: ProgressFn | None = None) -> ClusterResult:
+    """The clusters of the latest recorded run, as the store holds them.
+
+    Ids and member shops come from the run record (never recomputed, so the view
+    shows exactly what ``graphinv clusters`` wrote); reports, ties, risk and, with
+    ``details``, the cluster graphs are built on the current graph with the run's
+    recorded engine and options, its hubs as marked in the store. Nothing is written.
+    """
+    previous = history.load_previous(store)
+    if previous is None:
+        raise GraphinvError("no clustering run in the store", value=store.location,
+                            hint="run `graphinv clusters` first")
+    opts = ClusterOptions.from_params(previous.params)
+    eng = get_engine(opts.engine_name)
+    clock = _Clock(progress)
+    result = ClusterResult(engine=eng.name, params=opts.as_params(), run_key=previous.key,
+                           created=previous.created)
+    with collector_paused():
+        with clock.stage("projection"):
+            proj = project(store, with_results=True)
+        with clock.stage("weighting"):
+            # The run's hubs as it marked them (a hubs file may have moved since).
+            ev = build_evidence(proj, opts.weights, forced_hubs=proj.hub_reason,
+                                detect=not proj.hub_reason)
+        with clock.stage("risk"):
+            scores = score_risk(ev, eng, opts.engine, lead_min=opts.lead_min)
+        with clock.stage("report"):
+            clusters, missing = [], []
+            for keys in previous.clusters.values():
+                ords = []
+                for key in keys:
+                    node = proj.index.get(schema.node_id("Shop", key))
+                    s = ev.shop_ord.get(node) if node is not None else None
+                    if s is None:
+                        missing.append(key)
+                    else:
+                        ords.append(s)
+                clusters.append(sorted(ords))
+            if missing:
+                raise GraphinvError(
+                    f"{len(missing)} shop(s) of the last clustering run are not in the store",
+                    value=", ".join(missing[:5]),
+                    hint="rerun `graphinv clusters` on this store")
+            kept = _build_reports(store, ev, clusters, scores, opts, previous, result,
+                                  ids=list(previous.clusters))
+        if details:
+            with clock.stage("details"):
+                result.graphs = _cluster_graphs(store, ev, scores, result, kept)
+    result.timings = clock.timings
+    result.stats = {"shops": ev.n_shops, "nodes": proj.n_nodes, "links": proj.n_links,
+                    "hubs": len(result.hubs), "clusters": len(result.clusters),
+                    "clustered_shops": len(result.members),
+                    "flagged_shops": len(scores.flagged_shops), "leads": len(result.leads)}
+    return result
+
+
 def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores: RiskScores,
                    opts: ClusterOptions, previous: history.PreviousRun | None,
-                   result: ClusterResult) -> _Kept:
+                   result: ClusterResult, ids: list[str] | None = None) -> _Kept:
+    """Reports of ``clusters``, ranked; their ids are ``ids`` (a recorded run: every
+    cluster kept, no events) or are assigned against ``previous`` (a new run)."""
     proj = ev.proj
     group_cluster = report.assign_groups(ev, clusters)
     reports, cents = report.describe_clusters(ev, clusters, group_cluster,
                                               flagged=proj.flagged)
     keep = [i for i, r in enumerate(reports)
-            if r["shops"] >= opts.min_shops and len(r["platforms"]) >= opts.min_platforms
-            and len(r["countries"]) >= opts.min_countries]
+            if ids is not None or (
+                r["shops"] >= opts.min_shops and len(r["platforms"]) >= opts.min_platforms
+                and len(r["countries"]) >= opts.min_countries)]
+    fixed = [ids[i] for i in keep] if ids is not None else None
     kept_clusters = [clusters[i] for i in keep]
     kept_groups: dict[int, list[int]] = {}
     new_index = {old: new for new, old in enumerate(keep)}
@@ -262,13 +378,18 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
     reports = [reports[i] for i in order]
     kept_clusters = [kept_clusters[i] for i in order]
     cents = [cents[i] for i in order]
+    fixed = [fixed[i] for i in order] if fixed is not None else None
     position = {old: new for new, old in enumerate(order)}
     kept_groups = {position[i]: gs for i, gs in kept_groups.items()}
 
     shop_keys = [[proj.key_of(ev.shops[s]) for s in shops] for shops in kept_clusters]
     old = previous.clusters if previous else {}
     next_id = previous.next_id if previous else 1
-    ids, events = history.assign_ids(shop_keys, old, next_id)
+    events: list[dict[str, Any]]
+    if fixed is not None:
+        ids, events = fixed, []
+    else:
+        ids, events = history.assign_ids(shop_keys, old, next_id)
     for r, cid in zip(reports, ids, strict=True):
         r["cluster_id"] = cid
     for r, shops in zip(reports, kept_clusters, strict=True):

@@ -20,6 +20,7 @@ from graphinv.cli.common import (
     open_configured_store,
     out_console,
 )
+from graphinv.config import DEFAULT_ENGINE, DEFAULT_SEED
 
 clusters_app = typer.Typer(
     name="clusters",
@@ -48,21 +49,6 @@ def _progress() -> Iterator[Callable[[str, str], None]]:
         yield report
 
 
-def _write_site(result: Any, out_dir: Path) -> Path | None:
-    try:
-        import graphinv.render as render
-    except ImportError as exc:  # pragma: no cover - render is part of the package
-        raise fail(f"the HTML view is unavailable — {exc} — reinstall graphinv", 1) from exc
-    write_site = getattr(render, "write_site", None)
-    if write_site is None:
-        raise fail("the HTML view is not available in this version — graphinv.render has no "
-                   "write_site — use --format json and render it later", 1)
-    from graphinv.render.outdir import publish
-
-    written = publish(out_dir, "view", lambda stage: write_site(result, stage))
-    return written if isinstance(written, Path) else out_dir
-
-
 @clusters_app.callback(invoke_without_command=True)
 def clusters(
     ctx: typer.Context,
@@ -74,7 +60,11 @@ def clusters(
         "--min-countries", min=0, help="... in at least this many known countries (0: "
         "also clusters whose shops have no country).")] = 0,
     seed: Annotated[int, typer.Option(
-        "--seed", help="Seed of community detection (same seed, same clusters).")] = 42,
+        "--seed", help="Seed of community detection (same seed, same clusters).")
+    ] = DEFAULT_SEED,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Clustering engine, by registered name (recorded with the run; "
+        "`graphinv view` ranks with it too).")] = DEFAULT_ENGINE,
     hubs: Annotated[Path | None, typer.Option(
         "--hubs", help="Known hubs, one per line: node id ('PaymentAccount:payoneer:123'), "
         "'Kind: raw value' or a raw value.")] = None,
@@ -105,15 +95,17 @@ def clusters(
     if ctx.invoked_subcommand is not None:
         return
     from graphinv.analysis import report
+    from graphinv.analysis.engine import EngineOptions, get_engine
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
     from graphinv.util.tabular import to_csv, write_text_atomic
 
     if hubs is not None and not hubs.is_file():
         raise fail(f"hubs file not found — {hubs} — give a text file, one hub per line", 2)
     opts = ClusterOptions(min_shops=min_shops, min_platforms=min_platforms,
-                          min_countries=min_countries, seed=seed, hubs_file=hubs,
-                          details=html is not None)
+                          min_countries=min_countries, engine=EngineOptions(seed=seed),
+                          engine_name=engine, hubs_file=hubs, details=html is not None)
     with handle_errors():
+        get_engine(engine)  # an unknown name is a usage error before the store opens
         if html is not None:
             from graphinv.render.outdir import check_output_dir
 
@@ -127,7 +119,10 @@ def clusters(
             write_text_atomic(members, to_csv(["shop_id", "platform", "cluster_id", "risk"],
                                               report.member_rows(result)))
         if html is not None:
-            site = _write_site(result, html)
+            from graphinv.render import write_site
+            from graphinv.render.outdir import publish
+
+            site = publish(html, "view", lambda stage: write_site(result, stage))
             err_console.print(f"HTML view written to {site}", markup=False)
         cols = report.report_columns()
         if fmt is OutputFormat.table and out is None:
@@ -319,21 +314,18 @@ def clusters_hubs(
     ctx: typer.Context,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """List the hubs found by the last run, with the reason each one was down-weighted.
+    """List the hubs found by the last run, with the reason each one was down-weighted
+    and how widely it was used (the saved query `hubs`).
 
     Example: graphinv clusters hubs --format csv
     """
-    from graphinv import schema
+    from graphinv.querylib import QueryLibrary, run_query
 
     with handle_errors():
-        rows = []
+        query = QueryLibrary.builtin().get("hubs")
         with open_configured_store(ctx) as store:
-            for label in [k for k in schema.NODE_KINDS if k != "Shop"]:
-                res = store.run_read(
-                    f"MATCH (n:{label}) WHERE n.hub = true "
-                    "RETURN n.key, n.display, n.hub_reason ORDER BY n.key")
-                rows += [[schema.node_id(label, k), label, d or k, r] for k, d, r in res.rows]
-        emit_table(["id", "kind", "label", "reason"], rows, fmt, title="Hubs")
+            run = run_query(store, query, limit=0)
+        emit_table(run.columns, run.rows, fmt, title="Hubs", json_data=run.records())
 
 
 @app.command()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from graphinv.cli.common import app, err_console, fail, handle_errors, out_console
+from graphinv.config import DEFAULT_SEED
 
 _SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data"
 
@@ -27,7 +28,8 @@ def demo(
         "[default: the bundled examples/data].")] = None,
     open_browser: Annotated[bool, typer.Option(
         "--open", help="Open the index page in a browser when done.")] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Community-detection seed.")] = 42,
+    seed: Annotated[int, typer.Option("--seed", help="Community-detection seed.")
+                    ] = DEFAULT_SEED,
 ) -> None:
     """Ingest the bundled sample into a fresh embedded store, find the gangs, write the view.
 
@@ -36,6 +38,7 @@ def demo(
     file it did not write.
     No server needed. Example: graphinv demo --out demo-out --open
     """
+    from graphinv.analysis.engine import EngineOptions
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
     from graphinv.config import StoreConfig
     from graphinv.ingest.pipeline import IngestOptions, ingest_paths
@@ -60,7 +63,8 @@ def demo(
                 data_dir=data_dir, source="graphinv-demo",
                 flags=[flags] if flags.is_file() else []))
             err_console.print("Finding clusters …", markup=False)
-            result = run_clusters(store, ClusterOptions(seed=seed, details=True))
+            result = run_clusters(store, ClusterOptions(engine=EngineOptions(seed=seed),
+                                                        details=True))
         finish_demo_dir(out)
         index = publish(view_dir, "view", lambda stage: write_site(result, stage))
     gangs = result.clusters

@@ -19,7 +19,6 @@ a pipe, so it is at most one chunk ahead of the writer.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pickle
@@ -142,26 +141,12 @@ class Batch:
                               hint="declare it in graphinv/schema.py")
         for label in schema.NODE_KINDS:
             if self.nodes.get(label):
-                with _rejecting(store, hook(label)):
+                with store.rejecting(hook(label)):
                     store.merge_nodes(label, self.nodes[label])
         for (rel, src, dst), rows in sorted(self.rels.items()):
-            with _rejecting(store, hook(rel)):
+            with store.rejecting(hook(rel)):
                 store.merge_rels(rel, src, dst, rows)
         return refused
-
-
-@contextlib.contextmanager
-def _rejecting(store: Store, hook: Callable[[Any, str], None]) -> Iterator[None]:
-    """Route rows a store refuses alone (``on_reject``, Neo4j) to ``hook``."""
-    if not hasattr(store, "on_reject"):
-        yield
-        return
-    old = getattr(store, "on_reject")  # noqa: B009 - not part of the Store contract
-    setattr(store, "on_reject", hook)  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(store, "on_reject", old)  # noqa: B010
 
 
 @dataclass

@@ -331,7 +331,7 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
     ctx = ChunkContext(source=source, run_id=run_id, at=report.started,
                        mapping_path=opts.mapping, encoding=opts.encoding,
                        batch_rows=opts.batch_rows, parallel=_worker_setting(opts),
-                       keep_records=store is not None and hasattr(store, "on_reject"),
+                       keep_records=store is not None and store.refuses_single_rows,
                        default_country=opts.default_country, date_order=opts.date_order)
     if opts.strict:
         _validate_all(infos, flag_infos, mapping, ctx, given)

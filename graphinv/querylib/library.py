@@ -79,6 +79,14 @@ class QueryLibrary:
         lib.load()
         return lib
 
+    @classmethod
+    def builtin(cls) -> QueryLibrary:
+        """Library over graphinv's own queries only (commands that run a saved query
+        by name must not pick up a user's query of the same name)."""
+        lib = cls(dirs=builtin_dirs())
+        lib.load()
+        return lib
+
     def load(self) -> None:
         self.queries.clear()
         self.errors.clear()

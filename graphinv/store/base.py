@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from graphinv import schema
+from graphinv.errors import SchemaError
 
 __all__ = [
     "Store",
@@ -24,6 +25,7 @@ __all__ = [
     "StoreStatus",
     "NodeRow",
     "RelRow",
+    "RejectHook",
     "evidence_entry",
     "evidence_frame",
     "evidence_key",
@@ -37,6 +39,8 @@ NodeRow = Mapping[str, Any]
 #: A relationship to merge: ``src``, ``dst`` (keys), optional ``ev_key``/``ev``
 #: (one provenance record), ``run``, and for SAME_AS ``score``/``method``.
 RelRow = Mapping[str, Any]
+#: Told about one row a store refused on its own, and why (see :meth:`Store.rejecting`).
+RejectHook = Callable[[Mapping[str, Any], str], None]
 
 
 @dataclass
@@ -144,6 +148,12 @@ class Store(ABC):
 
     backend: str = ""
     location: str = ""
+    #: True when the store may refuse one row of a write batch on its own (Neo4j: a row
+    #: too big for one transaction) and reports it to :attr:`on_reject` instead of failing
+    #: the batch; callers then keep what they need to name that row in a rejects file.
+    refuses_single_rows: ClassVar[bool] = False
+    #: Where such a refused row goes (None: the write fails); see :meth:`rejecting`.
+    on_reject: RejectHook | None = None
 
     def __enter__(self) -> Store:
         return self
@@ -263,6 +273,16 @@ class Store(ABC):
         """
         return contextlib.nullcontext()
 
+    @contextlib.contextmanager
+    def rejecting(self, hook: RejectHook) -> Iterator[None]:
+        """Inside the block, rows the store refuses alone go to ``hook``."""
+        old = self.on_reject
+        self.on_reject = hook
+        try:
+            yield
+        finally:
+            self.on_reject = old
+
     # -- conveniences shared by both backends ----------------------------
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Node counts per label and relationship counts per type."""
@@ -271,11 +291,43 @@ class Store(ABC):
 
     def get_nodes(self, label: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Full property maps of some nodes of ``label``, by key."""
+        return self.read_nodes(label, keys, [p for p, _ in schema.node_props(label)
+                                             if p != "key"])
+
+    def read_nodes(self, label: str, keys: Sequence[str],
+                   props: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``key -> {"key", *props}`` of the nodes of ``label`` among ``keys`` (missing
+        keys are left out). Labels and properties come from the schema only."""
         schema.check_label(label)
-        props = [p for p, _ in schema.node_props(label)]
+        names = ["key", *(p for p in props if p != "key")]
+        known = {p for p, _ in schema.node_props(label)}
+        for p in names:
+            if p not in known:
+                raise SchemaError(f"unknown property of {label}", value=p,
+                                         hint="use a property declared in graphinv/schema.py")
         res = self.run_read(
             f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN "
-            + ", ".join(f"n.{p}" for p in props),
+            + ", ".join(f"n.{p}" for p in names),
             {"keys": list(keys)},
         )
-        return {r[0]: dict(zip(props, r, strict=True)) for r in res.rows}
+        return {r[0]: dict(zip(names, r, strict=True)) for r in res.rows}
+
+    def read_rels(self, rel_type: str, src_label: str, dst_label: str,
+                  src_keys: Sequence[str], props: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``(src key, dst key, *props)`` of the ``rel_type`` links from the ``src_label``
+        nodes among ``src_keys`` to ``dst_label`` nodes."""
+        schema.check_rel_type(rel_type)
+        schema.check_label(src_label)
+        schema.check_label(dst_label)
+        known = {p for p, _ in schema.rel_props(rel_type)}
+        for p in props:
+            if p not in known:
+                raise SchemaError(f"unknown property of {rel_type}", value=p,
+                                         hint="use a property declared in graphinv/schema.py")
+        cols = "".join(f", r.{p}" for p in props)
+        res = self.run_read(
+            f"UNWIND $keys AS k MATCH (a:{src_label} {{key: k}})-[r:{rel_type}]->"
+            f"(b:{dst_label}) RETURN a.key, b.key{cols}",
+            {"keys": list(src_keys)},
+        )
+        return [tuple(r) for r in res.rows]

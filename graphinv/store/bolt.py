@@ -79,6 +79,7 @@ class Neo4jStore(Store):
     """
 
     backend = "neo4j"
+    refuses_single_rows = True
 
     def __init__(self, config: StoreConfig, *, on_reject: Callable[[Mapping[str, Any], str],
                  None] | None = None) -> None:
