@@ -293,7 +293,7 @@ def _quality(doc: dict[str, Any]) -> list[str]:
 def _view(doc: dict[str, Any]) -> list[str]:
     r = _get(doc, "view", None, None)
     lines = ["### View", "",
-             "`graphinv.render.bench.render_bench` on synthetic clusters: render time, page "
+             "`bench.view.render_bench` on synthetic clusters: render time, page "
              "size (every page inlines the vis-network library), and the time until headless "
              "Chromium has drawn the network (`window.graphinv.drawnMs`).", ""]
     if r is None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from graphinv.render.browser import check_page, chromium_paths, open_chromium
+from bench.browser import check_page, chromium_paths, open_chromium
+from bench.synthetic import synthetic_site
 from graphinv.render.html import write_site
-from graphinv.render.synthetic import synthetic_site
 
 pytestmark = pytest.mark.browser
 

@@ -3,6 +3,7 @@ explanations, evaluation. Graphs are written through the store contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -483,3 +484,44 @@ def test_engine_seam_accepts_another_engine(embedded_store: Store) -> None:
     result = run_clusters(embedded_store, ClusterOptions(write=False), engine=engine)
     assert engine.calls == ["partition", "rank"]
     assert result.engine == "recording" and shop_sets(result) == [GANG]
+
+
+def test_engines_are_registered_by_name_and_recorded_with_the_run(
+        embedded_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphinv.analysis import engine as engine_mod
+    from graphinv.analysis.pipeline import last_run_results
+
+    calls: list[tuple[str, int]] = []
+
+    class Counting(NetworkxEngine):
+        name = "counting"
+
+        def partition(self, ev: Any, options: EngineOptions) -> Any:
+            calls.append(("partition", options.seed))
+            return super().partition(ev, options)
+
+        def rank(self, ev: Any, seeds: Any, options: EngineOptions) -> dict[int, float]:
+            calls.append(("rank", options.seed))
+            return super().rank(ev, seeds, options)
+
+    monkeypatch.setattr(engine_mod, "_ENGINES", dict(engine_mod._ENGINES))
+    engine_mod.register_engine("counting", Counting)
+    assert engine_mod.engine_names() == ["counting", "networkx"]
+    with pytest.raises(UsageError, match="already registered"):
+        engine_mod.register_engine("counting", Counting)
+    with pytest.raises(UsageError, match="unknown clustering engine"):
+        run_clusters(embedded_store, ClusterOptions(engine_name="nope"))
+    _chain(embedded_store)
+    opts = ClusterOptions(engine=EngineOptions(seed=7), engine_name="counting")
+    result = run_clusters(embedded_store, opts)
+    assert calls == [("partition", 7), ("rank", 7)] and result.engine == "counting"
+    (run,) = history.list_runs(embedded_store)
+    assert "seed" not in run["params"]
+    assert run["params"]["engine"] == {"name": "counting", **dataclasses.asdict(opts.engine)}
+    assert ClusterOptions.from_params(run["params"]) == opts
+    calls.clear()
+    again = last_run_results(embedded_store)  # the view ranks with the recorded engine
+    assert calls == [("rank", 7)] and again.engine == "counting"
+    assert shop_sets(again) == shop_sets(result) == [GANG]
+    assert [c["cluster_id"] for c in again.clusters] == [c["cluster_id"] for c in
+                                                        result.clusters]

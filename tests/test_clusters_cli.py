@@ -195,3 +195,14 @@ def test_view_renders_the_clusters_the_store_holds(runner: CliRunner, store_args
                            if m.startswith("Shop:")) == expected
     assert sorted(page["report"]["members"]) == sorted(listed[0]["members"])
     assert {k: sorted(v) for k, v in stored.items()} == {"G-0001": expected}
+
+
+def test_clusters_engine_option_and_recorded_seed(runner: CliRunner, emb_args: list[str]) -> None:
+    _build(emb_args)
+    res = runner.invoke(app, [*emb_args, "clusters", "--engine", "nope"])
+    assert res.exit_code == 2
+    assert "unknown clustering engine — nope — use one of: networkx" in res.stderr
+    _ok(runner, [*emb_args, "clusters", "--engine", "networkx", "--seed", "7"])
+    (run,) = json.loads(_ok(runner, [*emb_args, "clusters", "history", "--format", "json"]))
+    assert "seed" not in run["params"]
+    assert run["params"]["engine"]["name"] == "networkx" and run["params"]["engine"]["seed"] == 7

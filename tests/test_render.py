@@ -21,8 +21,9 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
+from bench import synthetic
 from graphinv.cli.app import app
-from graphinv.render import assets, exports, layout, model, reduce, safe, synthetic
+from graphinv.render import assets, exports, layout, model, reduce, safe
 from graphinv.render.html import (
     OVERVIEW_MAX_CLUSTERS,
     cluster_stems,
@@ -86,10 +87,11 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # ------------------------------------------------------------------ doctests
 
-@pytest.mark.parametrize("mod", ["safe", "assets", "layout", "model", "reduce", "exports",
-                                 "synthetic", "html", "browser", "bench"])
+@pytest.mark.parametrize("mod", [*(f"graphinv.render.{m}" for m in (
+    "safe", "assets", "layout", "model", "reduce", "exports", "html", "view")),
+    "bench.synthetic", "bench.browser", "bench.view"])
 def test_module_doctests(mod: str) -> None:
-    m = importlib.import_module(f"graphinv.render.{mod}")
+    m = importlib.import_module(mod)
     res = doctest.testmod(m, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0
 

@@ -36,6 +36,7 @@ ranks with the same engine.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -236,6 +237,15 @@ class NetworkxEngine:
 
 
 _ENGINES: dict[str, Callable[[], ClusterEngine]] = {}
+#: Modules that register further engines when imported (each calls
+#: :func:`register_engine` at its end, as this module does for networkx); imported on
+#: first lookup, so an engine's dependencies load only when it is asked for.
+_ENGINE_MODULES: tuple[str, ...] = ()
+
+
+def _load_engine_modules() -> None:
+    for module in _ENGINE_MODULES:
+        importlib.import_module(module)
 
 
 def register_engine(name: str, factory: Callable[[], ClusterEngine]) -> None:
@@ -258,6 +268,9 @@ def get_engine(name: str) -> ClusterEngine:
     """
     factory = _ENGINES.get(name)
     if factory is None:
+        _load_engine_modules()
+        factory = _ENGINES.get(name)
+    if factory is None:
         raise UsageError("unknown clustering engine", value=name,
                          hint="use one of: " + ", ".join(engine_names()))
     return factory()
@@ -265,6 +278,7 @@ def get_engine(name: str) -> ClusterEngine:
 
 def engine_names() -> list[str]:
     """Names of the registered engines, sorted."""
+    _load_engine_modules()
     return sorted(_ENGINES)
 
 

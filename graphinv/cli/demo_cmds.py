@@ -10,12 +10,14 @@ import typer
 from graphinv.cli.common import app, err_console, fail, handle_errors, out_console
 from graphinv.config import DEFAULT_SEED
 
-_SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data"
-
 
 def sample_dir() -> Path:
-    """The committed sample (examples/data) next to the package."""
-    return _SAMPLE
+    """The bundled sample: ``graphinv/demo_data`` in an installed wheel, else the
+    checkout's ``examples/data``."""
+    from graphinv.util.resources import shipped_dir
+
+    found = shipped_dir("demo_data", "examples/data")
+    return found if found is not None else Path("examples/data")
 
 
 @app.command()

@@ -35,13 +35,12 @@ class UnknownQuery(QueryError):
 
 
 def builtin_dirs() -> list[Path]:
-    """The folders holding graphinv's own queries (whichever exist)."""
-    pkg = Path(__file__).resolve().parent.parent
-    found: list[Path] = []
-    for d in (pkg / "queries", pkg.parent / "queries"):
-        if d.is_dir() and d not in found:
-            found.append(d)
-    return found
+    """The folder holding graphinv's own queries: ``graphinv/queries`` in an installed
+    wheel (copied there at build time), else ``queries/`` of the source checkout."""
+    from graphinv.util.resources import shipped_dir
+
+    found = shipped_dir("queries", "queries")
+    return [found] if found is not None else []
 
 
 def extra_dirs_from_env(env: Mapping[str, str] | None = None) -> list[Path]:

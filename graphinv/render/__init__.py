@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["write_site", "render_cluster_page", "render_index_page", "synthetic_cluster",
-           "synthetic_site"]
+__all__ = ["write_site", "render_cluster_page", "render_index_page"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,8 +17,4 @@ def __getattr__(name: str) -> Any:
         from graphinv.render import html
 
         return getattr(html, name)
-    if name in ("synthetic_cluster", "synthetic_site"):
-        from graphinv.render import synthetic
-
-        return getattr(synthetic, name)
     raise AttributeError(name)

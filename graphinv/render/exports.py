@@ -10,9 +10,10 @@
 The full cluster is exported even when the page draws a reduced graph.
 
 >>> from graphinv.render.model import prepare_graph
->>> from graphinv.render.synthetic import synthetic_cluster
 >>> import tempfile
->>> g = prepare_graph(synthetic_cluster(20, seed=1))
+>>> g = prepare_graph({"nodes": [{"id": "Shop:x:1", "kind": "Shop"}, {"id": "Phone:+1",
+...                    "kind": "Phone"}], "edges": [{"source": "Shop:x:1",
+...                    "target": "Phone:+1", "type": "USES_PHONE"}]})
 >>> paths = write_cluster_exports(g, tempfile.mkdtemp(), "G-SYN")
 >>> sorted(p.name for p in paths.values())  # doctest: +NORMALIZE_WHITESPACE
 ['cluster-G-SYN-members.csv', 'cluster-G-SYN.gexf', 'cluster-G-SYN.graphml',

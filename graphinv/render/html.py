@@ -12,10 +12,13 @@ Layout is computed in Python (:mod:`graphinv.render.layout`) and shipped
 with physics off, so a 1,000-node cluster draws in a second or two.
 
 >>> import tempfile, pathlib
->>> from graphinv.render.synthetic import synthetic_site
->>> site = synthetic_site([40, 25], seed=2)
+>>> graph = {"nodes": [{"id": "Shop:x:1", "kind": "Shop"}, {"id": "Shop:x:2", "kind": "Shop"},
+...                    {"id": "Phone:+1", "kind": "Phone"}],
+...          "edges": [{"source": s, "target": "Phone:+1", "type": "USES_PHONE"}
+...                    for s in ("Shop:x:1", "Shop:x:2")]}
+>>> reports = [{"cluster_id": "G-0001", "shops": 2}, {"cluster_id": "G-0002", "shops": 2}]
 >>> out = pathlib.Path(tempfile.mkdtemp())
->>> index = write_site(site["reports"], site["graphs"], site["overview_edges"], out)
+>>> index = write_site(reports, {"G-0001": graph, "G-0002": graph}, [], out)
 >>> index.name, (out / "cluster-G-0001.html").exists(), (out / "cluster-G-0002.gexf").exists()
 ('index.html', True, True)
 """

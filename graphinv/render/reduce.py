@@ -16,8 +16,11 @@ Leads, flagged shops, hubs and key entities are never grouped or left out.
 The returned ``note`` says exactly what was done and how to see everything.
 
 >>> from graphinv.render.model import prepare_graph
->>> from graphinv.render.synthetic import synthetic_cluster
->>> g = prepare_graph(synthetic_cluster(3000, seed=1))
+>>> shops = [f"Shop:x:{i}" for i in range(3000)]  # 3,000 shops on one phone
+>>> g = prepare_graph({"nodes": [{"id": "Phone:+1", "kind": "Phone"}]
+...                    + [{"id": s, "kind": "Shop"} for s in shops],
+...                    "edges": [{"source": s, "target": "Phone:+1", "type": "USES_PHONE"}
+...                              for s in shops]})
 >>> r = reduce_graph(g.nodes, g.edges, max_nodes=1500, cluster_id="G-SYN")
 >>> len(r.nodes) <= 1500, r.reduced, "--max-nodes 0" in r.note
 (True, True, True)
