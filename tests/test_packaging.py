@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -73,9 +74,17 @@ def test_built_wheel_installs_and_runs(tmp_path: Path) -> None:
     """Build the wheel, install it into a fresh venv (dependencies from the package
     index or the pip cache) and run `graphinv query list` and `graphinv demo` from it,
     outside the checkout."""
+    # Build from a clean copy: setuptools reuses a checkout's build/ folder, which can
+    # still hold modules that have since left the package.
+    src = tmp_path / "src"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("graphinv", "queries", "examples"):
+        shutil.copytree(ROOT / name, src / name, ignore=skip)
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copyfile(ROOT / name, src / name)
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                    str(wheels), str(ROOT)], check=True, cwd=tmp_path)
+                    str(wheels), str(src)], check=True, cwd=tmp_path)
     (wheel,) = wheels.glob("graphinv-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     queries = sorted(Path(n).name for n in names if n.startswith("graphinv/queries/"))
