@@ -228,29 +228,27 @@ def clusters_show(
 ) -> None:
     """Show one cluster of the last run in full: reach, risk, leads, key entities, members.
 
-    Recomputed read-only with the run's recorded settings (nothing is written).
+    The run's members as recorded; reach, risk and leads built read-only with the run's
+    recorded engine and settings (nothing is written).
 
     Example: graphinv clusters show G-0001
     """
-    from graphinv.analysis import history
-    from graphinv.cli.view_cmds import results_from_store
+    from graphinv.analysis.pipeline import last_run_results
     from graphinv.errors import UsageError
     from graphinv.querylib.entities import cluster_id
+    from graphinv.schema import split_node_id
 
     cid = cluster_id(cluster)
     with handle_errors():
-        with open_configured_store(ctx) as store:
-            previous = history.load_previous(store)
-            if previous is not None and cid not in previous.clusters:
-                known = ", ".join(sorted(previous.clusters)[:10]) or "none"
-                raise UsageError("no such cluster in the last run", value=cluster,
-                                 hint=f"known: {known}")
-            reports, _graphs, _ties = results_from_store(store)
-    rep = next((r for r in reports if r.get("cluster_id") == cid), None)
-    if rep is None:  # recorded, but below the run's filters now: say so, never guess
-        raise fail(f"cluster not found when recomputed — {cid} — the store changed since "
-                   "the last run: rerun `graphinv clusters`")
-    rep = {**rep, "members": sorted((previous.clusters if previous else {}).get(cid, []))}
+        with open_configured_store(ctx, read_only=True) as store:
+            result = last_run_results(store, details=False)
+        rep = next((r for r in result.clusters if r.get("cluster_id") == cid), None)
+        if rep is None:
+            known = ", ".join(sorted(r["cluster_id"] for r in result.clusters)[:10]) or "none"
+            raise UsageError("no such cluster in the last run", value=cluster,
+                             hint=f"known: {known}")
+    rep = {**rep, "members": sorted(split_node_id(m["id"])[1] for m in result.members
+                                    if m["cluster_id"] == cid)}
     if fmt is not OutputFormat.table:
         emit_table(list(rep), [list(rep.values())], fmt, json_data=rep)
         return
