@@ -132,9 +132,18 @@ class ClusterOptions:
 
 
 def _known(cls: Any, values: Any) -> Any:
-    """``cls(**values)`` with the keys ``cls`` knows (older records may hold others)."""
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in dict(values or {}).items() if k in names})
+    """``cls(**values)`` with the keys ``cls`` knows (older records may hold others);
+    JSON gave lists where ``cls`` keeps tuples."""
+    given = dict(values or {})
+    defaults = cls()
+    kw = {}
+    for f in fields(cls):
+        if f.name in given:
+            value = given[f.name]
+            if isinstance(value, list) and isinstance(getattr(defaults, f.name), tuple):
+                value = tuple(value)
+            kw[f.name] = value
+    return cls(**kw)
 
 
 @dataclass
