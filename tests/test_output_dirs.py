@@ -158,3 +158,24 @@ def test_demo_rerun_replaces_only_its_own_files(runner: CliRunner, tmp_path: Pat
     code, output = _demo(runner, out, sample)
     assert code == 1 and "holds files graphinv did not record" in output, output
     assert (out / "data" / "mine.csv").read_text(encoding="utf-8") == "x"
+
+
+def test_an_interrupted_demo_is_replaced_by_the_next(runner: CliRunner, tmp_path: Path,
+                                                    sample: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files an interrupted demo wrote into OUT/data are recorded, so a rerun removes them
+    instead of refusing a folder graphinv filled itself."""
+    import graphinv.analysis.pipeline as pipeline
+
+    def boom(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "demo"
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "run_clusters", boom)
+        code, _ = _demo(runner, out, sample)
+    assert code == 130
+    manifest = read_manifest(out)
+    assert manifest is not None and manifest["status"] == "interrupted" and manifest["files"]
+    code, output = _demo(runner, out, sample)
+    assert code == 0, output

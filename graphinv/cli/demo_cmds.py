@@ -60,13 +60,20 @@ def demo(
         data_dir = start_demo_dir(out)
         err_console.print(f"Ingesting {listings} into a fresh embedded store at {data_dir} …",
                           markup=False)
-        with open_store(StoreConfig.from_values(store="embedded", data_dir=data_dir)) as store:
-            rep = ingest_paths(store, [listings], IngestOptions(
-                data_dir=data_dir, source="graphinv-demo",
-                flags=[flags] if flags.is_file() else []))
-            err_console.print("Finding clusters …", markup=False)
-            result = run_clusters(store, ClusterOptions(engine=EngineOptions(seed=seed),
-                                                        details=True))
+        try:
+            with open_store(StoreConfig.from_values(store="embedded",
+                                                    data_dir=data_dir)) as store:
+                rep = ingest_paths(store, [listings], IngestOptions(
+                    data_dir=data_dir, source="graphinv-demo",
+                    flags=[flags] if flags.is_file() else []))
+                err_console.print("Finding clusters …", markup=False)
+                result = run_clusters(store, ClusterOptions(engine=EngineOptions(seed=seed),
+                                                            details=True))
+        except BaseException:
+            # OUT/data was empty when this run began: what is in it now is this run's,
+            # recorded so that the next demo may remove it (Ctrl-C, a failure).
+            finish_demo_dir(out, status="interrupted")
+            raise
         finish_demo_dir(out)
         index = publish(view_dir, "view", lambda stage: write_site(result, stage))
     gangs = result.clusters

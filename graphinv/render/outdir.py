@@ -224,7 +224,7 @@ def start_demo_dir(out: Path) -> Path:
     return data
 
 
-def finish_demo_dir(out: Path) -> None:
+def finish_demo_dir(out: Path, status: str = "complete") -> None:
     """Record the files of the demo's store in the manifest (the next demo removes them)."""
     files = [f"data/{f}" for f in files_under(out / "data")]
-    write_manifest(out, "demo", files, status="complete")
+    write_manifest(out, "demo", files, status=status)

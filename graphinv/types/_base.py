@@ -156,7 +156,7 @@ def _run(impl: Impl, cached: Impl, raw: object, country: object) -> Normalized:
     if country is not None and not isinstance(country, str):
         country = _as_str(country)
     try:
-        if _HASHED_RE.fullmatch(s.strip()):
+        if "#sha256:" in s and _HASHED_RE.fullmatch(s.strip()):
             # a hashed key fed back is its own key (keys are idempotent)
             return Normalized(s.strip(), s.strip(), ("too_long",))
         res = cached(s, country) if len(s) <= _CACHE_MAX_LEN else impl(s, country)

@@ -152,7 +152,7 @@ def text_key(s: str) -> str:
     False
     """
     s = _as_str(s)
-    if _HASHED_RE.fullmatch(s.strip()):
+    if "#sha256:" in s and _HASHED_RE.fullmatch(s.strip()):
         return s.strip()
     key = _text_key(s, set())
     return _hashed_key(key) if len(key) > KEY_MAX else key
