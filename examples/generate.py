@@ -41,7 +41,7 @@ from bisect import bisect
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 COLUMNS = [
     "listing_id", "shop_id", "shop_name", "shop_url", "platform", "seller_name",
@@ -1421,7 +1421,9 @@ def generate(out_dir: str | os.PathLike, rows: int, seed: int,
     out.mkdir(parents=True, exist_ok=True)
     world = World(seed)
     rng = world.rng
-    plan = shaper.Shapes(sys.modules[__name__], world, rows, gang_fraction) if shaper else None
+    # This module's names, however it was loaded (by path, as a script, under any name).
+    here = SimpleNamespace(**globals())
+    plan = shaper.Shapes(here, world, rows, gang_fraction) if shaper else None
     gangs = plan.gangs if plan else build_gangs(world, rows, gang_fraction)
     queue = [shop for g in gangs for shop in g["shops"]]
     rng.shuffle(queue)

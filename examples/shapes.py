@@ -21,14 +21,13 @@ kind. Real data is harder; with ``shapes=True`` the generator adds:
 truth.csv gains a ``kind`` column (``gang`` | ``legit``; legit singletons are
 ``legit`` with an empty group). Everything random goes through ``world.rng``, so the
 same arguments give the same files. This module is loaded by path from
-generate.py (examples/ is not a package); every function takes that module as
+generate.py (examples/ is not a package); :class:`Shapes` takes that module's names as
 ``gen`` to reach its World and renderers.
 """
 
 from __future__ import annotations
 
 import random
-from types import ModuleType
 from typing import Any
 
 __all__ = ["DEFAULT_GANG_FRACTION", "Shapes"]
@@ -91,7 +90,7 @@ def _ladder(n: int) -> list[float]:
 class Shapes:
     """State of the extra shapes for one generate() run."""
 
-    def __init__(self, gen: ModuleType, world: Any, rows: int, fraction: float) -> None:
+    def __init__(self, gen: Any, world: Any, rows: int, fraction: float) -> None:
         self.gen = gen
         self.world = world
         rng = world.rng

@@ -490,3 +490,46 @@ def test_cli_rejects_bad_arguments(tmp_path):
          "--gang-fraction", "0.9"], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 1 and "gang_fraction" in proc.stderr
     assert not (tmp_path / "listings.csv").exists()
+
+
+def test_shapes_plant_the_realistic_infrastructure(tmp_path):
+    """--shapes (issue #19): gangs of 2-150 shops, small hubs shared by gangs and legit
+    shops, legit multi-platform brands as legit groups, chains, a kind column; seeded."""
+    counts = gen.generate(tmp_path / "a", 6000, 5, extras=False, shapes=True)
+    gen.generate(tmp_path / "b", 6000, 5, extras=False, shapes=True)
+    for name in ("listings.csv", "truth.csv", "hubs.csv", "flags.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    truth = read_csv(tmp_path / "a" / "truth.csv")
+    assert list(truth[0]) == ["shop_id", "platform", "gang_id", "kind"]
+    assert len(truth) == 6000
+    sizes = Counter(r["gang_id"] for r in truth if r["gang_id"])
+    kind = {r["gang_id"]: r["kind"] for r in truth if r["gang_id"]}
+    gangs = {g: n for g, n in sizes.items() if kind[g] == "gang"}
+    brands = {g: n for g, n in sizes.items() if kind[g] == "legit"}
+    assert all(g.startswith("G") for g in gangs) and all(b.startswith("B") for b in brands)
+    assert counts["gangs"] == len(gangs) and counts["brands"] == len(brands)
+    assert min(gangs.values()) == 2 and 90 <= max(gangs.values()) <= 150
+    assert sum(1 for n in gangs.values() if n == 2) >= 0.1 * len(gangs)
+    assert all(2 <= n <= 4 for n in brands.values())
+    assert {r["kind"] for r in truth if not r["gang_id"]} == {"legit"}
+    # brands sell on several platforms
+    plats = defaultdict(set)
+    for r in truth:
+        if r["gang_id"] in brands:
+            plats[r["gang_id"]].add(r["platform"])
+    assert all(len(p) >= 2 for p in plats.values())
+    # small hubs of every size, used by gangs and by legit shops
+    hubs = Counter()
+    for r in read_csv(tmp_path / "a" / "hubs.csv"):
+        hubs[r["hub_id"]] += int(r["rows"])
+    small = {h: n for h, n in hubs.items() if h[:3] in ("FWD", "AGG")}
+    assert len(small) >= 35 and min(small.values()) < 15 < max(small.values())
+    rows = {r["shop_id"]: r for r in read_csv(tmp_path / "a" / "listings.csv")}
+    spellings = {r["spelling"] for r in read_csv(tmp_path / "a" / "hubs.csv")
+                 if r["hub_id"][:3] in ("FWD", "AGG")}
+    users = Counter()
+    for r in truth:
+        row = rows[r["shop_id"]]
+        if row["address"] in spellings or row["payment_account"] in spellings:
+            users["gang" if r["kind"] == "gang" else "legit"] += 1
+    assert users["gang"] >= 100 and users["legit"] >= 100
