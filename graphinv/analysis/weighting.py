@@ -537,13 +537,50 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
     # hubs found in one no longer relate anything in the next (two services shared by
     # the same gangs vouch for each other until one of them is found).
     rule: dict[int, bool] = {}  # hub candidate -> found dispersed (else: used by others too)
+    same = _same_services(fams, undecided)
+    users: dict[tuple[int, int], int] = {}  # (service, piece) -> its shops in the piece
+    shops_of: dict[int, set[int]] = {}
+    for k in undecided:
+        shops_of.setdefault(same.find(k), set()).update(fams[k][1])
+    for head, mine in shops_of.items():
+        for s in mine:
+            key = (head, uf.find(s))
+            users[key] = users.get(key, 0) + 1
+    service = {same.find(k): any(ev.group_kind[g] in opts.service_kinds for g in fams[k][0])
+               for k in undecided}
+    active = set(shops_of)
     for _ in range(4):
-        found = _dispersed(ev, opts, fams, undecided, uf)
+        found, active = _dispersed(opts, active, shops_of, users, service)
         if not found:
             break
-        rule.update(found)
-        undecided = [k for k in undecided if k not in found]
-    _describe(ev, fams, rule, undecided, uf)
+        for k in undecided:
+            if same.find(k) in found:
+                rule[k] = found[same.find(k)]
+                for g in fams[k][0]:
+                    ev.hub[g] = 1  # the reason is written once every hub is known
+    kept = [k for k in undecided if k not in rule]
+    _describe(ev, fams, rule, kept, uf)
+
+
+def _same_services(fams: list[tuple[list[int], list[int]]], undecided: list[int]) -> DisjointSet:
+    """Candidates with (almost) the same shops (80% of the larger) joined: one service seen
+    several times (a warehouse and the aggregator it recommends), left out together, or
+    they would vouch for each other."""
+    same = DisjointSet(len(fams))
+    holders: dict[int, list[int]] = {}
+    for k in undecided:
+        for s in fams[k][1]:
+            holders.setdefault(s, []).append(k)
+    for k in undecided:
+        common: dict[int, int] = {}
+        for s in fams[k][1]:
+            for j in holders[s]:
+                if j > k:
+                    common[j] = common.get(j, 0) + 1
+        for j, c in common.items():
+            if c >= _CO_HUB * max(len(fams[k][1]), len(fams[j][1])):
+                same.union(k, j)
+    return same
 
 
 def _describe(ev: Evidence, fams: list[tuple[list[int], list[int]]], rule: dict[int, bool],
@@ -578,38 +615,15 @@ def _describe(ev: Evidence, fams: list[tuple[list[int], list[int]]], rule: dict[
         _mark(ev, fam, why)
 
 
-def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], list[int]]],
-               undecided: list[int], uf: DisjointSet) -> dict[int, bool]:
-    """Mark as hubs (and return, with the rule that found them) the undecided candidates
-    whose shops are otherwise unrelated."""
-    # Candidates with (almost) the same shops are one service seen several times (a
-    # warehouse and the aggregator it recommends): they are left out together, or
-    # they would vouch for each other.
-    same = DisjointSet(len(fams))
-    holders: dict[int, list[int]] = {}
-    for k in undecided:
-        for s in fams[k][1]:
-            holders.setdefault(s, []).append(k)
-    for k in undecided:
-        common: dict[int, int] = {}
-        for s in fams[k][1]:
-            for j in holders[s]:
-                if j > k:
-                    common[j] = common.get(j, 0) + 1
-        for j, c in common.items():
-            if c >= _CO_HUB * max(len(fams[k][1]), len(fams[j][1])):
-                same.union(k, j)
+def _dispersed(opts: WeightOptions, active: set[int], shops_of: dict[int, set[int]],
+               users: dict[tuple[int, int], int], service: dict[int, bool],
+               ) -> tuple[dict[int, bool], set[int]]:
+    """The active services found to be hubs (with the rule: dispersed, or used by others
+    too), and the services to test again: those connected to a hub just found (nothing
+    else changed for the others)."""
     graph = nx.Graph()
-    users: dict[tuple[int, int], int] = {}  # (service, piece) -> its shops in the piece
-    shops_of: dict[int, set[int]] = {}
-    for k in undecided:
-        shops_of.setdefault(same.find(k), set()).update(fams[k][1])
-    for head, shops in shops_of.items():
-        for s in shops:
-            key = (head, uf.find(s))
-            users[key] = users.get(key, 0) + 1
     # Services are negative nodes, pieces are their root shop.
-    graph.add_edges_from((-1 - head, r) for head, r in users)
+    graph.add_edges_from((-1 - head, r) for head, r in users if head in active)
     pieces: dict[int, dict[int, int]] = {}
     for comp, edges in enumerate(nx.biconnected_component_edges(graph)):
         for a, b in edges:
@@ -618,14 +632,9 @@ def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], li
                 continue
             got = pieces.setdefault(head, {})
             got[comp] = got.get(comp, 0) + users[(head, r)]
-    # Only kinds that services provide (an address, a collection account, a factory)
-    # are hubs by the second rule: a phone or e-mail mostly used by one gang is the gang's.
-    service = {same.find(k): any(ev.group_kind[g] in opts.service_kinds for g in fams[k][0])
-               for k in undecided}
-    found: dict[int, bool] = {}
     verdict: dict[int, bool] = {}  # service -> dispersed (True) or used by others too
-    for head, shops in shops_of.items():
-        n = len(shops)
+    for head in active:
+        n = len(shops_of[head])
         by_piece = pieces.get(head, {})
         parts = len(by_piece)
         outside = n - max(by_piece.values(), default=n)
@@ -642,13 +651,15 @@ def _dispersed(ev: Evidence, opts: WeightOptions, fams: list[tuple[list[int], li
             # Mostly one group's, but also used by shops unrelated to that group: a
             # service a gang uses too; as evidence it would glue them to the gang.
             verdict[head] = False
-    for k in undecided:
-        head = same.find(k)
-        if head in verdict:
-            found[k] = verdict[head]
-            for g in fams[k][0]:
-                ev.hub[g] = 1  # the reason is written once every hub is known
-    return found
+    if not verdict:
+        return verdict, set()
+    # Only a component holding a hub just found changes in the next pass.
+    again: set[int] = set()
+    for comp in nx.connected_components(graph):
+        heads = {-1 - x for x in comp if x < 0}
+        if not heads.isdisjoint(verdict):
+            again.update(heads - verdict.keys())
+    return verdict, again
 
 
 def _mark(ev: Evidence, fam: list[int], why: str) -> None:
