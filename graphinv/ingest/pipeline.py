@@ -286,8 +286,8 @@ def run_lock(data_dir: Path) -> Iterator[None]:
 
     Without it two identical ingests (Neo4j: nothing else stops them) found each
     other's unfinished checkpoint, ran as one run and shared a rejects temp file.
-    The lock is ``<data-dir>/runs/ingest.lock`` (``flock``: released when the process
-    ends, even on ``kill -9``).
+    The lock is ``<data-dir>/ingest.lock``, an empty file (``flock``: released when the
+    process ends, even on ``kill -9``).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -299,13 +299,13 @@ def run_lock(data_dir: Path) -> Iterator[None]:
     """
     import fcntl
 
-    path = data_dir / "runs" / "ingest.lock"
+    path = data_dir / "ingest.lock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise OutputError("cannot write the run lock", value=str(path),
-                          hint=f"check --data-dir ({exc.strerror})") from exc
+        raise OutputError("cannot write output", value=str(path),
+                          hint=f"choose a writable --data-dir ({exc.strerror})") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
