@@ -12,7 +12,7 @@ import pytest
 from graphinv import schema
 from graphinv.config import StoreConfig
 from graphinv.ingest.pipeline import IngestOptions, ingest_paths
-from graphinv.store import Store, embedded, open_store
+from graphinv.store import Store, open_store, staging
 from graphinv.store.embedded import EmbeddedStore
 from tests.graph_digest import graph_digest
 
@@ -83,7 +83,7 @@ def test_bulk_block_equals_writing_at_once(store: Store, second_store: Store,
     assert want["USES_PHONE"] and any(len(r[5]) > 1 for r in want["USES_PHONE"])  # ev_keys
     if isinstance(store, EmbeddedStore):
         store.stage_flush_rows = flush_rows  # 2500: several loads inside the block
-        monkeypatch.setattr(embedded._Spill, "_KEEP", keep)  # 50: waiting rows go to disk
+        monkeypatch.setattr(staging._Spill, "_KEEP", keep)  # 50: waiting rows go to disk
     with store.bulk():
         _replay(store, seed=7)
     assert _full(store) == want

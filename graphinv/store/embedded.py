@@ -9,35 +9,40 @@ gets a clear error instead of a silent read-only view.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pickle
-import re
-import shlex
-import shutil
-import tempfile
-import threading
-import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from graphinv import schema
 from graphinv.config import StoreConfig
 from graphinv.errors import (
-    GraphinvError,
-    QueryError,
     QueryTimeout,
     StoreDamaged,
     StoreError,
     StoreUnavailable,
 )
-from graphinv.store.base import PlanOperator, QueryPlan, QueryResult, Store, StoreStatus
+from graphinv.store.base import Store, StoreStatus
+from graphinv.store.embedded_bulk import BulkBlocks
+from graphinv.store.embedded_files import (
+    _close,
+    _first_line,
+    _open_error,
+    _reader_lock,
+    _version,
+    _wal_path,
+    _wal_size,
+)
+from graphinv.store.embedded_read import BoundedReads
+from graphinv.store.staging import (
+    _BATCH,
+    _ddl_type,
+    _node_table,
+    _pair_option,
+    _rel_table,
+    _Staging,
+)
 from graphinv.store.statements import (
-    NODE_ROW_EXTRAS,
     merge_nodes_statement,
     merge_rels_statement,
     rel_waves,
@@ -47,142 +52,19 @@ from graphinv.store.statements import (
 
 __all__ = ["EmbeddedStore", "engine_abandoned", "repair"]
 
-_BATCH = 5_000
 # Below this many rows a COPY's fixed cost (~0.1 s) exceeds UNWIND-MERGE's.
 _COPY_MIN = 1_000
 _CHECKPOINT_BYTES = 256 << 20
 #: A bulk block loads what it has staged once it holds this many rows (bounds disk and
 #: the rows waiting to be merged; each load costs more as the tables grow).
 _STAGE_FLUSH_ROWS = 40_000_000
-# Plan operators that change data; EXPLAIN output is a drawn plan, not a type flag.
-_WRITE_OPERATORS = re.compile(
-    r"\b(INSERT|SET_PROPERTY|SET_NODE_PROPERTY|SET_REL_PROPERTY|DELETE_NODE|DELETE_REL|"
-    r"DELETE|MERGE|CREATE_NODE|CREATE_REL|COPY|DROP|ALTER|CREATE_TABLE|CREATE_TYPE|"
-    r"STANDALONE_CALL|TRANSACTION|EXPORT|IMPORT|INSTALL|LOAD_EXTENSION|ATTACH|DETACH)",
-)
-# The drawn plan: each operator's box starts with ``NAME[id]``; table functions
-# (LOAD FROM's READ_CSV…, CALL show_tables()) name themselves in ``Function: X``.
-_PLAN_BOX = re.compile(r"│\s*([A-Z][A-Z_]*)\[\d+\]\s*│")
-_PLAN_FUNCTION = re.compile(r"Function:\s*([A-Za-z_]\w*)")
-# How often a bounded statement checks its deadline and the process's memory, and how
-# long a stopped statement gets to wind down before the store gives up on it.
-_POLL_S = 0.05
-_GRACE_S = 1.0
 #: Memory a query may add to the process beyond the buffer pool (RSS), in MB.
 QUERY_EXTRA_MEMORY_MB = 1024
 
 _T = TypeVar("_T")
 
 
-def _ddl_type(t: str) -> str:
-    return t
-
-
-def _arrow_types() -> dict[str, Any]:
-    import pyarrow as pa
-
-    return {"STRING": pa.string, "BOOLEAN": pa.bool_, "DOUBLE": pa.float64, "INT64": pa.int64,
-            "STRING[]": lambda: pa.list_(pa.string())}
-
-
-class _LazyArrow(dict[str, Any]):
-    def __missing__(self, key: str) -> Any:
-        self.update(_arrow_types())
-        return dict.__getitem__(self, key)
-
-
-_ARROW: Any = _LazyArrow()
-
-# How a freshly created node's managed properties derive from a shaped row
-# (the same result the MERGE statement gives on create).
-_DERIVED: dict[str, Any] = {
-    "raws": lambda r: r["raws"][: schema.RAWS_CAP],
-    "issues": lambda r: r["issue_list"],
-    "flags": lambda r: r["flag_list"],
-    "flagged": lambda r: bool(r["flagged"]),
-    "first_run": lambda r: r["run"],
-    "first_seen": lambda r: r["seen_min"],
-    "last_seen": lambda r: r["seen_max"],
-    "cluster_id": lambda r: None,
-    "risk": lambda r: None,
-    "cluster_risk": lambda r: None,
-    "hub": lambda r: None,
-    "hub_reason": lambda r: None,
-    "hub_shops": lambda r: None,
-    "hub_platforms": lambda r: None,
-    "hub_clusters": lambda r: None,
-}
-
-
-RelTarget = tuple[str, str, str]
-
-
-class _Spill:
-    """Rows waiting for a bulk load, in order; all but the last few thousand on disk
-    (at 1M input rows they were gigabytes of Python dicts)."""
-
-    _KEEP = 20_000
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.buf: list[Any] = []
-        self.spilled = 0
-
-    def extend(self, rows: Iterable[Any]) -> None:
-        self.buf.extend(rows)
-        if len(self.buf) >= self._KEEP:
-            try:
-                with open(self.path, "ab") as fh:
-                    pickle.dump(self.buf, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            except OSError as exc:
-                raise StoreError("cannot stage rows for the bulk load", value=str(self.path),
-                                 hint=f"check free space in the data directory ({exc})") from exc
-            self.spilled += 1
-            self.buf = []
-
-    def batches(self) -> Iterator[list[Any]]:
-        """The rows in arrival order, a batch at a time."""
-        if self.spilled:
-            with open(self.path, "rb") as fh:
-                for _ in range(self.spilled):
-                    yield pickle.load(fh)
-        if self.buf:
-            yield self.buf
-
-
-@dataclass
-class _Staging:
-    """What a bulk block has deferred: Parquet parts of new nodes and relationships
-    (one COPY per table when the block ends) and rows for keys already staged (merged
-    after the COPY, in arrival order). Keys are remembered by ``hash()`` to keep
-    memory small: a collision only sends a row down the slower MERGE path."""
-
-    dir: Path
-    node_keys: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    pairs: dict[RelTarget, set[int]] = field(default_factory=lambda: defaultdict(set))
-    node_parts: dict[str, list[Path]] = field(default_factory=lambda: defaultdict(list))
-    rel_parts: dict[RelTarget, list[Path]] = field(default_factory=lambda: defaultdict(list))
-    pending_nodes: dict[str, _Spill] = field(default_factory=dict)
-    pending_rels: dict[RelTarget, _Spill] = field(default_factory=dict)
-    rows: int = 0
-    parts: int = 0
-
-    def part(self, name: str) -> Path:
-        self.parts += 1
-        return self.dir / f"{self.parts:06d}-{name}.parquet"
-
-    def pending_node(self, label: str) -> _Spill:
-        if label not in self.pending_nodes:
-            self.pending_nodes[label] = _Spill(self.dir / f"pending-{label}.pickle")
-        return self.pending_nodes[label]
-
-    def pending_rel(self, target: RelTarget) -> _Spill:
-        if target not in self.pending_rels:
-            self.pending_rels[target] = _Spill(self.dir / f"pending-{'-'.join(target)}.pickle")
-        return self.pending_rels[target]
-
-
-class EmbeddedStore(Store):
+class EmbeddedStore(BulkBlocks, BoundedReads, Store):
     """A LadybugDB database at ``config.embedded_path``.
 
     >>> import tempfile, pathlib
@@ -490,7 +372,7 @@ class EmbeddedStore(Store):
         fresh = [r for r in shaped if r["key"] not in existing]
         self._merge_node_rows(label, [r for r in shaped if r["key"] in existing])
         if fresh:
-            table = self._node_table(label, fresh)
+            table = _node_table(label, fresh)
             if st is not None and label not in schema.META_KINDS:
                 self._stage(st, st.node_parts[label], label, table)
                 st.node_keys[label].update(hash(r["key"]) for r in fresh)
@@ -504,19 +386,6 @@ class EmbeddedStore(Store):
             stmt = merge_nodes_statement(label, "ladybug")
             for i in range(0, len(old), _BATCH):
                 self._exec(stmt, {"rows": old[i:i + _BATCH]}, write=True)
-
-    def _node_table(self, label: str, rows: list[dict[str, Any]]) -> Any:
-        import pyarrow as pa
-
-        cols: dict[str, Any] = {}
-        meta = label in schema.META_KINDS
-        for prop, ptype in schema.node_props(label):
-            if meta or prop not in _DERIVED:
-                values = [r.get(prop) for r in rows]
-            else:
-                values = [_DERIVED[prop](r) for r in rows]
-            cols[prop] = pa.array(values, type=_ARROW[ptype]())
-        return pa.table(cols)
 
     def _exec_copy(self, stmt: str, table: Any) -> None:
         # LadybugDB finds the Arrow table by its variable name in the calling frame.
@@ -589,7 +458,7 @@ class EmbeddedStore(Store):
                 g["ev_keys"].append(ek)
                 g["ev"].append(r.get("ej"))
         if grouped:
-            table = self._rel_table(rel, list(grouped.values()))
+            table = _rel_table(rel, list(grouped.values()))
             if st is not None:
                 self._stage(st, st.rel_parts[target], rel_type, table)
                 st.pairs[target].update(hash(p) for p in grouped)
@@ -622,119 +491,6 @@ class EmbeddedStore(Store):
             found.update((a, b) for a, b in got)
         return found
 
-    def _rel_table(self, rel: schema.RelType, rows: list[dict[str, Any]]) -> Any:
-        import pyarrow as pa
-
-        cols: dict[str, Any] = {
-            "from": pa.array([r["from"] for r in rows], type=pa.string()),
-            "to": pa.array([r["to"] for r in rows], type=pa.string()),
-        }
-        for prop, ptype in schema.rel_props(rel.name):
-            if prop == "ev_count":
-                values: list[Any] = [len(r["ev_keys"]) for r in rows]
-            else:
-                values = [r.get(prop) for r in rows]
-            cols[prop] = pa.array(values, type=_ARROW[ptype]())
-        return pa.table(cols)
-
-    # -- bulk blocks -------------------------------------------------------
-    @contextlib.contextmanager
-    def bulk(self) -> Iterator[None]:
-        """Defer new nodes and relationships to Parquet parts and load each table
-        with one COPY when the block ends (or holds ``_STAGE_FLUSH_ROWS`` rows).
-
-        A COPY into a non-empty relationship table costs time in proportion to
-        the rows already there (measured: a 20k-row COPY took 0.33 s into an
-        empty table and 1.76 s into one holding 580k rows), so loading a big
-        file batch by batch is quadratic; one COPY per table is not.
-        """
-        if self._staging is not None:  # nested: the outer block loads
-            yield
-            return
-        # Parts left by a process that was killed: this one holds the database lock,
-        # so no other process can still be using them.
-        for stale in self.config.data_dir.glob("staging-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        root = Path(tempfile.mkdtemp(prefix="staging-", dir=self.config.data_dir))
-        self._staging = _Staging(dir=root)
-        try:
-            yield
-            self.flush()
-        finally:
-            self._staging = None
-            shutil.rmtree(root, ignore_errors=True)
-
-    def flush(self) -> None:
-        """Load what the current bulk block has staged (no-op outside one)."""
-        st = self._staging
-        if st is None or not st.rows and not st.parts:
-            return
-        self._staging = None  # the writes below go straight to the tables
-        try:
-            for label in schema.ALL_KINDS:
-                if st.node_parts.get(label):
-                    self._copy_parts(label, st.node_parts[label], "")
-            for target, parts in st.rel_parts.items():
-                rel = schema.REL_TYPES[target[0]]
-                self._copy_parts(rel.name, parts, _pair_option(rel, target))
-            for label, spill in st.pending_nodes.items():
-                for batch in spill.batches():
-                    self._merge_node_rows(label, self._changing(label, _combine(batch)))
-            for (rel_type, src, dst), spill in st.pending_rels.items():
-                for batch in spill.batches():
-                    self.merge_rels(rel_type, src, dst, batch)
-        finally:
-            self._staging = _Staging(dir=st.dir)
-            for p in st.dir.iterdir():
-                p.unlink(missing_ok=True)
-
-    def _changing(self, label: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The rows whose MERGE would change their node. Most rows waiting for a bulk
-        load repeat a spelling already loaded (a warehouse in thousands of rows), and a
-        MERGE costs ~65 µs a row here against ~2 µs to compare."""
-        if not rows:
-            return rows
-        props = [p for p in rows[0] if p != "key" and p not in NODE_ROW_EXTRAS]
-        cols = ["raws", "issues", "flags", "flagged", "first_seen", "last_seen", *props]
-        have: dict[str, list[Any]] = {}
-        keys = [r["key"] for r in rows]
-        ret = ", ".join(f"n.{c}" for c in cols)
-        for i in range(0, len(keys), _BATCH):
-            for rec in self._rows(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) "
-                                  f"RETURN n.key, {ret}", {"keys": keys[i:i + _BATCH]}):
-                have[rec[0]] = rec[1:]
-        return [r for r in rows if r["key"] not in have
-                or _adds_to(r, have[r["key"]], props)]
-
-    def _stage(self, st: _Staging, parts: list[Path], name: str, table: Any) -> None:
-        import pyarrow.parquet as pq
-
-        path = st.part(name)
-        try:
-            pq.write_table(table, path, compression="snappy")
-        except OSError as exc:
-            raise StoreError("cannot stage rows for the bulk load", value=str(path),
-                             hint=f"check free space in the data directory ({exc})") from exc
-        parts.append(path)
-        st.rows += table.num_rows
-
-    def _flush_if_full(self) -> None:
-        st = self._staging
-        if st is not None and st.rows >= self.stage_flush_rows:
-            self.flush()
-
-    def _copy_parts(self, table: str, parts: list[Path], option: str) -> None:
-        files = ", ".join(_file_literal(p) for p in parts)
-        # Parquet is compressed: the log and the tables take several times its size.
-        wal = self._before_write(4 * sum(p.stat().st_size for p in parts))
-        try:
-            with self._one_thread():
-                _close(self._conn.execute(f"COPY {table} FROM [{files}]{option}"))
-        except RuntimeError as exc:
-            self._engine_failed(exc, wal)
-            raise StoreError("embedded bulk load failed",
-                             value=str(exc).splitlines()[0]) from exc
-
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         stmt = set_props_statement(label, props, "ladybug")
@@ -748,168 +504,6 @@ class EmbeddedStore(Store):
             schema.check_property(label, p)
             self._exec(f"MATCH (n:{label}) WHERE n.{p} IS NOT NULL SET n.{p} = NULL", write=True)
 
-    # -- reads -----------------------------------------------------------
-    def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-        schema.check_label(label)
-        for p in props:
-            schema.check_property(label, p)
-        cols = ", ".join(["n.key"] + [f"n.{p}" for p in props])
-        return self._stream(f"MATCH (n:{label}) RETURN {cols}")
-
-    def stream_rels(self, rel_type: str, props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
-        schema.check_rel_type(rel_type)
-        for p in props:
-            schema.check_property(rel_type, p)
-        extra = "".join(f", r.{p}" for p in props)
-        return self._stream(
-            f"MATCH (a)-[r:{rel_type}]->(b) RETURN label(a), a.key, label(b), b.key{extra}"
-        )
-
-    def _stream(self, cypher: str) -> Iterator[tuple[Any, ...]]:
-        """Rows in Arrow record batches: ~2x faster than fetching tuple by tuple."""
-        res = self._exec(cypher, keep=True)
-        try:
-            if not res.has_next():
-                return
-            table = res.get_as_arrow(65_536)
-        finally:
-            _close(res)
-        for batch in table.to_batches():
-            cols = [_plain_column(c.to_pylist()) for c in batch.columns]
-            yield from zip(*cols, strict=True)
-
-    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
-        schema.check_label(label)
-        keys = list(keys)
-        found: set[str] = set()
-        for i in range(0, len(keys), _BATCH):
-            found.update(
-                r[0] for r in self._rows(
-                    f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) RETURN n.key",
-                    {"keys": keys[i:i + _BATCH]},
-                )
-            )
-        return found
-
-    def run_read(self, cypher: str, params: Mapping[str, Any] | None = None,
-                 timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
-        return self._bounded(lambda: self._read(cypher, params, max_rows), timeout)
-
-    def _read(self, cypher: str, params: Mapping[str, Any] | None,
-              max_rows: int | None) -> QueryResult:
-        # A read-only transaction makes the engine itself refuse writes, on top of
-        # the query guard and the plan check.
-        self._exec("BEGIN TRANSACTION READ ONLY")
-        try:
-            res = self._exec(cypher, params, keep=True)
-            try:
-                columns = list(res.get_column_names())
-                rows: list[list[Any]] = []
-                while (max_rows is None or len(rows) < max_rows) and res.has_next():
-                    rows.append([_plain(v) for v in res.get_next()])
-            finally:
-                _close(res)
-            self._exec("COMMIT")
-            return QueryResult(columns=columns, rows=rows)
-        except BaseException:
-            try:
-                _close(self._conn.execute("ROLLBACK"))
-            except RuntimeError:
-                pass  # the engine already ended the failed transaction
-            raise
-
-    def explain(self, cypher: str, params: Mapping[str, Any] | None = None,
-                timeout: float | None = None) -> QueryPlan:
-        # Planning is bounded like running: the binder folds constant expressions, so
-        # EXPLAIN RETURN size(range(1, 2000000000)) builds the whole list.
-        try:
-            plan = self._bounded(lambda: self._rows("EXPLAIN " + cypher, params), timeout)
-        except QueryTimeout:
-            raise
-        except StoreError as exc:
-            if self._stuck:
-                raise
-            raise QueryError("query does not compile on the embedded store",
-                             value=exc.value, hint="check the Cypher dialect") from exc
-        text = "\n".join(str(c) for r in plan for c in r)
-        names = [m.group(1) for m in _PLAN_BOX.finditer(text)]
-        ops = [PlanOperator(n) for n in names if n != "TABLE_FUNCTION_CALL"]
-        calls = [m.group(1).upper() for m in _PLAN_FUNCTION.finditer(text)]
-        # a table function whose name the drawing does not show counts as unknown
-        calls += [""] * (names.count("TABLE_FUNCTION_CALL") - len(calls))
-        ops += [PlanOperator("TABLE_FUNCTION_CALL", c) for c in calls]
-        return QueryPlan(read_only=_WRITE_OPERATORS.search(text) is None, operators=ops)
-
-    def _bounded(self, work: Callable[[], _T], timeout: float | None) -> _T:
-        """Run ``work`` (engine calls) stopped at ``timeout`` seconds or when the
-        process grows by more than :attr:`query_memory_mb`.
-
-        The engine's own query timeout only covers operators that check it, and
-        ``Connection.interrupt()`` does not stop a function evaluated in one piece
-        (``range(1, 2000000000)`` took 20 s and GBs either way); so the work runs in
-        a thread and the caller gets control back at the deadline whatever the
-        engine does. A thread that does not end after an interrupt marks the store
-        stuck (see ``__init__``).
-        """
-        if not timeout:
-            return work()
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["value"] = work()
-            except BaseException as exc:  # handed to the caller below
-                box["error"] = exc
-
-        self._conn.set_query_timeout(max(1, int(timeout * 1000)))
-        worker = threading.Thread(target=run, name="graphinv-embedded-query", daemon=True)
-        base = _rss_mb()
-        deadline = time.monotonic() + timeout
-        stop: GraphinvError | None = None
-        try:
-            worker.start()
-            while worker.is_alive():
-                worker.join(_POLL_S)
-                if not worker.is_alive():
-                    break
-                if time.monotonic() >= deadline:
-                    stop = QueryTimeout("query stopped at its timeout", value=f"{timeout:g} s",
-                                        hint="narrow the query or raise --timeout")
-                elif base is not None and (_rss_mb() or 0) - base > self.query_memory_mb:
-                    stop = QueryError("query stopped: it needed too much memory",
-                                      value=f"more than {self.query_memory_mb} MB",
-                                      hint="narrow the query (fewer rows, smaller lists)")
-                if stop is not None:
-                    break
-        except BaseException:  # Ctrl-C while waiting: stop the engine too
-            self._abandon(worker)
-            raise
-        if stop is not None:
-            self._abandon(worker)
-            raise stop
-        if not self._stuck:
-            self._conn.set_query_timeout(0)
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    def _abandon(self, worker: threading.Thread) -> None:
-        self._conn.interrupt()
-        worker.join(_GRACE_S)
-        if worker.is_alive():
-            self._stuck = True
-        else:
-            self._conn.set_query_timeout(0)
-
-
-def _rss_mb() -> int | None:
-    """The process's resident memory in MB (Linux), or None where it is unknown."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
-    except (OSError, ValueError, IndexError):
-        return None
-
 
 #: Stores open in this process by database path: "rw"/"ro" per open object.
 _IN_PROCESS: dict[str, list[str]] = {}
@@ -921,70 +515,6 @@ def engine_abandoned() -> bool:
     """True when an embedded engine failed a write in this process: it must not be closed
     (LadybugDB then aborts the process), so the process should end with ``os._exit``."""
     return bool(_ABANDONED)
-
-
-def _wal_path(db: Path) -> Path:
-    return db.with_name(db.name + ".wal")
-
-
-def _wal_size(db: Path) -> int:
-    """Size of the write-ahead log, -1 when there is none."""
-    try:
-        return os.path.getsize(_wal_path(db))
-    except OSError:
-        return -1
-
-
-def _first_line(exc: BaseException) -> str:
-    msg = str(exc)
-    return msg.splitlines()[0] if msg else type(exc).__name__
-
-
-def _reader_lock(db: Path) -> int:
-    """A shared lock on the database file for a read-only open.
-
-    LadybugDB holds an exclusive POSIX lock on the file while a process has it open
-    for writing, but a read-only open takes none: reading during an ingest was
-    allowed, and a writer could start under a reader. This lock is refused while a
-    writer holds the file, and makes a writer that starts later get the engine's
-    clear lock error. Returns the descriptor that holds it.
-    """
-    try:
-        fd = os.open(db, os.O_RDONLY)
-    except OSError as exc:
-        raise StoreUnavailable("cannot open the embedded store", value=str(db),
-                               hint=f"check the data directory ({exc.strerror})") from exc
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        raise StoreUnavailable(
-            "the embedded store is being written by another process", value=str(db),
-            hint="wait until that ingest or clusters run ends, then retry (a read while "
-            "it writes could see half-written results)") from exc
-    return fd
-
-
-def _open_error(location: str, msg: str) -> StoreUnavailable:
-    first = msg.splitlines()[0] if msg else "unknown error"
-    if "lock" in msg.lower():
-        return StoreUnavailable(
-            "cannot open the embedded store", value=location,
-            hint="close the other graphinv process using it, or use another --data-dir")
-    if "No space left" in msg:
-        return StoreUnavailable(
-            "cannot open the embedded store: the disk is full", value=location,
-            hint=f"free disk space and retry; committed data is kept ({first})")
-    if "wal" in msg.lower():
-        wal = _wal_path(Path(location))
-        return StoreDamaged(
-            "the embedded store's write-ahead log is torn (a write stopped part-way, "
-            "e.g. on a full disk)", value=f"{wal} ({first})",
-            hint=f"free disk space if it is full, then run `graphinv --data-dir "
-            f"{shlex.quote(str(Path(location).parent))} repair`: it moves the torn log "
-            "aside, opens the last checkpoint and lists the ingest runs to rerun")
-    return StoreUnavailable("cannot open the embedded store", value=location,
-                            hint=f"check the data directory ({msg})")
 
 
 def repair(config: StoreConfig) -> Path | None:
@@ -1023,101 +553,3 @@ def repair(config: StoreConfig) -> Path | None:
     return aside
 
 
-def _close(res: Any) -> None:
-    for r in res if isinstance(res, list) else [res]:
-        r.close()
-
-
-def _file_literal(path: Path) -> str:
-    r"""A file path as a Cypher string literal that COPY reads as that one file.
-
-    COPY takes no parameter for its source files, and it expands each name as a glob:
-    a data directory like ``/home/o'brien/[case 1]`` broke the statement or matched
-    nothing (or, worse, other files). Glob characters become one-character classes,
-    then the literal is escaped for Cypher.
-
-    >>> print(_file_literal(Path("/d/o'brien/[a]*/x\\y.parquet")))
-    '/d/o\'brien/[[]a[]][*]/x\\y.parquet'
-    """
-    text = re.sub(r"([\[\]*?])", r"[\1]", str(path))
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _pair_option(rel: schema.RelType, target: RelTarget) -> str:
-    """COPY needs the endpoint tables of a relationship table with several pairs."""
-    if len(rel.sources) * len(rel.targets) > 1:
-        return f" (from='{target[1]}', to='{target[2]}')"
-    return ""
-
-
-def _combine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Shaped node rows with the same key folded into one, in order: the same node
-    as MERGEing them one after the other (first value wins, lists gain what is new,
-    raws up to the cap, dates widen)."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        cur = out.get(r["key"])
-        if cur is None:
-            out[r["key"]] = {k: list(v) if isinstance(v, list) else v for k, v in r.items()}
-            continue
-        for k, v in r.items():
-            if k in ("raws", "issue_list", "flag_list"):
-                merged = list(dict.fromkeys(cur[k] + list(v or ())))
-                cur[k] = merged[:schema.RAWS_CAP] if k == "raws" else merged
-            elif k == "flagged":
-                cur[k] = bool(cur[k]) or bool(v)
-            elif k == "seen_min":
-                cur[k] = v if cur[k] is None or (v is not None and v < cur[k]) else cur[k]
-            elif k == "seen_max":
-                cur[k] = v if cur[k] is None or (v is not None and v > cur[k]) else cur[k]
-            elif k not in ("key", "run") and cur.get(k) is None:
-                cur[k] = v
-    return list(out.values())
-
-
-def _adds_to(row: dict[str, Any], have: Sequence[Any], props: list[str]) -> bool:
-    """Would MERGEing ``row`` change a node that holds ``have`` (see ``_changing``)?"""
-    raws, issues, flags, flagged, first, last = have[:6]
-    raws = raws or []
-    if len(raws) < schema.RAWS_CAP and not set(row["raws"]) <= set(raws):
-        return True
-    if not set(row["issue_list"]) <= set(issues or ()):
-        return True
-    if not set(row["flag_list"]) <= set(flags or ()):
-        return True
-    if row["flagged"] and not flagged:
-        return True
-    lo, hi = row["seen_min"], row["seen_max"]
-    if lo is not None and (first is None or lo < first):
-        return True
-    if hi is not None and (last is None or hi > last):
-        return True
-    return any(row.get(p) is not None and v is None
-               for p, v in zip(props, have[6:], strict=True))
-
-
-def _plain_column(values: list[Any]) -> list[Any]:
-    if values and isinstance(values[0], Decimal):
-        return [_plain(v) for v in values]
-    return values
-
-
-def _plain(v: Any) -> Any:
-    """Nodes/relationships come back as dicts with internal ids: drop those."""
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items() if k not in ("_id", "_src", "_dst")}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    if isinstance(v, Decimal):
-        # sum() comes back as Decimal; Neo4j gives int/float for the same query.
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
-def _version() -> str:
-    try:
-        import ladybug
-
-        return f"LadybugDB {getattr(ladybug, '__version__', '?')}"
-    except Exception:  # pragma: no cover - import already succeeded in __init__
-        return "LadybugDB"
