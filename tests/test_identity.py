@@ -102,6 +102,9 @@ def test_placeholder_counts_in_the_ingest_summary(runner: CliRunner, tmp_path: P
     ("name", "unknown"), ("name", "N/A"), ("name", "desconocido"), ("name", "não informado"),
     ("name", "нет данных"), ("name", "Bilinmiyor"), ("name", "ninguno"), ("name", "未知"),
     ("name", "—"), ("name", "..."),
+    # in any column: one repeated digit, a dummy e-mail (found by the examples' traps)
+    ("address", "0"), ("address", "000-0000-0000"), ("email", "0"), ("name", "0"),
+    ("payment", "test@test.com"), ("name", "test@test.com"),
 ])
 def test_placeholder_values(kind: str, raw: str) -> None:
     assert placeholder_reason(kind, raw) == "placeholder"

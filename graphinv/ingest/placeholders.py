@@ -16,11 +16,12 @@ A value is a placeholder (reason in brackets) when:
   :data:`PLACEHOLDER_WORDS` — ``unknown``, ``n/a``, ``none``, ``null``,
   ``无``, ``暂无``, ``desconocido``, ``não informado``, ``нет``, ``yok``, ...
   or one added by the mapping's ``[options] placeholders`` [``placeholder``];
-* phone or payment: its digits are all the same digit (``0``, ``000-0000``,
-  ``11111111``) [``placeholder``];
-* e-mail: the local part is a placeholder word or ``test``/``xxx``/``abc``...,
-  or the domain is reserved for examples (``example.com``, ``test.com``, ``.test``,
-  ``.invalid``, ``localhost``) [``placeholder``];
+* it is made of one repeated digit (``0``, ``000-0000``, ``11111111``), or, for a
+  phone or payment, a word and one repeated digit (``alipay 0000``) [``placeholder``];
+* it is an e-mail address (in any column: PayPal accounts, names) whose local part
+  is a placeholder word or ``test``/``xxx``/``abc``..., or whose domain is
+  reserved for examples (``example.com``, ``test.com``, ``.test``, ``.invalid``,
+  ``localhost``) [``placeholder``];
 * address: under the minimum information content — no digit and fewer than
   three words (a city or a country alone: ``Shenzhen``, ``China``, ``Hong Kong``)
   [``too_vague``].
@@ -119,16 +120,16 @@ class Placeholders:
         c = _compact(s)
         if not c or c in self.words:
             return "placeholder"
+        digits = "".join(_DIGITS_RE.findall(s))
+        if digits and len(set(digits)) == 1 and len(c) == len(digits):
+            return "placeholder"  # "0", "000-0000-0000" in any column
+        if "@" in s and self._email(s):
+            return "placeholder"  # "test@test.com" in an e-mail, payment or name column
         if kind in ("phone", "payment"):
-            digits = "".join(_DIGITS_RE.findall(s))
-            if digits and len(set(digits)) == 1 and len(c) == len(digits):
-                return "placeholder"
             # "alipay 00000000": a provider word then one repeated digit
             if digits and len(set(digits)) == 1 and c.endswith(digits) \
                     and not any(ch.isdigit() for ch in c[: -len(digits)]):
                 return "placeholder"
-        elif kind == "email":
-            return self._email(s)
         elif kind == "address":
             if not _DIGITS_RE.search(s) and len(_SEP_RE.sub(" ", s.casefold()).split()) < 3 \
                     and not _has_cjk_detail(s):
