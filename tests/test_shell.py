@@ -256,3 +256,70 @@ def test_same_issue_is_counted_under_one_spelling(runner: CliRunner, tmp_path: P
     res = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest", "--dry-run",
                               str(FX / "bad_phones.csv")])
     assert "Phone: invalid_phone ×3" in res.stdout and "phone:" not in res.stdout
+
+
+# -- item 11: help pages follow one set of rules --------------------------------------
+
+def _commands() -> list[tuple[str, object]]:
+    import typer as _typer
+
+    root = _typer.main.get_command(app)
+    out: list[tuple[str, object]] = []
+
+    def walk(cmd: object, path: str) -> None:
+        out.append((path, cmd))
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            walk(sub, f"{path} {name}")
+
+    walk(root, "graphinv")
+    return out
+
+
+def test_every_help_page_follows_the_rules(runner: CliRunner) -> None:
+    shorts: dict[str, set[str]] = {}
+    problems: list[str] = []
+    for path, cmd in _commands():
+        res = runner.invoke(app, [*path.split()[1:], "--help"])
+        assert res.exit_code == 0, res.output
+        if "Example:" not in res.output and "Examples:" not in res.output:
+            problems.append(f"{path}: no example in --help")
+        for p in getattr(cmd, "params", []):
+            if getattr(p, "hidden", False) or not getattr(p, "opts", None):
+                continue
+            longs = [o for o in p.opts if o.startswith("--")]
+            helptext = (getattr(p, "help", "") or "").lower()
+            for o in p.opts + list(getattr(p, "secondary_opts", [])):
+                if not o.startswith("--"):
+                    shorts.setdefault(o, set()).update(longs)
+            if "--out" in longs and "director" in helptext:
+                problems.append(f"{path}: --out names a directory (call it --out-dir)")
+            if "--out-dir" in longs and "director" not in helptext:
+                problems.append(f"{path}: --out-dir help does not say it is a directory")
+            for bad in ("--top", "--last", "--paths", "--count", "--max-rows"):
+                if bad in longs:
+                    problems.append(f"{path}: {bad} counts things: the name is --limit")
+            if "--format" in longs:
+                enum = p.type_descriptor.annotation  # the Enum of the choices offered
+                choices = [str(c.value) for c in enum]
+                if path == "graphinv explain":
+                    if choices != ["table", "json"]:
+                        problems.append(f"{path}: --format offers {choices}")
+    for short, longs in shorts.items():
+        if short != "-h" and len(longs) > 1:
+            problems.append(f"{short} means {sorted(longs)}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_renamed_options_keep_their_old_spelling(runner: CliRunner, tmp_path: Path) -> None:
+    gang = Path(__file__).parent / "fixtures" / "render" / "gang.json"
+    for opt in ("--out", "-o", "--out-dir"):
+        out = tmp_path / opt.strip("-")
+        res = runner.invoke(app, ["view", "--input", str(gang), opt, str(out), "--cluster",
+                                  "g-0001"])
+        assert res.exit_code == 0, res.output
+        assert (out / "index.html").is_file()
+    res = runner.invoke(app, ["view", "--input", str(gang), "--out-dir", str(tmp_path / "t"),
+                              "--top", "0"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["explain", "--cluster", "G-0001", "--format", "csv"])
+    assert res.exit_code == 2

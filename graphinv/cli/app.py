@@ -55,7 +55,7 @@ def _root(
 
     Neo4j credentials come from GRAPHINV_NEO4J_USER and GRAPHINV_NEO4J_PASSWORD.
 
-    Example: graphinv demo --out demo-out
+    Example: graphinv demo --out-dir demo-out
     """
     st = get_state(ctx)
     st.store, st.data_dir, st.database = store, data_dir, database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -279,15 +280,18 @@ def clusters_history(
     ctx: typer.Context,
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
-    last: Annotated[int, typer.Option("--last", min=0,
+    last: Annotated[int, typer.Option("--limit", min=0,
                                       help="Only the last N runs (0 = all).")] = 0,
+    last_old: Annotated[int | None, typer.Option(
+        "--last", min=0, hidden=True, help="Old name of --limit.")] = None,
     changes: Annotated[bool, typer.Option(
         "--changes", help="Only splits, merges, dissolutions and reappearances.")] = False,
 ) -> None:
     """Show past clustering runs and their splits, merges and reappearances.
 
-    Example: graphinv clusters history --last 2 --changes
+    Example: graphinv clusters history --limit 2 --changes
     """
+    last = last_old if last_old is not None else last  # --last: the old name
     from graphinv.analysis.history import list_runs
 
     with handle_errors():
@@ -326,6 +330,13 @@ def clusters_hubs(
         emit_table(run.columns, run.rows, fmt, title="Hubs", json_data=run.records())
 
 
+class ExplainFormat(StrEnum):
+    """Output formats of explain: its chains are nested, so no CSV."""
+
+    table = "table"
+    json = "json"
+
+
 @app.command()
 def explain(
     ctx: typer.Context,
@@ -334,13 +345,17 @@ def explain(
     b: Annotated[str | None, typer.Argument(help="The other entity.")] = None,
     cluster: Annotated[str | None, typer.Option(
         "--cluster", "-c", help="Explain why this cluster holds together instead.")] = None,
-    paths: Annotated[int, typer.Option("--paths", min=1, max=20,
+    paths: Annotated[int, typer.Option("--limit", min=1, max=20,
                                        help="How many chains to show.")] = 3,
+    paths_old: Annotated[int | None, typer.Option(
+        "--paths", min=1, max=20, hidden=True, help="Old name of --limit.")] = None,
     max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=20,
                                           help="Longest chain, in links.")] = 8,
     via_hubs: Annotated[bool, typer.Option(
         "--via-hubs", help="Also walk through hubs (weak evidence).")] = False,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: Annotated[ExplainFormat, typer.Option(
+        "--format", "-f", help="table for people, json for machines (chains do not fit "
+        "CSV).")] = ExplainFormat.table,
 ) -> None:
     """Show the shortest evidence chains between two entities, with source records.
 
@@ -354,8 +369,7 @@ def explain(
         raise fail("give two entities (graphinv explain A B) or --cluster ID", 2)
     if cluster is not None and a is not None:
         raise fail("give either two entities or --cluster, not both", 2)
-    if fmt is OutputFormat.csv:
-        raise fail("explain prints table or json — use --format json", 2)
+    paths = paths_old if paths_old is not None else paths  # --paths: the old name
     from graphinv.analysis.explain import Explainer
 
     with handle_errors():
@@ -368,8 +382,8 @@ def explain(
             else:
                 assert a is not None and b is not None
                 data = ex.pair(a, b, max_paths=paths, max_hops=max_hops, via_hubs=via_hubs)
-    if fmt is OutputFormat.json:
-        emit_table([], [], fmt, json_data=data)
+    if fmt is ExplainFormat.json:
+        emit_table([], [], OutputFormat.json, json_data=data)
         return
     if cluster is not None:
         _print_cluster_explanation(data)

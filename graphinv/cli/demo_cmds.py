@@ -23,8 +23,10 @@ def sample_dir() -> Path:
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Directory for the demo store, HTML view and exports.")] = Path(
+        "--out-dir", help="Directory for the demo store, HTML view and exports.")] = Path(
         "graphinv-demo"),
+    out_old: Annotated[Path | None, typer.Option(
+        "--out", "-o", hidden=True, help="Old name of --out-dir.")] = None,
     sample: Annotated[Path | None, typer.Option(
         "--sample", help="Directory holding listings.csv and flags.csv "
         "[default: the bundled examples/data].")] = None,
@@ -35,11 +37,12 @@ def demo(
 ) -> None:
     """Ingest the bundled sample into a fresh embedded store, find the gangs, write the view.
 
-    Everything goes under --out (a fresh store in OUT/data, the HTML view in OUT/view).
+    Everything goes under --out-dir (a fresh store in OUT/data, the HTML view in OUT/view).
     OUT must be new, empty, or an earlier demo's: graphinv never deletes or overwrites a
     file it did not write.
-    No server needed. Example: graphinv demo --out demo-out --open
+    No server needed. Example: graphinv demo --out-dir demo-out --open
     """
+    out = out_old or out  # --out/-o: the old name, kept working for scripts
     from graphinv.analysis.engine import EngineOptions
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
     from graphinv.config import StoreConfig

@@ -22,7 +22,8 @@ from graphinv.cli.common import (
 
 query_app = typer.Typer(
     name="query",
-    help="Saved Cypher queries: a named, typed, read-only library (list, show, run).",
+    help="Saved Cypher queries: a named, typed, read-only library (list, show, run).\n\n"
+    "Example: graphinv query run top-clusters -p top=5",
     no_args_is_help=True,
 )
 app.add_typer(query_app, name="query")
@@ -48,7 +49,7 @@ def list_queries(
     tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only queries with this tag.")]
     = None,
     search: Annotated[str | None, typer.Option(
-        "--search", "-s", help="Only queries whose name, description, tags or parameters "
+        "--search", help="Only queries whose name, description, tags or parameters "
         "contain this text.")] = None,
     queries: QueriesOption = None,
     fmt: FormatOption = OutputFormat.table,

@@ -19,18 +19,22 @@ def view(
     ctx: typer.Context,
     cluster: Annotated[list[str] | None, typer.Option(
         "--cluster", "-c", help="Write the page of this cluster; repeatable "
-        "(default: the --top highest-risk clusters).")] = None,
+        "(default: the --limit highest-risk clusters).")] = None,
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Directory for index.html, cluster pages and exports.",
+        "--out-dir", help="Directory for index.html, cluster pages and exports.",
     )] = Path("graphinv-view"),
+    out_old: Annotated[Path | None, typer.Option(
+        "--out", "-o", hidden=True, help="Old name of --out-dir.")] = None,
     open_page: Annotated[bool, typer.Option(
         "--open", help="Open the index page in the default browser.")] = False,
     max_nodes: Annotated[int, typer.Option(
         "--max-nodes", min=0, help="Above this many nodes, collapse hubs and group leaf "
         "identifiers; 0 draws everything.")] = DEFAULT_MAX_NODES,
     top: Annotated[int, typer.Option(
-        "--top", min=0, help="Without --cluster: pages for this many highest-risk "
+        "--limit", min=0, help="Without --cluster: pages for this many highest-risk "
         "clusters (0 = all). The index always lists every cluster.")] = 100,
+    top_old: Annotated[int | None, typer.Option(
+        "--top", min=0, hidden=True, help="Old name of --limit.")] = None,
     input_file: Annotated[Path | None, typer.Option(
         "--input", help="Render cluster results from this JSON file instead of the store "
         '({"reports", "graphs", "overview_edges"}).')] = None,
@@ -41,8 +45,10 @@ def view(
     Pages work without network access (everything inlined), show names as text
     whatever they contain, and come with JSON, GraphML, GEXF and CSV exports.
 
-    Example: graphinv view --cluster G-0001 --out gang --open
+    Example: graphinv view --cluster G-0001 --out-dir gang --open
     """
+    out = out_old or out  # --out/-o: the old name, kept working for scripts
+    top = top_old if top_old is not None else top
     from graphinv.render.outdir import check_output_dir
     from graphinv.render.view import ViewSite, read_site_file, write_view
 
@@ -64,7 +70,7 @@ def view(
     left = written.left
     out_console.print(f"Wrote {len(written.pages)} cluster page(s) with exports"
                       + (f" ({left} more clusters listed on the index; use --cluster or "
-                         "--top 0 for their pages)" if left else "") + ".")
+                         "--limit 0 for their pages)" if left else "") + ".")
     out_console.print(f"Open {written.index}")
     if open_page:
         webbrowser.open(written.index.resolve().as_uri())
