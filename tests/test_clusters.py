@@ -525,3 +525,14 @@ def test_engines_are_registered_by_name_and_recorded_with_the_run(
     assert shop_sets(again) == shop_sets(result) == [GANG]
     assert [c["cluster_id"] for c in again.clusters] == [c["cluster_id"] for c in
                                                         result.clusters]
+
+
+def test_runs_recorded_before_the_engine_name_read_back_with_their_seed() -> None:
+    # Older records kept a top-level seed (the one the run used) next to engine.seed 42.
+    old = {"min_shops": 2, "min_platforms": 1, "min_countries": 1, "seed": 7,
+           "hubs_file": None, "lead_min": 0.1, "weights": {"strong_min": 0.3},
+           "engine": {"seed": 42, "resolution": 1.0, "gone_option": 3}, "next_id": 5}
+    opts = ClusterOptions.from_params(old)
+    assert opts.engine_name == "networkx" and opts.seed == opts.engine.seed == 7
+    assert opts.min_countries == 1 and opts.weights.strong_min == 0.3
+    assert "seed" not in opts.as_params() and opts.as_params()["engine"]["seed"] == 7

@@ -81,7 +81,8 @@ def test_built_wheel_installs_and_runs(tmp_path: Path) -> None:
     for name in ("graphinv", "queries", "examples"):
         shutil.copytree(ROOT / name, src / name, ignore=skip)
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
-        shutil.copyfile(ROOT / name, src / name)
+        if (ROOT / name).is_file():
+            shutil.copyfile(ROOT / name, src / name)
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
                     str(wheels), str(src)], check=True, cwd=tmp_path)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["run_clusters", "ClusterOptions", "ClusterResult", "cluster_graph", "overview"]
+__all__ = ["run_clusters", "last_run_results", "ClusterOptions", "ClusterResult",
+           "cluster_graph", "overview"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run_clusters", "ClusterOptions", "ClusterResult"):
+    if name in ("run_clusters", "last_run_results", "ClusterOptions", "ClusterResult"):
         from graphinv.analysis import pipeline
 
         return getattr(pipeline, name)
