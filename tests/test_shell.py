@@ -323,3 +323,29 @@ def test_renamed_options_keep_their_old_spelling(runner: CliRunner, tmp_path: Pa
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["explain", "--cluster", "G-0001", "--format", "csv"])
     assert res.exit_code == 2
+
+
+# -- item 12: the demo's next steps work from anywhere; --open without a browser -------
+
+def test_demo_next_steps_work_from_another_directory(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # a headless server
+    res = runner.invoke(app, ["demo", "--out-dir", "demo", "--open"])
+    assert res.exit_code == 0, res.output
+    index = (work / "demo" / "view" / "index.html").resolve()
+    assert f"No browser found here: open {index}" in res.output
+    steps = [ln.strip() for ln in res.stdout.split("Next:", 1)[1].splitlines() if ln.strip()]
+    assert steps[0] == f"open {index}"
+    monkeypatch.chdir(elsewhere)  # the printed commands must not depend on the demo's cwd
+    for step in steps[1:4]:
+        env_part, _, cmd = step.partition(" graphinv ")
+        name, _, value = env_part.partition("=")
+        assert name == "GRAPHINV_DATA_DIR" and Path(shlex.split(value)[0]).is_absolute()
+        res = runner.invoke(app, shlex.split(cmd), env={name: shlex.split(value)[0]})
+        assert res.exit_code == 0, (step, res.output)

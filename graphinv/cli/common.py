@@ -38,6 +38,7 @@ __all__ = [
     "emit_table",
     "fail",
     "check_interrupted",
+    "open_in_browser",
 ]
 
 #: Options of the ``graphinv`` group that users also type after the command
@@ -222,6 +223,21 @@ def _print_notes(exc: BaseException) -> None:
     """Where a long command stopped (added by the library as exception notes)."""
     for note in getattr(exc, "__notes__", ()):
         err_console.print(str(note), markup=False, highlight=False)
+
+
+def open_in_browser(page: Path) -> None:
+    """Open ``page`` in the default browser; where there is none (a server, a container)
+    say so and print the path instead of failing or staying silent."""
+    import webbrowser
+
+    uri = page.resolve().as_uri()
+    try:
+        opened = webbrowser.open(uri)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        err_console.print(f"No browser found here: open {page.resolve()} in one "
+                          f"({uri}).", markup=False)
 
 
 def open_configured_store(ctx: typer.Context, *, create: bool = False,

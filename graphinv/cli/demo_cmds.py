@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from graphinv.cli.common import app, err_console, fail, handle_errors, out_console
+from graphinv.cli.common import (
+    app,
+    err_console,
+    fail,
+    handle_errors,
+    open_in_browser,
+    out_console,
+)
 from graphinv.config import DEFAULT_SEED
 
 
@@ -99,17 +107,17 @@ def demo(
             f"{', '.join(top.get('platforms', []))} in {', '.join(top.get('countries', []))}, "
             f"risk {top.get('risk', 0):.2f}, {top.get('flagged_shops', 0)} flagged.",
             markup=False)
-    env = f"GRAPHINV_DATA_DIR={data_dir}"
+    # Absolute and quoted: the next steps work from any directory, whatever the path holds.
+    env = f"GRAPHINV_DATA_DIR={shlex.quote(str(data_dir.resolve()))}"
     first = gangs[0]["cluster_id"] if gangs else "G-0001"
     out_console.print("\nNext:", markup=False)
-    out_console.print(f"  open {index}", markup=False)
+    out_console.print(f"  open {shlex.quote(str(index.resolve()))}", markup=False)
     out_console.print(f"  {env} graphinv clusters --limit 10", markup=False)
     out_console.print(f"  {env} graphinv explain --cluster {first}", markup=False)
     out_console.print(f"  {env} graphinv query run top-clusters", markup=False)
     out_console.print(f"  {env} graphinv query run shared-payment-accounts", markup=False)
     out_console.print(f"  {env} graphinv query run hubs", markup=False)
-    out_console.print(f"  {env} graphinv evaluate --truth {src / 'truth.csv'}", markup=False)
+    truth = shlex.quote(str((src / "truth.csv").resolve()))
+    out_console.print(f"  {env} graphinv evaluate --truth {truth}", markup=False)
     if open_browser:
-        import webbrowser
-
-        webbrowser.open(index.resolve().as_uri())
+        open_in_browser(index)

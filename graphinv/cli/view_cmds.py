@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import webbrowser
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from graphinv.cli.common import app, handle_errors, open_configured_store, out_console
+from graphinv.cli.common import (
+    app,
+    handle_errors,
+    open_configured_store,
+    open_in_browser,
+    out_console,
+)
 from graphinv.render.reduce import DEFAULT_MAX_NODES
 
 __all__ = ["view"]
@@ -73,4 +78,4 @@ def view(
                          "--limit 0 for their pages)" if left else "") + ".")
     out_console.print(f"Open {written.index}")
     if open_page:
-        webbrowser.open(written.index.resolve().as_uri())
+        open_in_browser(written.index)
