@@ -349,3 +349,30 @@ def test_demo_next_steps_work_from_another_directory(
         assert name == "GRAPHINV_DATA_DIR" and Path(shlex.split(value)[0]).is_absolute()
         res = runner.invoke(app, shlex.split(cmd), env={name: shlex.split(value)[0]})
         assert res.exit_code == 0, (step, res.output)
+
+
+# -- item 13: the README quick start works where global installs are refused ----------
+
+def test_readme_quick_start_installs_into_a_venv_and_its_demo_command_runs(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    (command,) = [ln for ln in quick.splitlines() if ln.strip() and not ln.startswith("#")]
+    steps = [s.strip() for s in command.split("&&")]
+    # PEP 668: nothing installs into the system Python; the venv step is part of (1)
+    assert re.fullmatch(r"python3 -m venv (\S+)", steps[0])
+    venv = steps[0].split()[-1]
+    assert steps[1] == f". {venv}/bin/activate"
+    assert steps[2].startswith("pip install ") and "python3 -m pip" not in command
+    demo = shlex.split(steps[3])
+    assert demo[:2] == ["graphinv", "demo"]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: True)
+    res = runner.invoke(app, demo[1:])  # the options it shows exist and work
+    assert res.exit_code == 0, res.output
+    out = demo[demo.index("--out-dir") + 1]
+    assert (tmp_path / out / "view" / "index.html").is_file()
+    assert f"`{out}/view/index.html`" in readme  # the page the README tells you to open
