@@ -119,16 +119,12 @@ class ClusterOptions:
         if isinstance(params.get("seed"), int):
             engine["seed"] = params["seed"]
         hubs_file = params.get("hubs_file")
-        return cls(
-            min_shops=int(params.get("min_shops", 2)),
-            min_platforms=int(params.get("min_platforms", 1)),
-            min_countries=int(params.get("min_countries", 0)),
-            hubs_file=Path(hubs_file) if hubs_file else None,
-            lead_min=float(params.get("lead_min", 0.1)),
-            weights=_known(WeightOptions, params.get("weights")),
-            engine=_known(EngineOptions, engine),
-            engine_name=name,
-        )
+        # A key the record lacks keeps the class default (declared once, above).
+        plain = {k: params[k] for k in ("min_shops", "min_platforms", "min_countries",
+                                        "lead_min") if k in params}
+        return cls(**plain, hubs_file=Path(hubs_file) if hubs_file else None,
+                   weights=_known(WeightOptions, params.get("weights")),
+                   engine=_known(EngineOptions, engine), engine_name=name)
 
 
 def _known(cls: Any, values: Any) -> Any:
