@@ -346,11 +346,14 @@ def _read_only(d: Path) -> Iterator[Path]:
 
 def test_read_commands_work_on_a_read_only_data_dir(tmp_path: Path) -> None:
     data = _ingested(tmp_path)
+    res = _graphinv(["--data-dir", str(data), "clusters"])
+    assert res.returncode == 0, res.stderr[-2000:]
     with _read_only(data) as archived:
         before = _snapshot(archived)
-        for args in _READS:
+        for args in [*_READS, ["view", "--out", str(tmp_path / "view")]]:
             res = _graphinv(["--data-dir", str(archived), *args])
             assert res.returncode == 0, (args, res.stderr[-2000:])
+        assert (tmp_path / "view" / "index.html").is_file()
         st = json.loads(_graphinv(["--data-dir", str(archived), *_READS[0]]).stdout)
         assert st["nodes"]["Shop"] == 120
         assert _snapshot(archived) == before
@@ -374,7 +377,7 @@ def test_reading_while_another_process_writes_is_refused_clearly(
                               stdout=subprocess.PIPE, text=True, env=cli_env(), cwd=ROOT)
     try:
         assert writer.stdout is not None and writer.stdout.readline().strip() == "open"
-        for args in _READS:
+        for args in [*_READS, ["view", "--out", str(tmp_path / "view")]]:
             res = runner.invoke(app, ["--data-dir", str(data), *args])
             assert res.exit_code == 1, (args, res.output)
             assert "Error: the embedded store is being written by another process — " \
