@@ -37,7 +37,7 @@ from graphinv import schema
 from graphinv.cli.app import app
 from graphinv.config import StoreConfig
 from graphinv.errors import OutputError, StoreUnavailable
-from graphinv.ingest import batches, pipeline
+from graphinv.ingest import batches, runfiles
 from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.store import Store, open_store, statements
 from graphinv.store.bolt import BatchRejected, Neo4jStore
@@ -829,7 +829,7 @@ def test_disk_full_while_writing_rejects(embedded_store: Store, tmp_path: Path,
 
     data_dir = tmp_path / "data"
     with monkeypatch.context() as m:
-        m.setattr(pipeline.csv, "writer", Full)
+        m.setattr(runfiles.csv, "writer", Full)  # the rejects file's writer
         with pytest.raises(OutputError) as err:
             ingest_paths(embedded_store, [FX / "bad_rows.csv"], IngestOptions(data_dir=data_dir))
     assert "cannot write the rejects file" in str(err.value)

@@ -20,7 +20,6 @@ Ctrl-C or a lost connection ends in the same graph as an uninterrupted run.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -29,18 +28,23 @@ import os
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphinv import schema
-from graphinv.errors import InputError, OutputError, StoreUnavailable, UsageError
+from graphinv.errors import InputError, UsageError
 from graphinv.ingest.batches import ChunkContext, file_chunks, raw_of, records
 from graphinv.ingest.extract import RowRejected
 from graphinv.ingest.flags import flag_target, looks_like_flags
 from graphinv.ingest.mapping import Mapping, load_mapping
 from graphinv.ingest.read import InputFile, Record, Reject, discover, file_info, read_file
+from graphinv.ingest.runfiles import (
+    _Checkpoint,
+    _Rejects,
+    run_lock,
+)
 from graphinv.store.base import Store
 
 __all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id",
@@ -142,95 +146,6 @@ class IngestReport:
         return d
 
 
-class _Rejects:
-    """Rejects CSV written next to the data; temp file renamed at the end."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.count = 0
-        self.samples: list[dict[str, Any]] = []
-        self._fh: Any = None
-        self._w: Any = None
-
-    def add(self, file: str, line: int, reason: str, raw: str) -> None:
-        from graphinv.util.tabular import neutralize
-
-        if self._fh is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fh = open(self.path.with_suffix(".csv.tmp"), "w", encoding="utf-8",
-                                newline="")
-            except OSError as exc:
-                raise OutputError("cannot write the rejects file", value=str(self.path),
-                                  hint=f"check --data-dir ({exc.strerror})") from exc
-            self._w = csv.writer(self._fh)
-            self._w.writerow(["file", "line", "reason", "raw"])
-        try:
-            self._w.writerow([neutralize(file), line, neutralize(reason), neutralize(raw)])
-        except OSError as exc:
-            raise OutputError("cannot write the rejects file", value=str(self.path),
-                              hint=f"check free space and permissions ({exc.strerror})") from exc
-        self.count += 1
-        if len(self.samples) < 20:
-            self.samples.append({"file": file, "line": line, "reason": reason})
-
-    def close(self) -> str | None:
-        """Publish the complete rejects file under its final name."""
-        if self._fh is None:
-            return None
-        tmp = self.path.with_suffix(".csv.tmp")
-        try:
-            self._fh.close()
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            self.discard()
-            raise OutputError("cannot write the rejects file", value=str(self.path),
-                              hint=f"check free space and permissions ({exc.strerror})") from exc
-        return str(self.path)
-
-    def discard(self) -> None:
-        """A run that did not finish leaves no rejects file that looks complete
-        (the rerun writes it again)."""
-        if self._fh is None:
-            return
-        with contextlib.suppress(OSError):
-            self._fh.close()
-        with contextlib.suppress(OSError):
-            self.path.with_suffix(".csv.tmp").unlink()
-        self._fh = None
-
-
-class _Checkpoint:
-    """Where a run is, so a rerun of the same inputs resumes under the same run id."""
-
-    def __init__(self, runs_dir: Path, fingerprint: str, files: Iterable[str] = (),
-                 flags: Iterable[str] = ()) -> None:
-        self.dir = runs_dir
-        self.fingerprint = fingerprint
-        # What to rerun when a repaired store lost this run's writes (graphinv repair).
-        self.files = list(files)
-        self.flags = list(flags)
-
-    def find_unfinished(self) -> dict[str, Any] | None:
-        if not self.dir.is_dir():
-            return None
-        for p in sorted(self.dir.glob("*.json"), reverse=True):
-            try:
-                data = json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if data.get("fingerprint") == self.fingerprint:
-                return data if data.get("status") != "complete" else None
-        return None
-
-    def save(self, run_id: str, **state: Any) -> None:
-        from graphinv.util.tabular import write_text_atomic
-
-        payload = {"run_id": run_id, "fingerprint": self.fingerprint, "files": self.files,
-                   "flags": self.flags, **state}
-        write_text_atomic(self.dir / f"{run_id}.json", json.dumps(payload, indent=1))
-
-
 def _fingerprint(infos: Iterable[InputFile], opts: IngestOptions, source: str) -> str:
     h = hashlib.sha256()
     for i in infos:
@@ -278,45 +193,6 @@ def ingest_paths(
             held.enter_context(run_lock(opts.data_dir))
         return _ingest(store, opts, infos, flag_infos, mapping, source, given, skipped,
                        ckpt, t0, progress)
-
-
-@contextlib.contextmanager
-def run_lock(data_dir: Path) -> Iterator[None]:
-    """Hold the data directory's run lock: one ingest at a time per data directory.
-
-    Without it two identical ingests (Neo4j: nothing else stops them) found each
-    other's unfinished checkpoint, ran as one run and shared a rejects temp file.
-    The lock is ``<data-dir>/ingest.lock``, an empty file (``flock``: released when the
-    process ends, even on ``kill -9``).
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with run_lock(d):
-    ...     with run_lock(d):
-    ...         pass
-    Traceback (most recent call last):
-    graphinv.errors.StoreUnavailable: another ingest is running on this data directory — ...
-    """
-    import fcntl
-
-    path = data_dir / "ingest.lock"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise OutputError("cannot write output", value=str(path),
-                          hint=f"choose a writable --data-dir ({exc.strerror})") from exc
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise StoreUnavailable(
-                "another ingest is running on this data directory", value=str(data_dir),
-                hint="wait for it to finish (or stop it and rerun to resume); give "
-                "concurrent ingests their own --data-dir") from exc
-        yield
-    finally:
-        os.close(fd)
 
 
 def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
@@ -463,11 +339,6 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
         _record_run(store, report, opts, infos + flag_infos, status="complete")
         ckpt.save(run_id, status="complete", started=report.started, finished=report.finished)
     return report
-
-
-
-
-
 
 
 _HINTS = {
