@@ -544,7 +544,12 @@ def repair(config: StoreConfig) -> Path | None:
     while aside.exists():
         n += 1
         aside = wal.with_name(f"{wal.name}.torn-{stamp}-{n}")
-    os.replace(wal, aside)
+    try:
+        os.replace(wal, aside)
+    except OSError as exc:
+        raise StoreUnavailable("cannot move the torn write-ahead log aside", value=str(wal),
+                               hint=f"make the data directory writable ({exc.strerror})") \
+            from exc
     try:
         EmbeddedStore(config).close()
     except StoreError:
