@@ -1,0 +1,254 @@
+"""The vis.js graph of a cluster page: node and edge titles, labels, styles, pyvis options
+and layout (nodes and edges as plain dicts in; what the page's script draws out).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from graphinv.render.layout import spring_layout
+from graphinv.render.model import Graph
+from graphinv.render.reduce import Reduced
+from graphinv.render.safe import short, visible
+from graphinv.schema import NODE_KINDS
+
+_FLAG_BORDER = "#d62728"
+_LEAD_BORDER = "#111111"
+_HUB_FILL = "#dedede"
+_EDGE_COLOR = "#9aa3ad"
+_TITLE_MAX = 3000
+_EVIDENCE_ROWS = 20
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}g}"
+
+
+def _darker(color: str, f: float = 0.7) -> str:
+    try:
+        r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return "#555555"
+    return f"#{int(r * f):02x}{int(g * f):02x}{int(b * f):02x}"
+
+
+def _style(kind: str) -> tuple[str, str]:
+    k = NODE_KINDS.get(kind)
+    return (k.color, k.shape) if k else ("#888888", "dot")
+
+
+def _record(ev: Mapping[str, str]) -> str:
+    where = ":".join(x for x in (ev.get("file", ""), ev.get("line", "")) if x)
+    src = f"[{ev['source']}] " if ev.get("source") else ""
+    return f"{short(where, 60)} {src}{short(ev.get('raw', ''), 100)}".strip()
+
+
+def _pyvis_payload(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],
+                   options: dict[str, Any]) -> dict[str, Any]:
+    """Let pyvis hold and hand back the network data (its template is not used)."""
+    from pyvis.network import Network
+
+    net = Network(height="100%", width="100%", directed=False, cdn_resources="in_line")
+    net.nodes = nodes  # direct assignment: add_node is O(n) per call
+    net.edges = edges
+    net.options = options  # a dict, so pyvis does not reparse it
+    out_nodes, out_edges, _heading, _h, _w, options_json = net.get_network_data()
+    return {"nodes": out_nodes, "edges": out_edges, "options": json.loads(options_json)}
+
+
+def _options(n_nodes: int, groups: dict[str, Any] | None) -> dict[str, Any]:
+    big = n_nodes > 800
+    return {
+        "autoResize": True,
+        "physics": {"enabled": False, "solver": "forceAtlas2Based",
+                    "stabilization": {"enabled": False},
+                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110}},
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "interaction": {"hover": not big, "tooltipDelay": 150, "hideEdgesOnDrag": big,
+                        "hideEdgesOnZoom": big, "navigationButtons": False,
+                        "keyboard": False, "multiselect": False},
+        "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif", "color": "#343434"},
+                  "borderWidth": 1, "borderWidthSelected": 3,
+                  "scaling": {"label": {"drawThreshold": 7}}},
+        "edges": {"smooth": False, "color": {"color": _EDGE_COLOR, "highlight": "#222222",
+                                             "hover": "#444444", "inherit": False},
+                  "font": {"size": 9, "align": "middle", "color": "#555555", "strokeWidth": 2},
+                  "scaling": {"label": {"drawThreshold": 7}}, "selectionWidth": 2},
+        "groups": groups or {},
+    }
+
+
+def _sources_by_node(edges: Sequence[Mapping[str, Any]], cap: int = 2) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        for ev in e["evidence"][:cap]:
+            rec = _record(ev)
+            for nid in (e["source"], e["target"]):
+                lst = out[nid]
+                if len(lst) < cap and rec not in lst:
+                    lst.append(rec)
+    return out
+
+
+def _node_title(n: Mapping[str, Any], links: int, sources: list[str], hidden: int,
+                labels: Mapping[str, str]) -> str:
+    lines = [f"{n['kind']}: {visible(n['label'])}"]
+    if n.get("group_of"):
+        lines.append(f"Group of {n['count']} {n['kind']} nodes, each linked only here:")
+        lines += ["  " + short(m, 100) for m in n["group_of"]]
+        if n["count"] > len(n["group_of"]):
+            lines.append(f"  … and {n['count'] - len(n['group_of'])} more (see the exports)")
+    if n["hub"]:
+        lines.append("HUB — " + visible(n["hub_reason"] or "shared identifier, down-weighted"))
+        if hidden:
+            lines.append(f"  {hidden:,} of its links not drawn (see the note above the graph)")
+    if n["lead"]:
+        lines.append("LEAD — a good place to start")
+    if n["flagged"]:
+        if not n["flags"]:
+            lines.append("FLAGGED")
+        for f in n["flags"][:5]:
+            bits = [f.get("flag", "flag"), f.get("date", "")]
+            line = "FLAGGED: " + " ".join(visible(b) for b in bits if b)
+            if f.get("reason"):
+                line += " — " + visible(f["reason"])
+            if f.get("source"):
+                line += f" (source: {visible(f['source'])})"
+            lines.append(line)
+    if not n.get("group_of"):
+        lines.append("id: " + visible(n["id"]))
+        if n["key"] and n["key"] != n["label"]:
+            lines.append("normalized: " + visible(n["key"]))
+        if n["raws"] and n["raws"] != [n["label"]]:
+            raws = " | ".join(short(r, 80) for r in n["raws"][:5])
+            more = f" (+{len(n['raws']) - 5} more)" if len(n["raws"]) > 5 else ""
+            lines.append("raw values: " + raws + more)
+    place = " · ".join(f"{k}: {visible(n[k])}" for k in ("platform", "country") if n[k])
+    if place:
+        lines.append(place)
+    if n["shop_id"]:
+        lines.append("shop id: " + visible(n["shop_id"]))
+    if n["url"]:
+        lines.append("url: " + short(n["url"], 120))
+    lines.append(f"centrality {_fmt(n['centrality'])} · risk {_fmt(n['risk'])} · "
+                 f"{links} link{'s' if links != 1 else ''} drawn")
+    if n.get("folded"):
+        lines.append(f"Also uses {n['folded_count']} single-use identifier(s), not drawn:")
+        lines += ["  " + short(m, 100) for m in n["folded"]]
+        if n["folded_count"] > len(n["folded"]):
+            lines.append(f"  … and {n['folded_count'] - len(n['folded'])} more")
+    if sources:
+        lines.append("source records:")
+        lines += ["  " + s for s in sources]
+    title = "\n".join(lines)
+    return title if len(title) <= _TITLE_MAX else title[: _TITLE_MAX - 1] + "…"
+
+
+def _edge_title(e: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    lines = [f"{e['type']} · weight {_fmt(e['weight'])}",
+             f"{labels.get(e['source'], '')} → {labels.get(e['target'], '')}"]
+    if e.get("count"):
+        lines.append(f"stands for {e['count']} links to the grouped nodes")
+    ev = e["evidence"]
+    if ev:
+        lines.append(f"evidence ({len(ev)} record{'s' if len(ev) != 1 else ''}):")
+        lines += ["  " + _record(x) for x in ev[:3]]
+        if len(ev) > 3:
+            lines.append(f"  … and {len(ev) - 3} more (see the exports)")
+    return "\n".join(lines)
+
+
+def _node_label(n: Mapping[str, Any], hidden: int) -> str:
+    marks = ("★" if n["lead"] else "") + ("⚑" if n["flagged"] else "")
+    label = short(n["label"], 32)
+    if n["hub"]:
+        label = "HUB " + label + (f" (+{hidden:,} links)" if hidden else "")
+    if n.get("folded_count"):
+        label += f" +{n['folded_count']}"
+    return f"{marks} {label}" if marks else label
+
+
+def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[str, float]]:
+    t0 = time.perf_counter()
+    nodes, edges = red.nodes, red.edges
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    pairs = [(index[e["source"]], index[e["target"]]) for e in edges]
+    masses = [1.0 + 0.35 * float(n.get("count") or n.get("folded_count") or 0) for n in nodes]
+    cmax = max((n["centrality"] for n in nodes), default=0.0) or 1.0
+    sizes = [round(min(40.0, 10 + 3 * math.sqrt(n["count"])), 1) if n.get("group_of")
+             else round(8 + 22 * math.sqrt(max(n["centrality"], 0.0) / cmax), 1)
+             for n in nodes]
+    pos = spring_layout(len(nodes), pairs, seed=seed, masses=masses, sizes=sizes)
+    t1 = time.perf_counter()
+    labels = {n["id"]: short(n["label"], 40) for n in nodes}
+    links: dict[str, int] = defaultdict(int)
+    for e in edges:
+        links[e["source"]] += 1
+        links[e["target"]] += 1
+    sources = _sources_by_node(edges)
+    vis_nodes = []
+    kinds_seen: dict[str, int] = defaultdict(int)
+    for i, n in enumerate(nodes):
+        kinds_seen[n["kind"]] += 1
+        color, _shape = _style(n["kind"])
+        hidden = red.hidden_links.get(n["id"], 0)
+        vn: dict[str, Any] = {
+            "id": i, "label": _node_label(n, hidden),
+            "title": _node_title(n, links[n["id"]], sources.get(n["id"], []), hidden, labels),
+            "x": pos[i][0], "y": pos[i][1], "group": n["kind"], "size": sizes[i],
+        }
+        if n.get("group_of"):
+            vn["shapeProperties"] = {"borderDashes": [4, 3]}
+            vn["borderWidth"] = 2
+        border = None
+        if n["hub"]:
+            vn["shapeProperties"] = {"borderDashes": [6, 3]}
+            vn["borderWidth"] = 3
+            border = _darker(color)
+            vn["color"] = {"background": _HUB_FILL, "border": border,
+                           "highlight": {"background": _HUB_FILL, "border": "#000000"},
+                           "hover": {"background": _HUB_FILL, "border": "#000000"}}
+        if n["lead"] or n["flagged"]:
+            border = _FLAG_BORDER if n["flagged"] else _LEAD_BORDER
+            fill = _HUB_FILL if n["hub"] else color
+            vn["borderWidth"] = 4
+            vn["color"] = {"background": fill, "border": border,
+                           "highlight": {"background": fill, "border": "#000000"},
+                           "hover": {"background": fill, "border": "#000000"}}
+        vis_nodes.append(vn)
+    vis_edges = []
+    for j, e in enumerate(edges):
+        ve: dict[str, Any] = {
+            "id": j, "from": index[e["source"]], "to": index[e["target"]],
+            "label": f"{e['type']} {_fmt(e['weight'], 2)}",
+            "title": _edge_title(e, labels),
+            "width": round(1 + 2.5 * min(max(e["weight"], 0.0), 1.0), 2),
+        }
+        if e["type"] == "SAME_AS":
+            ve["dashes"] = True
+        if e["source"] in red.hidden_links or e["target"] in red.hidden_links:
+            ve["color"] = {"color": "#c9c9c9"}
+        vis_edges.append(ve)
+    groups = {}
+    legend = []
+    for kind in list(NODE_KINDS) + sorted(k for k in kinds_seen if k not in NODE_KINDS):
+        color, shape = _style(kind)
+        groups[kind] = {"shape": shape, "color": {
+            "background": color, "border": _darker(color),
+            "highlight": {"background": color, "border": "#000000"},
+            "hover": {"background": color, "border": "#000000"}}}
+        if kinds_seen.get(kind):
+            legend.append({"kind": kind, "color": color, "shape": shape,
+                           "count": kinds_seen[kind]})
+    payload = _pyvis_payload(vis_nodes, vis_edges, _options(len(vis_nodes), groups))
+    payload["legend"] = legend
+    payload["markers"] = ["★ lead", "⚑ flagged (red border)", "HUB grey fill, dashed border",
+                          "dashed border: group of single-link nodes",
+                          "+N: single-use identifiers folded in", "SAME_AS: dashed link"]
+    t2 = time.perf_counter()
+    return payload, {"layout_s": t1 - t0, "data_s": t2 - t1}
