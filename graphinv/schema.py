@@ -51,6 +51,7 @@ __all__ = [
     "check_property",
     "rel_type_for",
     "has_link",
+    "boolean_props",
     "node_id",
     "split_node_id",
     "describe",
@@ -497,6 +498,22 @@ def has_link(source: str, target: str) -> bool:
     (True, False)
     """
     return (source, target) in _IDENT_REL
+
+
+def boolean_props() -> frozenset[str]:
+    """Properties declared BOOLEAN on every node kind and link type that has them.
+
+    >>> sorted(boolean_props())
+    ['flagged', 'hub', 'valid']
+    """
+    types: dict[str, set[str]] = {}
+    for label in ALL_KINDS:
+        for prop, ptype in node_props(label):
+            types.setdefault(prop, set()).add(ptype)
+    for rel in REL_TYPES:
+        for prop, ptype in rel_props(rel):
+            types.setdefault(prop, set()).add(ptype)
+    return frozenset(p for p, ts in types.items() if ts == {"BOOLEAN"})
 
 
 def node_id(label: str, key: str) -> str:

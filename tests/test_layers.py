@@ -177,3 +177,13 @@ def test_relative_imports_resolve() -> None:
         (1, "graphinv.store.base")]
     assert imports_of("graphinv.types", "from . import phone\n", is_package=True) == [
         (1, "graphinv.types.phone")]
+
+
+#: Small modules (issue #17): split a module by concern before it passes this.
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    sizes = {module_name(p): len(p.read_text(encoding="utf-8").splitlines())
+             for p in _modules()}
+    assert {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES} == {}

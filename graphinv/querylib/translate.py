@@ -71,19 +71,7 @@ _RENAMES = {"type": "label", "split": "string_split"}
 _KNOWN_CALLS = frozenset({"shortestpath", "allshortestpaths", "labels", *_CASTS, *_RENAMES})
 
 
-def _boolean_props() -> frozenset[str]:
-    """Properties declared BOOLEAN on every node kind and link type that has them."""
-    types: dict[str, set[str]] = {}
-    for label in schema.ALL_KINDS:
-        for prop, ptype in schema.node_props(label):
-            types.setdefault(prop, set()).add(ptype)
-    for rel in schema.REL_TYPES:
-        for prop, ptype in schema.rel_props(rel):
-            types.setdefault(prop, set()).add(ptype)
-    return frozenset(p for p, ts in types.items() if ts == {"BOOLEAN"})
-
-
-_BOOLEAN_PROPS = _boolean_props()
+_BOOLEAN_PROPS = schema.boolean_props()
 
 
 class TranslationError(QueryError):
