@@ -355,10 +355,22 @@ def test_addresses_differing_in_one_number_never_share_a_key(
 
 def test_masked_values_are_never_keys(runner: CliRunner, store_args: list[str]) -> None:
     rep = _ingest(runner, store_args, "masked.csv")
-    assert _shared(store_args) == set()  # R1 and R2 show the same masks, nothing more
     assert rep["ignored"] == {"masked: Email": 2, "masked: PaymentAccount": 2,
                               "masked: Phone": 2}
-    assert rep["nodes_new"]["Phone"] == rep["nodes_new"]["PaymentAccount"] == 1
+    assert rep["nodes_new"]["Phone"] == 2 and rep["nodes_new"]["PaymentAccount"] == 1
+    # The masks never became keys; each links only to the single full identifier it fits:
+    # the Alipay account and the Gmail of R3. 138****8000 fits R3's and R4's phones: no link.
+    assert rep["masked"] == {"linked": 4, "ambiguous": 2, "no_match": 0, "too_little": 0,
+                             "common": 0}
+    shared = _shared(store_args)
+    assert {n for *_, n in shared} == {"PaymentAccount:alipay:2088123456781234",
+                                       "Email:jackmashop@gmail.com"}
+    assert not any("Phone" in n for *_, n in shared)
+    with _open(store_args) as st:
+        ev = {(src, dst): json.loads(e[0])
+              for _, src, _, dst, e in st.stream_rels("PAID_VIA", ["ev"])}
+    assert ev[("taobao:r1", "alipay:2088123456781234")]["source"] == "masked single match"
+    assert ev[("taobao:r1", "alipay:2088123456781234")]["raw"] == "alipay 2088********1234"
     with _open(store_args) as st:
         issues = dict(st.stream_nodes("Shop", ["issues"]))
     assert "masked Phone '138****8000'" in issues["taobao:r1"]

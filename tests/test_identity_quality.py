@@ -47,6 +47,8 @@ def test_gangs_found_and_no_trap_glues_shops(runner: CliRunner, tmp_path: Path) 
     assert by_file["testbuys.csv"]["rejected"] == 0
     assert rep["ignored"]["masked: Phone"] == counts["receipts"]
     assert rep["ignored"]["masked: PaymentAccount"] == counts["receipts"]
+    # a few masks shared by many unrelated receipts: never linked to the number that fits
+    assert rep["masked"]["linked"] == 0
 
     res = runner.invoke(app, [*args, "clusters", "--seed", "1", "-f", "json", "--limit", "0"])
     assert res.exit_code == 0, (res.output, res.exception)

@@ -204,6 +204,13 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
     if report.ignored:
         out_console.print("Ignored values (never nodes): " + _ignored_text(report.ignored),
                           markup=False)
+    if report.masked and any(report.masked.values()):
+        m = report.masked
+        out_console.print(f"Masked values: {m['linked']} linked to the one full identifier "
+                          f"they fit, {m['ambiguous']} fit several and {m['no_match']} none "
+                          f"(not linked), {m['too_little']} show too little, "
+                          f"{m.get('common', 0)} are shown by many shops (not linked)",
+                          markup=False)
     for f in report.files:
         if f.unmapped:
             out_console.print(f"Ignored columns of {f.path} (not loaded): "

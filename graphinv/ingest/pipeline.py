@@ -131,6 +131,9 @@ class IngestReport:
     issues: dict[str, int] = field(default_factory=dict)
     #: Values that never became nodes: ``"placeholder: Email"`` -> count.
     ignored: dict[str, int] = field(default_factory=dict)
+    #: Masked values matched against full identifiers: linked / ambiguous / no_match /
+    #: too_little (see :mod:`graphinv.ingest.masked`).
+    masked: dict[str, int] = field(default_factory=dict)
     rejects_path: str | None = None
     conflicts_path: str | None = None
     reject_samples: list[dict[str, Any]] = field(default_factory=list)
@@ -294,6 +297,9 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
 
             assert store is not None
             report.same_as = resolve_store(store, run_id)
+            from graphinv.ingest.masked import link_masked
+
+            report.masked = link_masked(store, run_id, report.started)
         report.seconds["resolve"] = round(time.perf_counter() - t3, 3)
     except BaseException as exc:
         report.status = "interrupted"
