@@ -8,7 +8,12 @@ any group (truth) are singletons.
 * pairwise precision/recall/F1 over pairs of shops put together;
 * adjusted Rand index (Hubert & Arabie), from the contingency table;
 * a truth group is *recovered* when some cluster has Jaccard ≥ 0.5 with it;
-* the largest *impure* cluster mixes several groups or legit shops.
+* the largest *impure* cluster mixes several groups or legit shops;
+* with a ``kind`` column (``gang`` | ``legit``, as examples/generate.py ``--shapes``
+  writes it), the *ranking*: each cluster is a gang when most of its shops are gang
+  shops, else a legitimate operator; ROC AUC of its score (gang vs legit), overall and
+  among clusters without a flagged shop, and the precision of the top 20
+  (:func:`ranking_metrics`), for ``gang_likeness`` and for the flag-only ``risk``.
 
 >>> e = evaluate_labels({"a": "g1", "b": "g1", "c": None, "d": None},
 ...                     {"a": "C1", "b": "C1", "c": "C1", "d": None})
@@ -29,7 +34,10 @@ from graphinv.store.base import Store
 from graphinv.types import match_key
 
 __all__ = ["Evaluation", "TruthRow", "read_truth", "evaluate_labels", "evaluate_store",
-           "GROUP_COLUMNS"]
+           "GROUP_COLUMNS", "roc_auc", "ranking_metrics", "TOP_K"]
+
+#: Size of the "top of the list" whose precision is reported.
+TOP_K = 20
 
 GROUP_COLUMNS = ("gang_id", "group_id", "group", "gang")
 
@@ -40,6 +48,7 @@ class TruthRow:
     shop_id: str
     platform: str | None
     group: str | None
+    kind: str | None = None
 
 
 @dataclass
@@ -61,6 +70,8 @@ class Evaluation:
     largest_impure: dict[str, Any] | None = None
     unmatched_rows: int = 0
     unmatched_examples: list[str] = field(default_factory=list)
+    #: Ranking quality (truth files with a ``kind`` column), see :func:`ranking_metrics`.
+    ranking: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,6 +185,7 @@ def read_truth(path: Path) -> list[TruthRow]:
                     line=reader.line_num, shop_id=sid,
                     platform=(rec.get("platform") or "").strip() or None,
                     group=(rec.get(group_col) or "").strip() or None,
+                    kind=(rec.get("kind") or "").strip().lower() or None,
                 ))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError("cannot parse the truth file", value=str(path),
@@ -218,4 +230,95 @@ def evaluate_store(store: Store, truth_path: Path) -> Evaluation:
     ev = evaluate_labels(truth, predicted)
     ev.unmatched_rows = len(unmatched)
     ev.unmatched_examples = unmatched[:5]
+    kinds = {key: r.kind for r in rows if r.kind
+             for key in [_key_of(by_id, r)] if key is not None}
+    if kinds:
+        # The recorded clusters with their scores, as `graphinv clusters` reports them.
+        from graphinv.analysis.pipeline import last_run_results
+
+        result = last_run_results(store, details=False)
+        ev.ranking = ranking_metrics(_cluster_labels(result.clusters, kinds))
     return ev
+
+
+def _key_of(by_id: Mapping[str, list[tuple[str, str | None, str | None]]],
+            r: TruthRow) -> str | None:
+    cands = by_id.get(r.shop_id, [])
+    plat = _platform_key(r.platform)
+    if plat is not None and len(cands) > 1:
+        cands = [c for c in cands if c[1] == plat]
+    return cands[0][0] if len(cands) == 1 else None
+
+
+def _cluster_labels(clusters: list[dict[str, Any]], kinds: Mapping[str, str]
+                    ) -> list[tuple[bool, bool, float, float]]:
+    """``(is_gang, unflagged, gang_likeness, risk)`` of each cluster with a known shop:
+    a gang when most of its known shops are gang shops."""
+    out = []
+    for c in clusters:
+        known = [kinds[m[len("Shop:"):]] for m in c["members"]
+                 if m.startswith("Shop:") and m[len("Shop:"):] in kinds]
+        if not known:
+            continue
+        gang = 2 * sum(k == "gang" for k in known) > len(known)
+        out.append((gang, c["flagged_shops"] == 0, float(c.get("gang_likeness", 0.0)),
+                    float(c["risk"])))
+    return out
+
+
+def roc_auc(labels: list[bool], scores: list[float]) -> float | None:
+    """Probability that a random positive scores above a random negative (ties half);
+    None without both classes.
+
+    >>> roc_auc([True, False, True, False], [0.9, 0.1, 0.4, 0.4])
+    0.875
+    """
+    pos = sorted(s for s, y in zip(scores, labels, strict=True) if y)
+    neg = sorted(s for s, y in zip(scores, labels, strict=True) if not y)
+    if not pos or not neg:
+        return None
+    wins = 0.0
+    for p in pos:
+        lo = _bisect(neg, p, strict=True)
+        hi = _bisect(neg, p, strict=False)
+        wins += lo + 0.5 * (hi - lo)
+    return round(wins / (len(pos) * len(neg)), 6)
+
+
+def _bisect(xs: list[float], x: float, *, strict: bool) -> int:
+    """Count of ``xs`` below ``x`` (``strict``) or at most ``x``."""
+    import bisect
+
+    return bisect.bisect_left(xs, x) if strict else bisect.bisect_right(xs, x)
+
+
+def ranking_metrics(rows: list[tuple[bool, bool, float, float]], k: int = TOP_K
+                    ) -> dict[str, Any]:
+    """Ranking quality of ``(is_gang, unflagged, gang_likeness, risk)`` rows.
+
+    Ties in the top ``k`` are broken against the gangs (a score that ties is no
+    ranking), so precision cannot be flattered by order.
+
+    >>> m = ranking_metrics([(True, True, 0.9, 0.0), (False, True, 0.2, 0.0),
+    ...                      (True, False, 0.8, 1.0)], k=2)
+    >>> m["auc"], m["auc_unflagged"], m["top_precision"], m["risk_top_precision"]
+    (1.0, 1.0, 1.0, 0.5)
+    """
+    out: dict[str, Any] = {
+        "clusters": len(rows),
+        "gang_clusters": sum(1 for g, *_ in rows if g),
+        "legit_clusters": sum(1 for g, *_ in rows if not g),
+        "unflagged_gang_clusters": sum(1 for g, u, *_ in rows if g and u),
+        "unflagged_legit_clusters": sum(1 for g, u, *_ in rows if not g and u),
+        "top_k": k,
+    }
+    for prefix, col in (("", 2), ("risk_", 3)):
+        labels = [r[0] for r in rows]
+        scores = [r[col] for r in rows]
+        out[prefix + "auc"] = roc_auc(labels, scores)
+        unf = [r for r in rows if r[1]]
+        out[prefix + "auc_unflagged"] = roc_auc([r[0] for r in unf], [r[col] for r in unf])
+        top = sorted(rows, key=lambda r: (-r[col], r[0]))[:k]
+        out[prefix + "top_precision"] = (round(sum(1 for r in top if r[0]) / len(top), 6)
+                                         if top else None)
+    return out

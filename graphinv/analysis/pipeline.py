@@ -22,7 +22,7 @@ from typing import Any
 from graphinv import schema
 from graphinv._collector import collector_paused
 from graphinv.analysis import details as det
-from graphinv.analysis import history, report
+from graphinv.analysis import ganglike, history, report
 from graphinv.analysis.engine import ClusterEngine, EngineOptions, get_engine
 from graphinv.analysis.projection import LINK_RELS, Projection, project
 from graphinv.analysis.risk import RiskScores, cluster_risk, score_risk
@@ -379,6 +379,12 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
         r["leads"] = [proj.ids[ev.shops[s]] for s in sorted(
             (s for s in shops if s in lead_set), key=lambda s: (-scores.shop[s], s))]
         r["reappeared"] = any(s in back for s in shops)
+        # Gang-likeness (issue #21): structure and evidence, combined with the flag risk.
+        values = ganglike.cluster_features(ev, shops)
+        values["flag_risk"] = risk
+        r["features"] = values
+        r["gang_likeness"] = ganglike.combine(values)
+        r["reasons"] = ganglike.top_reasons(values)
     order = sorted(range(len(reports)), key=lambda i: _sort_key(reports[i]))
     reports = [reports[i] for i in order]
     kept_clusters = [kept_clusters[i] for i in order]

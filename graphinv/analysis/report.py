@@ -36,6 +36,8 @@ __all__ = [
     "member_rows",
     "report_columns",
     "report_rows",
+    "lead_rows",
+    "LEAD_COLUMNS",
     "KEY_ENTITIES",
     "TOP_IDENTIFIERS",
 ]
@@ -330,3 +332,33 @@ def report_rows(reports: Sequence[Mapping[str, Any]], *,
                 r["reappeared"], r["leads"], keys, tops,
             ])
     return rows
+
+
+#: Columns of ``graphinv clusters --leads``.
+LEAD_COLUMNS = ["cluster_id", "shops", "platforms", "countries", "gang_likeness", "risk",
+                "reasons"]
+
+
+def lead_rows(reports: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], list[Any]]]:
+    """Clusters without a flagged shop, most gang-like first: ``(report, flat row)``.
+
+    >>> reps = [{"cluster_id": "G-0001", "shops": 3, "platforms": ["ebay"], "countries": [],
+    ...          "flagged_shops": 0, "gang_likeness": 0.2, "risk": 0.0, "reasons": []},
+    ...         {"cluster_id": "G-0002", "shops": 4, "platforms": ["ebay", "etsy"],
+    ...          "countries": ["CN"], "flagged_shops": 0, "gang_likeness": 0.9, "risk": 0.0,
+    ...          "reasons": [{"feature": "seller_identities", "value": 0.5,
+    ...                       "contribution": 2.0}]},
+    ...         {"cluster_id": "G-0003", "shops": 2, "platforms": [], "countries": [],
+    ...          "flagged_shops": 1, "gang_likeness": 0.99, "risk": 1.0, "reasons": []}]
+    >>> [row for _, row in lead_rows(reps)][0]
+    ['G-0002', 4, 2, 1, 0.9, 0.0, 'seller_identities 0.50 (+2.00)']
+    >>> [r["cluster_id"] for r, _ in lead_rows(reps)]
+    ['G-0002', 'G-0001']
+    """
+    unflagged = [r for r in reports if not r["flagged_shops"]]
+    unflagged.sort(key=lambda r: (-r.get("gang_likeness", 0.0), -r["shops"], r["cluster_id"]))
+    return [(r, [r["cluster_id"], r["shops"], len(r["platforms"]), len(r["countries"]),
+                 r.get("gang_likeness", 0.0), r["risk"],
+                 "; ".join(f"{x['feature']} {x['value']:.2f} (+{x['contribution']:.2f})"
+                           for x in r.get("reasons", []))])
+            for r in unflagged]

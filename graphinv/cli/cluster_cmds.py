@@ -83,6 +83,9 @@ def clusters(
     wide: Annotated[bool, typer.Option(
         "--wide", help="Every column (sellers, payment, suppliers, reappeared, leads, key "
         "entities, top identifiers); needs about 200 columns.")] = False,
+    leads: Annotated[bool, typer.Option(
+        "--leads", help="List only the clusters with no flagged shop, most gang-like first, "
+        "with the reasons (leads: gangs not caught yet).")] = False,
 ) -> None:
     """Find gangs: shops tied by shared identifiers, hubs down-weighted, risk-ranked.
 
@@ -126,7 +129,12 @@ def clusters(
             site = publish(html, "view", lambda stage: write_site(result, stage))
             err_console.print(f"HTML view written to {site}", markup=False)
         cols = report.report_columns()
-        if fmt is OutputFormat.table and out is None:
+        if leads:
+            rows = report.lead_rows(result.clusters)
+            emit_table(report.LEAD_COLUMNS, [r[1] for r in rows], fmt, out=out,
+                       title="Leads: unflagged clusters, most gang-like first",
+                       json_data=[r[0] for r in rows])
+        elif fmt is OutputFormat.table and out is None:
             _print_clusters(result, limit, wide=wide)
         else:
             emit_table(cols, report.report_rows(result.clusters), fmt, out=out,
@@ -264,7 +272,9 @@ def _detail(v: Any) -> str:
     if isinstance(v, list):
         parts = []
         for x in v:
-            if isinstance(x, dict):
+            if isinstance(x, dict) and "feature" in x:
+                parts.append(f"{x['feature']} {x['value']:.2f} (+{x['contribution']:.2f})")
+            elif isinstance(x, dict):
                 label = x.get("label") or x.get("id") or x.get("shop") or x
                 parts.append(f"{label} ({x['shops']})" if "shops" in x else str(label))
             else:
@@ -478,4 +488,21 @@ def evaluate(
                                     f"{impure['composition']}") if impure else "none"],
         ["truth rows not found in the store", ev.unmatched_rows],
     ]
+    rk = ev.ranking
+    if rk:
+        def num(x: Any) -> str:
+            return "n/a (one class only)" if x is None else f"{x:.3f}"
+
+        rows += [
+            ["ranked clusters (gang / legit operator)",
+             f"{rk['clusters']} ({rk['gang_clusters']} / {rk['legit_clusters']})"],
+            ["unflagged clusters (gang / legit operator)",
+             f"{rk['unflagged_gang_clusters']} / {rk['unflagged_legit_clusters']}"],
+            ["ROC AUC gang vs legit: gang_likeness / flag risk",
+             f"{num(rk['auc'])} / {num(rk['risk_auc'])}"],
+            ["ROC AUC among unflagged: gang_likeness / flag risk",
+             f"{num(rk['auc_unflagged'])} / {num(rk['risk_auc_unflagged'])}"],
+            [f"precision of the top {rk['top_k']}: gang_likeness / flag risk",
+             f"{num(rk['top_precision'])} / {num(rk['risk_top_precision'])}"],
+        ]
     emit_table(["metric", "value"], rows, fmt, title="Evaluation", json_data=data)
