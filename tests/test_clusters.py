@@ -414,7 +414,8 @@ def test_report_shapes_follow_the_render_contract(embedded_store: Store) -> None
     (c,) = result.clusters
     assert set(c) == {"cluster_id", "shops", "sellers", "platforms", "countries",
                       "payment_providers", "suppliers", "flagged_shops", "risk", "reappeared",
-                      "leads", "key_entities", "top_identifiers", "members"}
+                      "leads", "key_entities", "top_identifiers", "members",
+                      "gang_likeness", "reasons", "features"}
     assert set(c["key_entities"][0]) == {"id", "kind", "label", "centrality"}
     page = report.cluster_graph(result, "G-0001")
     assert page["report"] is c
