@@ -38,6 +38,7 @@ A value is a placeholder (reason in brackets) when:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -107,11 +108,16 @@ class Placeholders:
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
         self.words = _DEFAULT | _words(",".join(extra))
+        # Ingest data repeats a lot: remember recent answers (values up to 256 characters).
+        self._cached = functools.lru_cache(maxsize=2**15)(self._reason)
 
     def reason(self, kind: str, raw: str | None) -> str | None:
         """Why ``raw`` (for a normalizer ``kind``) means nothing, or None if it is a value."""
         if raw is None:
             return None
+        return self._cached(kind, raw) if len(raw) <= 256 else self._reason(kind, raw)
+
+    def _reason(self, kind: str, raw: str) -> str | None:
         s = raw.strip()
         if not s:
             return None  # empty cells are not values at all; nothing to count
