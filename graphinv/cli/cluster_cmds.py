@@ -169,9 +169,19 @@ def _print_clusters(result: Any, limit: int, *, wide: bool = False) -> None:
             _compact_table(shown, title)
             out_console.print("Details: graphinv clusters show ID, or --wide.", markup=False)
     if result.hubs:
-        rows = [[h["id"], h["kind"], h["shops"], h["reason"]] for h in result.hubs]
-        emit_table(["hub", "kind", "shops", "why it is a hub (never links gangs)"], rows,
-                   OutputFormat.table, title="Hubs")
+        hubs = result.hubs[:limit] if limit else result.hubs
+        title = "Hubs"
+        if len(hubs) < len(result.hubs):
+            title += (f" (first {len(hubs)} of {len(result.hubs)}; --limit 0 or "
+                      "`graphinv clusters hubs` for all)")
+        if wide:
+            rows = [[h["id"], h["kind"], h["shops"], h["reason"]] for h in hubs]
+            emit_table(["hub", "kind", "shops", "why it is a hub (never links gangs)"], rows,
+                       OutputFormat.table, title=title)
+        else:  # the id names the kind: three columns leave the reason room at 80 columns
+            rows = [[h["id"], h["shops"], h["reason"]] for h in hubs]
+            emit_table(["hub", "shops", "why it is a hub (never links gangs)"], rows,
+                       OutputFormat.table, title=title)
     changes = [e for e in result.events if e["event"] != "new"]
     if changes:
         title = "Changes since the previous run"

@@ -89,7 +89,7 @@ app = typer.Typer(
     name="graphinv",
     help="Investigate counterfeit-selling networks: ingest traces, find the gangs behind "
     "many shops, explain the links, render them.\n\n"
-    "Example: graphinv demo --out-dir demo-out  (then: graphinv --help for every command)",
+    "Example: graphinv demo --out-dir demo-out --open",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
