@@ -50,13 +50,14 @@ from graphinv.render.exports import export_names, write_cluster_exports
 from graphinv.render.layout import spring_layout
 from graphinv.render.model import Graph, prepare_graph, prepare_report
 from graphinv.render.reduce import DEFAULT_MAX_NODES, reduce_graph
-from graphinv.render.safe import number, safe_filename, short, text, visible
+from graphinv.render.safe import line, number, safe_filename, short, text
 from graphinv.render.vis import (
     _EVIDENCE_ROWS,
     _fmt,
     _options,
     _pyvis_payload,
     _record,
+    _shown,
     _vis_graph,
 )
 from graphinv.util.tabular import to_csv, to_json, write_text_atomic
@@ -96,9 +97,17 @@ class RenderedPage:
 @functools.cache
 def _env() -> Any:
     from jinja2 import Environment, FunctionLoader, StrictUndefined
+    from markupsafe import Markup
+
+    # Every text a template prints is one line (safe.line): a value holding a newline or a
+    # bidi override shows it as ⏎ / [U+202E] instead of breaking or reordering our text.
+    # Markup (the inlined library, the data JSON) is ours and passes unchanged.
+    def _one_line(value: Any) -> Any:
+        return line(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
     return Environment(loader=FunctionLoader(asset_text), autoescape=True,
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+                       undefined=StrictUndefined, keep_trailing_newline=True,
+                       finalize=_one_line)
 
 
 @functools.cache
@@ -233,11 +242,11 @@ def render_index_page(
     for r in reps:
         stem = stems.get(r["cluster_id"])
         rows.append({
-            "id": visible(r["cluster_id"]),
+            "id": _shown(r["cluster_id"]),
             "href": f"cluster-{stem}.html" if stem else None,
             "shops": r["shops"], "sellers": r["sellers"],
-            "platforms": ", ".join(visible(p) for p in r["platforms"]),
-            "countries": ", ".join(visible(c) for c in r["countries"]),
+            "platforms": ", ".join(_shown(p) for p in r["platforms"]),
+            "countries": ", ".join(_shown(c) for c in r["countries"]),
             "risk": _fmt(r["risk"]), "risk_sort": "" if r["risk"] is None else r["risk"],
             "flagged": r["flagged_shops"], "reappeared": "yes" if r["reappeared"] else "no",
         })
@@ -257,14 +266,14 @@ def render_index_page(
     nodes = []
     for i, r in enumerate(shown):
         stem = stems.get(r["cluster_id"])
-        lines = [f"Cluster {visible(r['cluster_id'])}",
+        lines = [f"Cluster {_shown(r['cluster_id'])}",
                  f"{r['shops']} shops · {r['sellers']} sellers · risk {_fmt(r['risk'])}",
                  f"flagged shops: {r['flagged_shops']}"
                  + (" · REAPPEARED" if r["reappeared"] else "")]
         if r["platforms"]:
-            lines.append("platforms: " + ", ".join(visible(p) for p in r["platforms"]))
+            lines.append("platforms: " + ", ".join(_shown(p) for p in r["platforms"]))
         if r["countries"]:
-            lines.append("countries: " + ", ".join(visible(c) for c in r["countries"]))
+            lines.append("countries: " + ", ".join(_shown(c) for c in r["countries"]))
         lines.append("double-click to open" if stem else "no page written for this cluster")
         node: dict[str, Any] = {
             "id": i, "label": short(r["cluster_id"], 24), "title": "\n".join(lines),
@@ -283,8 +292,8 @@ def render_index_page(
     for j, (ia, ib, e) in enumerate(ties):
         w = number(e.get("weight"), 0.0) or 0.0
         via = e.get("via") if isinstance(e.get("via"), list) else []
-        tip = (f"weak/hub tie {visible(shown[ia]['cluster_id'])} — "
-               f"{visible(shown[ib]['cluster_id'])} · weight {_fmt(w)}")
+        tip = (f"weak/hub tie {_shown(shown[ia]['cluster_id'])} — "
+               f"{_shown(shown[ib]['cluster_id'])} · weight {_fmt(w)}")
         if via:
             tip += "\nvia: " + ", ".join(short(v, 80) for v in via[:10])
             if len(via) > 10:

@@ -12,6 +12,8 @@ letting them silently reorder a label.
 'evil[U+202E]gnp.exe'
 >>> short("x" * 50, 10)
 'xxxxxxxxx…'
+>>> line("Shop A\\nFLAGGED: takedown\\u2028x\\ty")
+'Shop A⏎FLAGGED: takedown⏎x y'
 >>> number(float("inf")), number("0.5"), number(True)
 (None, 0.5, 1.0)
 """
@@ -23,13 +25,15 @@ import math
 import re
 from typing import Any
 
-__all__ = ["text", "visible", "terminal", "short", "number", "flag_dicts", "safe_filename"]
+__all__ = ["text", "visible", "line", "terminal", "short", "number", "flag_dicts", "safe_filename"]
 
 # Bidi embeddings/overrides/isolates, zero-width and other invisible format chars.
 _INVISIBLE = re.compile(
     "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
     "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
 )
+# Anything a renderer may start a new line at: LF, CR, VT, FF, NEL, LINE/PARAGRAPH SEPARATOR.
+_BREAKS = re.compile("\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]")
 _FILENAME_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 # For a terminal also the carriage return: it lets a value overwrite what was printed.
 _TERMINAL = re.compile(_INVISIBLE.pattern[:-1] + "\r]")
@@ -77,6 +81,24 @@ def visible(value: Any) -> str:
     return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text(value))
 
 
+def line(value: Any, limit: int | None = None) -> str:
+    """Display text on ONE line: line breaks shown as ``⏎``, tabs as a space, other
+    invisible and direction characters as ``[U+XXXX]``; cut to ``limit`` with ``…``.
+
+    Every value a page shows inside our own text (tooltips, headings, tables) goes
+    through this, so a hostile shop name cannot add lines that look like graphinv's
+    own (``FLAGGED: …``) or push the real flags and sources out of view.
+
+    >>> line("a\\r\\nb\\u202ec", 20), line("x" * 9, 5)
+    ('a⏎b[U+202E]c', 'xxxx…')
+    """
+    s = _BREAKS.sub("\u23ce", text(value)).replace("\t", " ")
+    s = _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", s)
+    if limit is not None and len(s) > limit:
+        s = s[: max(limit - 1, 0)] + "…"
+    return s
+
+
 def terminal(value: Any) -> str:
     """:func:`text` made safe for a terminal: no control character (ESC, BEL, CR,
     C1 such as CSI U+009B) reaches it, so a value cannot retitle the window, clear
@@ -100,9 +122,9 @@ def _picture(m: re.Match[str]) -> str:
 
 
 def short(value: Any, limit: int = 40) -> str:
-    """:func:`visible` cut to ``limit`` characters with an ellipsis, on one line."""
-    s = " ".join(visible(value).split())
-    return s if len(s) <= limit else s[: max(limit - 1, 0)] + "…"
+    """:func:`line` cut to ``limit`` characters with an ellipsis (runs of spaces
+    collapsed; a line break stays visible as ``⏎``)."""
+    return line(re.sub(r"\s+", " ", line(value)).strip(), limit)
 
 
 def number(value: Any, default: float | None = None) -> float | None:

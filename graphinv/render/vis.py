@@ -14,7 +14,7 @@ from typing import Any
 from graphinv.render.layout import spring_layout
 from graphinv.render.model import Graph
 from graphinv.render.reduce import Reduced
-from graphinv.render.safe import short, visible
+from graphinv.render.safe import line, short
 from graphinv.schema import NODE_KINDS
 
 _FLAG_BORDER = "#d62728"
@@ -23,6 +23,15 @@ _HUB_FILL = "#dedede"
 _EDGE_COLOR = "#9aa3ad"
 _TITLE_MAX = 3000
 _EVIDENCE_ROWS = 20
+#: One shown value (a name, a flag reason) at most this long: a long hostile value cannot push
+#: the real flags and sources out of the tooltip; the full value follows at the end.
+_FIELD_MAX = 200
+_LABEL_MAX = 80
+
+
+def _shown(value: Any, limit: int = _FIELD_MAX) -> str:
+    """One value inside our own text: one line, visible controls, bounded (safe.line)."""
+    return line(value, limit)
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -97,14 +106,14 @@ def _sources_by_node(edges: Sequence[Mapping[str, Any]], cap: int = 2) -> dict[s
 
 def _node_title(n: Mapping[str, Any], links: int, sources: list[str], hidden: int,
                 labels: Mapping[str, str]) -> str:
-    lines = [f"{n['kind']}: {visible(n['label'])}"]
+    lines = [f"{n['kind']}: {_shown(n['label'], _LABEL_MAX)}"]
     if n.get("group_of"):
         lines.append(f"Group of {n['count']} {n['kind']} nodes, each linked only here:")
         lines += ["  " + short(m, 100) for m in n["group_of"]]
         if n["count"] > len(n["group_of"]):
             lines.append(f"  … and {n['count'] - len(n['group_of'])} more (see the exports)")
     if n["hub"]:
-        lines.append("HUB — " + visible(n["hub_reason"] or "shared identifier, down-weighted"))
+        lines.append("HUB — " + _shown(n["hub_reason"] or "shared identifier, down-weighted"))
         if hidden:
             lines.append(f"  {hidden:,} of its links not drawn (see the note above the graph)")
     if n["lead"]:
@@ -114,25 +123,25 @@ def _node_title(n: Mapping[str, Any], links: int, sources: list[str], hidden: in
             lines.append("FLAGGED")
         for f in n["flags"][:5]:
             bits = [f.get("flag", "flag"), f.get("date", "")]
-            line = "FLAGGED: " + " ".join(visible(b) for b in bits if b)
+            flag = "FLAGGED: " + " ".join(_shown(b) for b in bits if b)
             if f.get("reason"):
-                line += " — " + visible(f["reason"])
+                flag += " — " + _shown(f["reason"])
             if f.get("source"):
-                line += f" (source: {visible(f['source'])})"
-            lines.append(line)
+                flag += f" (source: {_shown(f['source'])})"
+            lines.append(flag)
     if not n.get("group_of"):
-        lines.append("id: " + visible(n["id"]))
+        lines.append("id: " + _shown(n["id"]))
         if n["key"] and n["key"] != n["label"]:
-            lines.append("normalized: " + visible(n["key"]))
+            lines.append("normalized: " + _shown(n["key"]))
         if n["raws"] and n["raws"] != [n["label"]]:
             raws = " | ".join(short(r, 80) for r in n["raws"][:5])
             more = f" (+{len(n['raws']) - 5} more)" if len(n["raws"]) > 5 else ""
             lines.append("raw values: " + raws + more)
-    place = " · ".join(f"{k}: {visible(n[k])}" for k in ("platform", "country") if n[k])
+    place = " · ".join(f"{k}: {_shown(n[k])}" for k in ("platform", "country") if n[k])
     if place:
         lines.append(place)
     if n["shop_id"]:
-        lines.append("shop id: " + visible(n["shop_id"]))
+        lines.append("shop id: " + _shown(n["shop_id"]))
     if n["url"]:
         lines.append("url: " + short(n["url"], 120))
     lines.append(f"centrality {_fmt(n['centrality'])} · risk {_fmt(n['risk'])} · "
@@ -145,6 +154,8 @@ def _node_title(n: Mapping[str, Any], links: int, sources: list[str], hidden: in
     if sources:
         lines.append("source records:")
         lines += ["  " + s for s in sources]
+    if len(line(n["label"])) > _LABEL_MAX:
+        lines.append("full name: " + line(n["label"], 1000))
     title = "\n".join(lines)
     return title if len(title) <= _TITLE_MAX else title[: _TITLE_MAX - 1] + "…"
 

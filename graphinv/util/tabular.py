@@ -1,8 +1,9 @@
 """Tables for machines: CSV and JSON writers that are safe to open anywhere.
 
 CSV cells that a spreadsheet would run as a formula (leading ``=``, ``+``,
-``-``, ``@``, tab, CR or LF — OWASP "CSV injection") are neutralized with a
-leading apostrophe; quoting alone does not help. JSON refuses NaN/Infinity.
+``-``, ``@``, tab, CR or LF, or the full-width ``＝＋－＠`` — OWASP "CSV
+injection") are neutralized with a leading apostrophe; quoting alone does not
+help. JSON refuses NaN/Infinity.
 
 >>> neutralize("=SUM(A1:A9)")
 "'=SUM(A1:A9)"
@@ -10,6 +11,8 @@ leading apostrophe; quoting alone does not help. JSON refuses NaN/Infinity.
 '-12.5'
 >>> neutralize("-cmd")
 "'-cmd"
+>>> neutralize("＝HYPERLINK(1)")
+"'＝HYPERLINK(1)"
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ __all__ = ["OUTPUT_MARKER", "neutralize", "to_csv", "to_json", "write_text_atomi
 #: directories when it walks its inputs.
 OUTPUT_MARKER = ".graphinv-output"
 
-_DANGER = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Full-width ＝＋－＠ too: spreadsheets (Excel with East Asian input, LibreOffice) fold them
+# to their ASCII forms when a cell is typed or imported, and then run the formula.
+_DANGER = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
