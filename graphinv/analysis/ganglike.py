@@ -33,8 +33,8 @@ from typing import Any
 
 from graphinv.analysis.weighting import Evidence
 
-__all__ = ["FEATURES", "WEIGHTS", "BIAS", "RISK_WEIGHT", "cluster_features", "combine",
-           "contributions", "top_reasons", "TOP_REASONS"]
+__all__ = ["reappearances", "FEATURES", "WEIGHTS", "BIAS", "RISK_WEIGHT", "cluster_features",
+           "combine", "contributions", "top_reasons", "TOP_REASONS"]
 
 #: Feature names, in report order.
 FEATURES = (
@@ -159,3 +159,33 @@ def top_reasons(values: Mapping[str, float], k: int = TOP_REASONS) -> list[dict[
     ranked = sorted((f for f in parts if parts[f] > 0), key=lambda f: (-parts[f], f))
     return [{"feature": f, "value": round(values.get(f, 0.0), 6), "contribution": parts[f]}
             for f in ranked[:k]]
+
+
+def reappearances(ev: Evidence) -> dict[int, list[tuple[int, int]]]:
+    """Unflagged shops that use an identifier of a flagged shop (or a flagged
+    identifier) and were first seen after the flag date.
+
+    Returns ``shop ordinal -> [(group, flagged node index), ...]``.
+    """
+    proj = ev.proj
+    out: dict[int, list[tuple[int, int]]] = {}
+    for node in sorted(proj.flagged):
+        dates = proj.flag_dates(node)
+        if not dates:
+            continue
+        since = dates[0]
+        s0 = ev.shop_ord.get(node)
+        if s0 is not None:
+            groups = [g for g in ev.groups_of_shop(s0) if not ev.hub[g]]
+        else:
+            g0 = ev.group(node)
+            groups = [g0] if g0 is not None and not ev.hub[g0] else []
+        for g in groups:
+            for s in ev.shops_of(g):
+                n = ev.shops[s]
+                if s == s0 or n in proj.flagged:
+                    continue
+                seen = proj.first_seen[n]
+                if seen and seen > since:
+                    out.setdefault(s, []).append((g, node))
+    return out

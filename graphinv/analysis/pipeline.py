@@ -21,9 +21,11 @@ from typing import Any
 
 from graphinv import schema
 from graphinv._collector import collector_paused
+from graphinv.analysis import decisions as dec
 from graphinv.analysis import details as det
 from graphinv.analysis import ganglike, history, report
 from graphinv.analysis.engine import ClusterEngine, EngineOptions, get_engine
+from graphinv.analysis.ganglike import reappearances
 from graphinv.analysis.projection import LINK_RELS, Projection, project
 from graphinv.analysis.risk import RiskScores, cluster_risk, score_risk
 from graphinv.analysis.weighting import (
@@ -80,6 +82,8 @@ class ClusterOptions:
     engine_name: str = DEFAULT_ENGINE
     write: bool = True
     details: bool = False
+    #: CSV of analyst decisions (graphinv.analysis.decisions), added to the recorded ones.
+    decisions_file: Path | None = None
 
     @property
     def seed(self) -> int:
@@ -160,6 +164,8 @@ class ClusterResult:
     stats: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     graphs: dict[str, dict[str, Any]] | None = None
+    #: Analyst decisions applied by this run, and those naming nothing in the store.
+    decisions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def cluster(self, cluster_id: str) -> dict[str, Any]:
         for c in self.clusters:
@@ -197,36 +203,6 @@ class _Kept:
     cents: list[dict[int, float]]
 
 
-def reappearances(ev: Evidence) -> dict[int, list[tuple[int, int]]]:
-    """Unflagged shops that use an identifier of a flagged shop (or a flagged
-    identifier) and were first seen after the flag date.
-
-    Returns ``shop ordinal -> [(group, flagged node index), ...]``.
-    """
-    proj = ev.proj
-    out: dict[int, list[tuple[int, int]]] = {}
-    for node in sorted(proj.flagged):
-        dates = proj.flag_dates(node)
-        if not dates:
-            continue
-        since = dates[0]
-        s0 = ev.shop_ord.get(node)
-        if s0 is not None:
-            groups = [g for g in ev.groups_of_shop(s0) if not ev.hub[g]]
-        else:
-            g0 = ev.group(node)
-            groups = [g0] if g0 is not None and not ev.hub[g0] else []
-        for g in groups:
-            for s in ev.shops_of(g):
-                n = ev.shops[s]
-                if s == s0 or n in proj.flagged:
-                    continue
-                seen = proj.first_seen[n]
-                if seen and seen > since:
-                    out.setdefault(s, []).append((g, node))
-    return out
-
-
 def _countries(report_row: Mapping[str, Any]) -> int:
     return len(report_row["countries"])
 
@@ -252,23 +228,27 @@ def run_clusters(store: Store, options: ClusterOptions | None = None, *,
     result.params["engine"]["name"] = eng.name
     # Every stage builds millions of small acyclic objects (at 1M shops the collector's
     # rescans cost 24 of the projection's 52 s on Neo4j); see graphinv._collector.
+    previous = history.load_previous(store)
+    # Analyst decisions: the previous run's, plus the file's (read before the long stages).
+    decided = dec.Decided.for_run(previous.params if previous else None, opts.decisions_file)
     with collector_paused():
         with clock.stage("projection"):
             proj = project(store, with_results=opts.write)
         with clock.stage("weighting"):
             hubs = read_hub_list(opts.hubs_file, proj) if opts.hubs_file else HubList()
             result.unmatched_hubs = hubs.unmatched
-            ev = build_evidence(proj, opts.weights, hubs)
+            ev = build_evidence(proj, opts.weights, hubs, forced_hubs=decided.hubs(proj.index))
+            decided.keep(ev)
         with clock.stage("clustering"):
             part = eng.partition(ev, eopts)
+            linked = decided.link(part.clusters, ev)
         del clock.timings["clustering"]  # reported as its two parts
         clock.timings["components"] = round(part.timings.get("components", 0.0), 4)
         clock.timings["communities"] = round(part.timings.get("communities", 0.0), 4)
         with clock.stage("risk"):
             scores = score_risk(ev, eng, eopts, lead_min=opts.lead_min)
         with clock.stage("report"):
-            previous = history.load_previous(store)
-            kept = _build_reports(store, ev, part.clusters, scores, opts, previous, result)
+            kept = _build_reports(store, ev, linked, scores, opts, previous, result, decided)
         if opts.write:
             with clock.stage("write-back"):
                 _write_back(store, ev, scores, result, kept)
@@ -317,6 +297,8 @@ def last_run_results(store: Store, *, details: bool = True,
             # The run's hubs as it marked them (a hubs file may have moved since).
             ev = build_evidence(proj, opts.weights, forced_hubs=proj.hub_reason,
                                 detect=not proj.hub_reason)
+            decided = dec.Decided.for_run(previous.params, None)
+            decided.keep(ev)
         with clock.stage("risk"):
             scores = score_risk(ev, eng, opts.engine, lead_min=opts.lead_min)
         with clock.stage("report"):
@@ -336,7 +318,7 @@ def last_run_results(store: Store, *, details: bool = True,
                     f"{len(missing)} shop(s) of the last clustering run are not in the store",
                     value=", ".join(missing[:5]),
                     hint="rerun `graphinv clusters` on this store")
-            kept = _build_reports(store, ev, clusters, scores, opts, previous, result,
+            kept = _build_reports(store, ev, clusters, scores, opts, previous, result, decided,
                                   ids=list(previous.clusters))
         if details:
             with clock.stage("details"):
@@ -351,7 +333,8 @@ def last_run_results(store: Store, *, details: bool = True,
 
 def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores: RiskScores,
                    opts: ClusterOptions, previous: history.PreviousRun | None,
-                   result: ClusterResult, ids: list[str] | None = None) -> _Kept:
+                   result: ClusterResult, decided: dec.Decided,
+                   ids: list[str] | None = None) -> _Kept:
     """Reports of ``clusters``, ranked; their ids are ``ids`` (a recorded run: every
     cluster kept, no events) or are assigned against ``previous`` (a new run)."""
     proj = ev.proj
@@ -440,6 +423,10 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
     result.params["next_id"] = max([previous.next_id if previous else 1]
                                    + [(history.parse_id(c) or 0) + 1 for c in ids])
     result.params["clusters"] = len(ids)
+    decided.on_reports(reports)
+    result.params["decisions"] = decided.record()
+    result.decisions = {"applied": decided.applied,
+                        "unmatched": [d.as_dict() for d in decided.unmatched]}
     return _Kept(kept_clusters, kept_groups, cents)
 
 

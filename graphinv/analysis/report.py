@@ -340,7 +340,8 @@ LEAD_COLUMNS = ["cluster_id", "shops", "platforms", "countries", "gang_likeness"
 
 
 def lead_rows(reports: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], list[Any]]]:
-    """Clusters without a flagged shop, most gang-like first: ``(report, flat row)``.
+    """Clusters without a flagged shop, most gang-like first: ``(report, flat row)``;
+    clusters an analyst decided ``not-a-gang`` are left out.
 
     >>> reps = [{"cluster_id": "G-0001", "shops": 3, "platforms": ["ebay"], "countries": [],
     ...          "flagged_shops": 0, "gang_likeness": 0.2, "risk": 0.0, "reasons": []},
@@ -355,7 +356,8 @@ def lead_rows(reports: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, A
     >>> [r["cluster_id"] for r, _ in lead_rows(reps)]
     ['G-0002', 'G-0001']
     """
-    unflagged = [r for r in reports if not r["flagged_shops"]]
+    unflagged = [r for r in reports if not r["flagged_shops"]
+                 and (r.get("decision") or {}).get("decision") != "not-a-gang"]
     unflagged.sort(key=lambda r: (-r.get("gang_likeness", 0.0), -r["shops"], r["cluster_id"]))
     return [(r, [r["cluster_id"], r["shops"], len(r["platforms"]), len(r["countries"]),
                  r.get("gang_likeness", 0.0), r["risk"],

@@ -86,6 +86,9 @@ def clusters(
     leads: Annotated[bool, typer.Option(
         "--leads", help="List only the clusters with no flagged shop, most gang-like first, "
         "with the reasons (leads: gangs not caught yet).")] = False,
+    decisions: Annotated[Path | None, typer.Option(
+        "--decisions", help="CSV of analyst decisions (decision,a,b,who,when,why: same, "
+        "not-same, hub, not-hub, not-a-gang, confirmed); kept for later runs.")] = None,
 ) -> None:
     """Find gangs: shops tied by shared identifiers, hubs down-weighted, risk-ranked.
 
@@ -105,7 +108,11 @@ def clusters(
 
     if hubs is not None and not hubs.is_file():
         raise fail(f"hubs file not found — {hubs} — give a text file, one hub per line", 2)
-    opts = ClusterOptions(min_shops=min_shops, min_platforms=min_platforms,
+    if decisions is not None and not decisions.is_file():
+        raise fail(f"decisions file not found — {decisions} — give a CSV with "
+                   "decision,a,b,who,when,why", 2)
+    opts = ClusterOptions(decisions_file=decisions, min_shops=min_shops,
+                          min_platforms=min_platforms,
                           min_countries=min_countries, engine=EngineOptions(seed=seed),
                           engine_name=engine, hubs_file=hubs, details=html is not None)
     with handle_errors():
@@ -116,6 +123,9 @@ def clusters(
             check_output_dir(html, "view")  # before the run, not after it
         with open_configured_store(ctx) as store, _progress() as progress:
             result = run_clusters(store, opts, progress=progress)
+        for d in result.decisions.get("unmatched", []):
+            err_console.print(f"Warning: analyst decision names nothing in this run: "
+                              f"{d['decision']} {d['a']} {d['b'] or ''}".rstrip(), markup=False)
         for line in result.unmatched_hubs:
             err_console.print(f"Warning: hubs file entry matches nothing in the store: {line}",
                               markup=False)
