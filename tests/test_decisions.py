@@ -97,3 +97,28 @@ def test_bad_decisions_are_errors_naming_the_line(tmp_path: Path, runner: CliRun
     res = runner.invoke(app, ["--data-dir", str(tmp_path / "st"), "clusters",
                               "--decisions", str(tmp_path / "missing.csv")])
     assert res.exit_code == 2 and "decisions file not found" in res.output
+
+
+def test_explain_shows_the_decisions(runner: CliRunner, tmp_path: Path) -> None:
+    from graphinv.config import StoreConfig
+    from graphinv.store import open_store
+
+    args = ["--data-dir", str(tmp_path / "st")]
+    with open_store(StoreConfig.from_values(data_dir=tmp_path / "st")) as st:
+        build(st, load_spec("chain_and_hub.json"))
+    dec = _file(tmp_path,
+                "same,Shop:taobao:g1,Shop:amazon:l0,ana,2026-12-01,same bank statement")
+    res = runner.invoke(app, [*args, "clusters", "--decisions", str(dec)])
+    assert res.exit_code == 0, (res.output, res.exception)
+    res = runner.invoke(app, [*args, "explain", "--cluster", "G-0001", "--format", "json"])
+    assert res.exit_code == 0, (res.output, res.exception)
+    import json
+
+    data = json.loads(res.stdout)
+    assert data["decisions"] == [{"decision": "same", "a": "Shop:taobao:g1",
+                                  "b": "Shop:amazon:l0", "provenance":
+                                  "analyst decision on 2026-12-01 by ana: same bank statement"}]
+    assert ("Shop:taobao:g1 and Shop:amazon:l0 linked by analyst decision on 2026-12-01"
+            in data["summary"])
+    res = runner.invoke(app, [*args, "explain", "--cluster", "G-0001"])
+    assert res.exit_code == 0 and "Analyst decisions" in res.stdout

@@ -302,10 +302,17 @@ class Explainer:
             + (f"; {len(hubs)} hub(s) ignored" if hubs else "")
             + ("" if pieces == 1 else f"; {pieces} pieces joined by community detection")
         )
+        member_ids = [proj.ids[ev.shops[s]] for s in shops if s in wanted]
+        decided = _decisions_on(self.store, cluster_id, set(member_ids))
+        for d in decided:
+            if d["decision"] == "same":
+                summary += f"; {d['a']} and {d['b']} linked by {d['provenance']}"
+            elif d["decision"] in ("not-a-gang", "confirmed"):
+                summary += f"; {d['decision']} by {d['provenance']}"
         return {"cluster_id": cluster_id, "summary": summary, "shops": len(shops),
                 "platforms": platforms, "countries": countries, "identifiers": identifiers,
                 "bonds": bonds, "hubs_ignored": hubs, "pieces": pieces,
-                "members": [proj.ids[ev.shops[s]] for s in shops if s in wanted]}
+                "members": member_ids, "decisions": decided}
 
     def _shop_links(self, s: int, g: int) -> list[tuple[str, str, str]]:
         """The stored links that put shop ordinal ``s`` into group ``g``."""
@@ -322,6 +329,21 @@ class Explainer:
         for n in nodes:
             out.append((rel, proj.ids[shop], proj.ids[n]))
         return out
+
+
+def _decisions_on(store: Store, cluster_id: str, members: set[str]) -> list[dict[str, Any]]:
+    """The last run's analyst decisions about this cluster or its shops (with provenance)."""
+    from graphinv.analysis import history
+    from graphinv.analysis.decisions import from_params
+
+    previous = history.load_previous(store)
+    out = []
+    for d in from_params(previous.params if previous else {}):
+        if (d.decision in ("not-a-gang", "confirmed") and d.a.upper() == cluster_id) or (
+                d.decision in ("same", "not-same") and ({d.a, d.b} & members)):
+            out.append({"decision": d.decision, "a": d.a, "b": d.b,
+                        "provenance": d.provenance})
+    return out
 
 
 def explain_pair(store: Store, a: str, b: str, **kw: Any) -> dict[str, Any]:

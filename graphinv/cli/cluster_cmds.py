@@ -473,6 +473,10 @@ def _print_cluster_explanation(data: dict[str, Any]) -> None:
         emit_table(["hub", "shops here", "why ignored"],
                    [[h["id"], h["shops"], h["reason"]] for h in data["hubs_ignored"]],
                    OutputFormat.table, title="Hubs (not evidence of a gang)")
+    if data.get("decisions"):
+        emit_table(["decision", "a", "b", "recorded"],
+                   [[d["decision"], d["a"], d["b"] or "", d["provenance"]]
+                    for d in data["decisions"]], OutputFormat.table, title="Analyst decisions")
 
 
 @app.command()
