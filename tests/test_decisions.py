@@ -122,3 +122,22 @@ def test_explain_shows_the_decisions(runner: CliRunner, tmp_path: Path) -> None:
             in data["summary"])
     res = runner.invoke(app, [*args, "explain", "--cluster", "G-0001"])
     assert res.exit_code == 0 and "Analyst decisions" in res.stdout
+
+
+def test_view_page_shows_gang_likeness_reasons_and_decision(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    from graphinv.config import StoreConfig
+    from graphinv.store import open_store
+
+    args = ["--data-dir", str(tmp_path / "st")]
+    with open_store(StoreConfig.from_values(data_dir=tmp_path / "st")) as st:
+        build(st, load_spec("chain_and_hub.json"))
+    dec = _file(tmp_path, "confirmed,G-0001,,ana,2026-12-01,test purchase 4411 fake")
+    res = runner.invoke(app, [*args, "clusters", "--decisions", str(dec),
+                              "--html", str(tmp_path / "site")])
+    assert res.exit_code == 0, (res.output, res.exception)
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("*.html")
+             if "Gang-likeness" in p.read_text(encoding="utf-8")]
+    assert len(pages) == 1
+    assert ("analyst_decision 1.00 (+1.00): analyst decision on 2026-12-01 by ana: "
+            "test purchase 4411 fake") in pages[0]

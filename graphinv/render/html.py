@@ -176,6 +176,7 @@ def render_cluster_page(
     ctx.update(
         r=r,
         risk_text=_fmt(r["risk"]),
+        gang_text=_fmt(r["gang_likeness"]),
         note=red.note,
         problems=g.problems,
         total_nodes=f"{len(g.nodes):,}",

@@ -102,7 +102,23 @@ def prepare_report(report: Mapping[str, Any] | None, cluster_id: Any = None) -> 
         "key_entities": _entities(r.get("key_entities"), "centrality"),
         "top_identifiers": _entities(r.get("top_identifiers"), "shops"),
         "members": _texts(r.get("members")),
+        "gang_likeness": number(r.get("gang_likeness")),
+        "reasons": _reasons(r.get("reasons")),
     }
+
+
+def _reasons(value: Any) -> list[str]:
+    """Gang-likeness reasons as one line each: ``feature value (+contribution)``."""
+    out = []
+    for x in value if isinstance(value, list) else []:
+        if isinstance(x, str):  # already prepared (a report is prepared more than once)
+            out.append(text(x))
+        elif isinstance(x, Mapping):
+            v, c = number(x.get("value"), 0.0) or 0.0, number(x.get("contribution"), 0.0) or 0.0
+            why = text(x.get("provenance"))
+            out.append(f"{text(x.get('feature'))} {v:.2f} (+{c:.2f})"
+                       + (f": {why}" if why else ""))
+    return out
 
 
 def _node(raw: Mapping[str, Any], leads: set[str]) -> dict[str, Any]:
