@@ -29,8 +29,9 @@ def _tie_vias(result: Any) -> dict[frozenset[str], list[str]]:
 def test_chain_of_small_gangs_is_split_and_kept_related(store: Store) -> None:
     spec = build(store, load_spec("chain_of_groups.json"))
     result = run_clusters(store, ClusterOptions(write=False))
-    assert shop_sets(result) == sorted([_shops(spec, p) for p in "abcde"]
+    assert shop_sets(result) == sorted([_shops(spec, p) for p in "abcdehi"]
                                        + [_shops(spec, "f", "g")])
+    assert len(_tie_vias(result)[frozenset("hi")]) == 2  # two addresses, one kind
     vias = _tie_vias(result)
     assert vias[frozenset("ab")] == ["Seller:HK:lee ka shing"]
     assert vias[frozenset("bc")] == ["Supplier:ningbo lucky toys"]

@@ -290,8 +290,9 @@ def _join_medium(ev: Evidence, uf: DisjointSet, medium: list[int],
     A medium identifier attaches shops that are on their own to the one group of
     shops it touches, or ties loose shops together. Two groups of several shops each
     are joined only when at least ``chain_links_min`` distinct medium identifiers tie
-    them: a run of small gangs with one shared officer or address between each two is
-    a chain of separate groups, reported as ties between clusters, not one cluster.
+    them, of as many kinds (an officer and an address; two addresses may be two spellings
+    of one forwarder): a run of small gangs with one shared officer or address between
+    each two is a chain of separate groups, reported as ties between clusters.
     A loose shop tied to two different groups (a bridge) joins neither.
 
     >>> from graphinv.analysis.projection import Projection
@@ -314,17 +315,20 @@ def _join_medium(ev: Evidence, uf: DisjointSet, medium: list[int],
         r = uf.find(s)
         size[r] = size.get(r, 0) + 1
     touched: list[tuple[list[int], list[int]]] = []  # per group: (groups of shops, loose shops)
-    pairs: dict[tuple[int, int], int] = {}
+    # Kinds, not identifiers, are counted: two spellings of one forwarder that nothing
+    # joined are one tie, not two; an officer and an address are two.
+    pairs: dict[tuple[int, int], set[str]] = {}
     for g in medium:
         roots = sorted({uf.find(mem[i]) for i in range(ptr[g], ptr[g + 1])})
         multi = [r for r in roots if size[r] >= 2]
         touched.append((multi, [r for r in roots if size[r] < 2]))
         if 2 <= len(multi) <= _MAX_PAIR_FANOUT:
+            kind = ev.group_kind[g]
             for i, x in enumerate(multi):
                 for y in multi[i + 1:]:
-                    pairs[(x, y)] = pairs.get((x, y), 0) + 1
-    for (x, y), n in sorted(pairs.items()):
-        if n >= options.chain_links_min:
+                    pairs.setdefault((x, y), set()).add(kind)
+    for (x, y), kinds in sorted(pairs.items()):
+        if len(kinds) >= options.chain_links_min:
             uf.union(x, y)
     # Loose shops tied to each other form runs; a run joins the one group of shops it is
     # tied to, and none when it is tied to several (a bridge between them).
