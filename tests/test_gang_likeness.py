@@ -79,6 +79,11 @@ def test_roc_auc_and_top_precision_are_exact() -> None:
     m = ranking_metrics(rows, k=2)
     assert (m["auc"], m["auc_unflagged"], m["top_precision"]) == (0.75, 1.0, 0.5)
     assert (m["risk_auc"], m["risk_auc_unflagged"], m["risk_top_precision"]) == (0.625, 0.5, 0.5)
+    # Among unflagged clusters only: the gang (0.9) first, then the legit one (0.8).
+    assert (m["unflagged_top_precision"], m["risk_unflagged_top_precision"]) == (0.5, 0.5)
+    assert ranking_metrics(rows, k=1)["unflagged_top_precision"] == 1.0
+    # Risk ties (0.0, 0.0) at the cut count against the gang.
+    assert ranking_metrics(rows, k=1)["risk_unflagged_top_precision"] == 0.0
     # A tie at the cut counts against the gangs.
     assert ranking_metrics([(False, True, 1.0, 0.0), (True, True, 1.0, 0.0)],
                            k=1)["top_precision"] == 0.0

@@ -303,6 +303,8 @@ def ranking_metrics(rows: list[tuple[bool, bool, float, float]], k: int = TOP_K
     ...                      (True, False, 0.8, 1.0)], k=2)
     >>> m["auc"], m["auc_unflagged"], m["top_precision"], m["risk_top_precision"]
     (1.0, 1.0, 1.0, 0.5)
+    >>> m["unflagged_top_precision"], m["risk_unflagged_top_precision"]
+    (0.5, 0.5)
     """
     out: dict[str, Any] = {
         "clusters": len(rows),
@@ -318,7 +320,8 @@ def ranking_metrics(rows: list[tuple[bool, bool, float, float]], k: int = TOP_K
         out[prefix + "auc"] = roc_auc(labels, scores)
         unf = [r for r in rows if r[1]]
         out[prefix + "auc_unflagged"] = roc_auc([r[0] for r in unf], [r[col] for r in unf])
-        top = sorted(rows, key=lambda r: (-r[col], r[0]))[:k]
-        out[prefix + "top_precision"] = (round(sum(1 for r in top if r[0]) / len(top), 6)
-                                         if top else None)
+        for name, pool in (("top_precision", rows), ("unflagged_top_precision", unf)):
+            top = sorted(pool, key=lambda r: (-r[col], r[0]))[:k]
+            out[prefix + name] = (round(sum(1 for r in top if r[0]) / len(top), 6)
+                                  if top else None)
     return out

@@ -528,5 +528,8 @@ def evaluate(
              f"{num(rk['auc_unflagged'])} / {num(rk['risk_auc_unflagged'])}"],
             [f"precision of the top {rk['top_k']}: gang_likeness / flag risk",
              f"{num(rk['top_precision'])} / {num(rk['risk_top_precision'])}"],
+            [f"precision of the top {rk['top_k']} unflagged: gang_likeness / flag risk",
+             f"{num(rk['unflagged_top_precision'])} / "
+             f"{num(rk['risk_unflagged_top_precision'])}"],
         ]
     emit_table(["metric", "value"], rows, fmt, title="Evaluation", json_data=data)
