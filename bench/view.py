@@ -4,7 +4,7 @@ The browser part runs only when Chromium and chromedriver are installed.
 
 >>> rows = render_bench([50], browser=False)
 >>> rows[0]["nodes"], rows[0]["drawn_nodes"], rows[0]["data_kb"] > 0
-(50, 50, True)
+(50, 49, True)
 """
 
 from __future__ import annotations

@@ -318,7 +318,10 @@ def test_big_clusters_are_reduced_with_a_note(n: int) -> None:
     data = page_data(page.html)
     assert len(data["graph"]["nodes"]) == page.drawn_nodes
     assert 'id="aggregation-note"' in page.html
-    assert "--max-nodes 0" in page.html and f"{n:,} nodes" in page.html
+    # spellings joined by SAME_AS are one node (issue #22 item 1): count the entities
+    same = nx.Graph((e["source"], e["target"]) for e in g["edges"] if e["type"] == "SAME_AS")
+    entities = n - sum(len(c) - 1 for c in nx.connected_components(same))
+    assert "--max-nodes 0" in page.html and f"{entities:,} nodes" in page.html
     # leads, flagged shops and hubs are always drawn
     labels = [x["label"] for x in data["graph"]["nodes"]]
     flagged = sum(1 for x in g["nodes"] if x["flagged"])
@@ -326,7 +329,7 @@ def test_big_clusters_are_reduced_with_a_note(n: int) -> None:
     assert sum(1 for lbl in labels if lbl.startswith("HUB ")) == n // 1000
     if n <= 2000:
         full = render_cluster_page(g, max_nodes=0)
-        assert full.drawn_nodes == n and "aggregation-note" not in full.html
+        assert full.drawn_nodes == entities and "aggregation-note" not in full.html
 
 
 def test_reduce_keeps_protected_nodes_and_valid_edges() -> None:
@@ -409,7 +412,9 @@ def test_thousand_node_page_is_small_and_quick() -> None:
     with tempfile.TemporaryDirectory() as d:
         write_site(site["reports"], site["graphs"], site["overview_edges"], d, stats=stats)
     page = stats[0]
-    assert page["drawn_nodes"] == 1000
+    g = site["graphs"][site["reports"][0]["cluster_id"]]
+    same = nx.Graph((e["source"], e["target"]) for e in g["edges"] if e["type"] == "SAME_AS")
+    assert page["drawn_nodes"] == 1000 - sum(len(c) - 1 for c in nx.connected_components(same))
     assert page["data_bytes"] < 1_000_000
     lib = len(assets.vis_js().encode()) + len(assets.vis_css().encode())
     assert page["html_bytes"] - lib < 1_100_000

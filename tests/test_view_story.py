@@ -93,3 +93,75 @@ def test_fullwidth_formula_prefixes_are_neutralized() -> None:
     cells = [c for r in rows for c in r]
     assert "'＝HYPERLINK(\"http://evil\",\"x\")" in cells
     assert not [c for c in cells if c.startswith("＝")]
+
+
+def _warehouse(spellings: int = 7) -> dict[str, Any]:
+    """One warehouse written 7 ways (SAME_AS chain), each spelling used by one shop."""
+    nodes: list[dict[str, Any]] = [{"id": "Phone:+4412", "kind": "Phone", "label": "+4412"}]
+    edges: list[dict[str, Any]] = []
+    for i in range(spellings):
+        aid = f"Address:12 harbour rd unit {i}"
+        nodes.append({"id": aid, "kind": "Address", "label": f"12 Harbour Rd v{i}",
+                      "raws": [f"12 HARBOUR RD #{i}"], "hub": i == 3,
+                      "hub_reason": "warehouse" if i == 3 else None})
+        nodes.append({"id": f"Shop:ebay:{i}", "kind": "Shop", "label": f"shop {i}"})
+        edges.append({"source": f"Shop:ebay:{i}", "target": aid, "type": "LOCATED_AT",
+                      "evidence": [{"source": f"src{i % 2}", "file": f"f{i % 2}.csv",
+                                    "line": str(i + 2), "raw": f"12 HARBOUR RD #{i}"}]})
+        edges.append({"source": f"Shop:ebay:{i}", "target": "Phone:+4412",
+                      "type": "USES_PHONE", "evidence": []})
+        if i:
+            edges.append({"source": f"Address:12 harbour rd unit {i - 1}", "target": aid,
+                          "type": "SAME_AS", "weight": 0.9})
+    return {"report": {"cluster_id": "G-7", "shops": spellings,
+                       "leads": ["Address:12 harbour rd unit 6"],
+                       "top_identifiers": [{"id": f"Address:12 harbour rd unit {i}",
+                                            "shops": 1} for i in range(spellings)]},
+            "nodes": nodes, "edges": edges}
+
+
+def test_same_as_spellings_are_one_node_in_view_and_exports(tmp_path: Any) -> None:
+    from graphinv.render.exports import cluster_json, to_networkx
+
+    g = prepare_graph(_warehouse())
+    addresses = [n for n in g.nodes if n["kind"] == "Address"]
+    assert len(addresses) == 1 and g.joined == 6
+    a = addresses[0]
+    assert [x["label"] for x in a["aliases"]][0] == a["label"]
+    assert sorted(x["label"] for x in a["aliases"]) == [f"12 Harbour Rd v{i}" for i in range(7)]
+    assert sorted(a["raws"]) == sorted(f"12 HARBOUR RD #{i}" for i in range(7))
+    assert a["hub"] and a["hub_reason"] == "warehouse"
+    assert a["sources"] == ["src0 f0.csv", "src1 f1.csv"]
+    # every shop now links the one address; no SAME_AS link left, none lost
+    located = [e for e in g.edges if e["type"] == "LOCATED_AT"]
+    assert len(located) == 7 and {e["target"] for e in located} == {a["id"]}
+    assert not [e for e in g.edges if e["type"] == "SAME_AS"]
+    # the report's references follow the merge, without duplicates
+    assert g.report["leads"] == [a["id"]]
+    assert [t["id"] for t in g.report["top_identifiers"]] == [a["id"]]
+    # exports: one node with every spelling
+    data = json.loads(cluster_json(g))
+    assert [len(n["aliases"]) for n in data["nodes"] if n["kind"] == "Address"] == [7]
+    rows = list(csv.DictReader(io.StringIO(members_csv(g))))
+    addr_rows = [r for r in rows if r["kind"] == "Address"]
+    assert len(addr_rows) == 1 and addr_rows[0]["spellings"].count("12 Harbour Rd v") == 7
+    assert to_networkx(g).number_of_nodes() == 1 + 7 + 1
+    # the page draws one HUB node listing the spellings and says so
+    page = render_cluster_page(_warehouse()).html
+    drawn = _data(page)["graph"]["nodes"]
+    hubs = [n for n in drawn if n["label"].startswith(("HUB", "★ HUB"))]
+    assert len(hubs) == 1 and "(7 spellings)" in hubs[0]["label"]
+    assert "7 spellings joined by SAME_AS" in hubs[0]["title"]
+    assert len(drawn) == 9 and 'id="joined-note"' in page
+
+
+def test_shop_seen_in_several_sources_lists_them() -> None:
+    raw = _warehouse(2)
+    phone = next(e for e in raw["edges"]
+                 if e["source"] == "Shop:ebay:1" and e["type"] == "USES_PHONE")
+    phone["evidence"] = [{"source": "whois", "file": "w.csv", "line": "9", "raw": "+4412"}]
+    g = prepare_graph(raw)
+    shop = next(n for n in g.nodes if n["id"] == "Shop:ebay:1")
+    assert shop["sources"] == ["src1 f1.csv", "whois w.csv"]
+    titles = _titles(render_cluster_page(raw).html)
+    assert "seen in: src1 f1.csv, whois w.csv" in titles["Shop: shop 1"].split("\n")

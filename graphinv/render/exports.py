@@ -37,7 +37,7 @@ __all__ = ["MEMBER_COLUMNS", "export_names", "write_cluster_exports", "members_c
 
 MEMBER_COLUMNS = ("id", "kind", "label", "key", "raws", "platform", "country", "shop_id",
                   "url", "flagged", "flags", "lead", "hub", "hub_reason", "centrality",
-                  "risk", "links")
+                  "risk", "links", "spellings", "sources")
 
 # XML 1.0 cannot hold C0 controls other than tab/LF/CR, nor U+FFFE/U+FFFF.
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -58,6 +58,11 @@ def _flag_text(flags: list[dict[str, str]]) -> str:
                                           f.get("source")) if v) for f in flags)
 
 
+def _spellings(n: dict[str, Any]) -> str:
+    """Every spelling SAME_AS joined into this node, as ``label (id)``."""
+    return "; ".join(f"{a['label']} ({a['id']})" for a in n.get("aliases") or [])
+
+
 def _degrees(g: Graph) -> dict[str, int]:
     deg: dict[str, int] = {}
     for e in g.edges:
@@ -71,7 +76,8 @@ def members_csv(g: Graph) -> str:
     deg = _degrees(g)
     rows = []
     for n in g.nodes:
-        row = dict(n, flags=_flag_text(n["flags"]), links=deg.get(n["id"], 0))
+        row = dict(n, flags=_flag_text(n["flags"]), links=deg.get(n["id"], 0),
+                   spellings=_spellings(n), sources="; ".join(n.get("sources") or []))
         rows.append([row.get(c) for c in MEMBER_COLUMNS])
     return to_csv(MEMBER_COLUMNS, rows)
 
@@ -106,6 +112,7 @@ def to_networkx(g: Graph, *, viz: bool = False) -> Any:
             "flags": _flag_text(n["flags"]), "lead": bool(n["lead"]), "hub": bool(n["hub"]),
             "hub_reason": n["hub_reason"], "centrality": float(n["centrality"]),
             "risk": None if n["risk"] is None else float(n["risk"]),
+            "spellings": _spellings(n), "sources": "; ".join(n.get("sources") or []),
         }
         clean: dict[str, Any] = {k: _xml(v) for k, v in attrs.items()}
         clean = {k: v for k, v in clean.items() if v is not None and v != ""}

@@ -178,6 +178,7 @@ def render_cluster_page(
         risk_text=_fmt(r["risk"]),
         gang_text=_fmt(r["gang_likeness"]),
         note=red.note,
+        joined_note=_joined_note(g),
         problems=g.problems,
         total_nodes=f"{len(g.nodes):,}",
         drawn_nodes=f"{len(red.nodes):,}",
@@ -197,6 +198,14 @@ def render_cluster_page(
     timings.update(reduce_s=t1 - t0, total_s=t2 - t0)
     return RenderedPage(html, len(data_json.encode("utf-8")), len(red.nodes), len(red.edges),
                         timings)
+
+
+def _joined_note(g: Graph) -> str:
+    if not g.joined:
+        return ""
+    return (f"{g.joined:,} spelling node{'s' if g.joined != 1 else ''} joined by SAME_AS "
+            "into the node that stands for the same address or supplier: one node per "
+            "real-world entity, each listing its spellings and sources.")
 
 
 def _markup(s: str) -> Any:

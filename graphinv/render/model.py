@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphinv.render.merge import merge_same_as
 from graphinv.render.safe import flag_dicts, number, text
 from graphinv.schema import split_node_id
 
@@ -34,6 +35,8 @@ class Graph:
     nodes: list[dict[str, Any]]
     edges: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
+    #: Nodes folded into another one because SAME_AS joins them (render.merge).
+    joined: int = 0
 
 
 def as_int(value: Any) -> int:
@@ -202,4 +205,21 @@ def prepare_graph(graph: Mapping[str, Any], report: Mapping[str, Any] | None = N
     if dangling:
         problems.append(f"{dangling} edge{'s' if dangling > 1 else ''} to a node not in the "
                         "cluster dropped")
-    return Graph(rep, list(nodes.values()), edges, problems)
+    merged = merge_same_as(list(nodes.values()), edges)
+    if merged.joined:
+        _follow(rep, merged.rep)
+    return Graph(rep, merged.nodes, merged.edges, problems, merged.joined)
+
+
+def _follow(rep: dict[str, Any], moved: Mapping[str, str]) -> None:
+    """Point the report's node references at the nodes that now stand for them."""
+    rep["leads"] = list(dict.fromkeys(moved.get(x, x) for x in rep["leads"]))
+    for field_name in ("key_entities", "top_identifiers"):
+        seen: set[str] = set()
+        kept = []
+        for ent in rep[field_name]:
+            ent["id"] = moved.get(ent["id"], ent["id"])
+            if ent["id"] not in seen:
+                seen.add(ent["id"])
+                kept.append(ent)
+        rep[field_name] = kept

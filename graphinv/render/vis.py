@@ -27,6 +27,7 @@ _EVIDENCE_ROWS = 20
 #: the real flags and sources out of the tooltip; the full value follows at the end.
 _FIELD_MAX = 200
 _LABEL_MAX = 80
+_ALIASES_SHOWN = 12
 
 
 def _shown(value: Any, limit: int = _FIELD_MAX) -> str:
@@ -137,6 +138,20 @@ def _node_title(n: Mapping[str, Any], links: int, sources: list[str], hidden: in
             raws = " | ".join(short(r, 80) for r in n["raws"][:5])
             more = f" (+{len(n['raws']) - 5} more)" if len(n["raws"]) > 5 else ""
             lines.append("raw values: " + raws + more)
+    aliases = n.get("aliases") or []
+    if aliases:
+        lines.append(f"{len(aliases)} spellings joined by SAME_AS, drawn as one node:")
+        for a in aliases[:_ALIASES_SHOWN]:
+            bits = [short(a["label"], 60), "id " + short(a["id"], 60)]
+            if a["sources"]:
+                bits.append("from " + ", ".join(short(x, 40) for x in a["sources"][:3]))
+            lines.append("  " + " · ".join(bits))
+        if len(aliases) > _ALIASES_SHOWN:
+            lines.append(f"  … and {len(aliases) - _ALIASES_SHOWN} more (see the exports)")
+    if n.get("sources"):
+        srcs = n["sources"]
+        lines.append("seen in: " + ", ".join(short(x, 40) for x in srcs[:6])
+                     + (f" (+{len(srcs) - 6} more)" if len(srcs) > 6 else ""))
     place = " · ".join(f"{k}: {_shown(n[k])}" for k in ("platform", "country") if n[k])
     if place:
         lines.append(place)
@@ -179,6 +194,8 @@ def _node_label(n: Mapping[str, Any], hidden: int) -> str:
     label = short(n["label"], 32)
     if n["hub"]:
         label = "HUB " + label + (f" (+{hidden:,} links)" if hidden else "")
+    if n.get("aliases"):
+        label += f" ({len(n['aliases'])} spellings)"
     if n.get("folded_count"):
         label += f" +{n['folded_count']}"
     return f"{marks} {label}" if marks else label
