@@ -375,7 +375,7 @@ def test_exports_open_in_networkx_and_spreadsheets(site_dir: Path) -> None:
     gx = nx.read_gexf(site_dir / "cluster-G-0001.gexf")
     assert gx.number_of_nodes() == 14
     data = json.loads((site_dir / "cluster-G-0001.json").read_text("utf-8"))
-    assert set(data) == {"report", "nodes", "edges"} and len(data["nodes"]) == 14
+    assert set(data) == {"report", "nodes", "edges", "provenance"} and len(data["nodes"]) == 14
     text = (site_dir / "cluster-G-0001-members.csv").read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 14

@@ -165,3 +165,34 @@ def test_shop_seen_in_several_sources_lists_them() -> None:
     assert shop["sources"] == ["src1 f1.csv", "whois w.csv"]
     titles = _titles(render_cluster_page(raw).html)
     assert "seen in: src1 f1.csv, whois w.csv" in titles["Shop: shop 1"].split("\n")
+
+
+def test_provenance_stamp_on_pages_and_exports(runner: Any, store_args: list[str],
+                                               tmp_path: Any) -> None:
+    import hashlib
+    from pathlib import Path
+
+    from graphinv.cli.app import app
+
+    src = Path(__file__).parent / "fixtures" / "ingest" / "flat_utf8.csv"
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    for cmd in (["ingest", str(src)], ["clusters"],
+                ["view", "--out-dir", str(tmp_path / "v"), "--limit", "0"]):
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "v"
+    pages = sorted(out.glob("cluster-*.html"))
+    assert pages
+    for page in [out / "index.html", *pages]:
+        html = page.read_text("utf-8")
+        foot = html[html.index('<footer id="provenance"'):html.index("</footer>")]
+        assert f"input flat_utf8.csv · sha256 {digest[:12]}… · 3 rows read by ingest run" in foot
+        assert "cluster run " in foot and "cluster run —" not in foot
+        assert "generated 20" in foot and "by graphinv " in foot
+    data = json.loads(next(out.glob("cluster-*.json")).read_text("utf-8"))
+    prov = data["provenance"]
+    assert [(i["file"], i["sha256"], i["rows"]) for i in prov["inputs"]] == [
+        ("flat_utf8.csv", digest, 3)]
+    assert prov["cluster_run"] and prov["options"]["engine"]["name"]
+    graphml = next(out.glob("cluster-*.graphml")).read_text("utf-8")
+    assert digest[:12] in graphml

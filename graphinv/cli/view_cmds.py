@@ -63,10 +63,15 @@ def view(
             site = read_site_file(input_file)
         else:
             from graphinv.analysis.pipeline import last_run_results
+            from graphinv.analysis.provenance import ingest_inputs
+            from graphinv.render.stamp import make_stamp
 
             with open_configured_store(ctx, read_only=True) as store:
                 result = last_run_results(store)
-            site = ViewSite(result.clusters, result.graphs or {}, result.ties)
+                stamp = make_stamp(store=store.location, run_id=result.run_key,
+                                   run_created=result.created, options=result.params,
+                                   inputs=ingest_inputs(store))
+            site = ViewSite(result.clusters, result.graphs or {}, result.ties, stamp)
         if cluster:
             from graphinv.querylib.entities import cluster_id
 

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from graphinv.render.model import Graph
 from graphinv.render.safe import text
+from graphinv.render.stamp import stamp_lines
 from graphinv.schema import NODE_KINDS
 from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
@@ -82,9 +84,10 @@ def members_csv(g: Graph) -> str:
     return to_csv(MEMBER_COLUMNS, rows)
 
 
-def cluster_json(g: Graph) -> str:
-    """``{"report", "nodes", "edges"}`` as strict JSON text."""
-    return to_json({"report": g.report, "nodes": g.nodes, "edges": g.edges}) + "\n"
+def cluster_json(g: Graph, provenance: Mapping[str, Any] | None = None) -> str:
+    """``{"report", "nodes", "edges", "provenance"}`` as strict JSON text."""
+    return to_json({"report": g.report, "nodes": g.nodes, "edges": g.edges,
+                    "provenance": dict(provenance or {})}) + "\n"
 
 
 def _xml(value: Any) -> str | float | int | bool | None:
@@ -98,11 +101,15 @@ def _xml(value: Any) -> str | float | int | bool | None:
     return s
 
 
-def to_networkx(g: Graph, *, viz: bool = False) -> Any:
-    """A ``networkx.MultiDiGraph`` with flat, typed attributes (no None)."""
+def to_networkx(g: Graph, *, viz: bool = False,
+                provenance: Mapping[str, Any] | None = None) -> Any:
+    """A ``networkx.MultiDiGraph`` with flat, typed attributes (no None); the
+    provenance stamp, when given, as graph attributes (one line each)."""
     import networkx as nx
 
     G = nx.MultiDiGraph(name=_xml(g.report["cluster_id"]))
+    for i, text_line in enumerate(stamp_lines(provenance)):
+        G.graph[f"provenance_{i:02d}"] = _xml(text_line)
     cmax = max((n["centrality"] for n in g.nodes), default=0.0) or 1.0
     for n in g.nodes:
         attrs: dict[str, Any] = {
@@ -135,28 +142,29 @@ def to_networkx(g: Graph, *, viz: bool = False) -> Any:
     return G
 
 
-def graphml_text(g: Graph) -> str:
+def graphml_text(g: Graph, provenance: Mapping[str, Any] | None = None) -> str:
     """GraphML (UTF-8 declared) of the cluster."""
     import networkx as nx
 
-    return "\n".join(nx.generate_graphml(to_networkx(g))) + "\n"
+    return "\n".join(nx.generate_graphml(to_networkx(g, provenance=provenance))) + "\n"
 
 
-def gexf_text(g: Graph) -> str:
+def gexf_text(g: Graph, provenance: Mapping[str, Any] | None = None) -> str:
     """GEXF 1.2 of the cluster with kind colours and centrality sizes."""
     import networkx as nx
 
-    return "\n".join(nx.generate_gexf(to_networkx(g, viz=True))) + "\n"
+    return "\n".join(nx.generate_gexf(to_networkx(g, viz=True, provenance=provenance))) + "\n"
 
 
-def write_cluster_exports(g: Graph, out_dir: str | os.PathLike[str],
-                          stem: str) -> dict[str, Path]:
-    """Write the four exports of one cluster; returns ``{format: path}``."""
+def write_cluster_exports(g: Graph, out_dir: str | os.PathLike[str], stem: str, *,
+                          provenance: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write the four exports of one cluster; returns ``{format: path}``. The JSON,
+    GraphML and GEXF carry the provenance stamp (CSV stays a plain table)."""
     out = Path(out_dir)
     names = export_names(stem)
     return {
-        "json": write_text_atomic(out / names["json"], cluster_json(g)),
-        "graphml": write_text_atomic(out / names["graphml"], graphml_text(g)),
-        "gexf": write_text_atomic(out / names["gexf"], gexf_text(g)),
+        "json": write_text_atomic(out / names["json"], cluster_json(g, provenance)),
+        "graphml": write_text_atomic(out / names["graphml"], graphml_text(g, provenance)),
+        "gexf": write_text_atomic(out / names["gexf"], gexf_text(g, provenance)),
         "csv": write_text_atomic(out / names["csv"], members_csv(g)),
     }

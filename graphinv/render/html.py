@@ -51,6 +51,7 @@ from graphinv.render.layout import spring_layout
 from graphinv.render.model import Graph, prepare_graph, prepare_report
 from graphinv.render.reduce import DEFAULT_MAX_NODES, reduce_graph
 from graphinv.render.safe import line, number, safe_filename, short, text
+from graphinv.render.stamp import make_stamp, stamp_lines
 from graphinv.render.vis import (
     _EVIDENCE_ROWS,
     _fmt,
@@ -157,8 +158,10 @@ def render_cluster_page(
     max_nodes: int = DEFAULT_MAX_NODES,
     seed: int = 7,
     stem: str | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> RenderedPage:
-    """The HTML of one cluster page (not written). ``graph`` may be a contract dict."""
+    """The HTML of one cluster page (not written). ``graph`` may be a contract dict;
+    ``provenance`` is shown in the page footer (default: when and by which graphinv)."""
     t0 = time.perf_counter()
     g = graph if isinstance(graph, Graph) else prepare_graph(graph)
     r = g.report
@@ -179,6 +182,7 @@ def render_cluster_page(
         gang_text=_fmt(r["gang_likeness"]),
         note=red.note,
         joined_note=_joined_note(g),
+        stamp=stamp_lines(provenance or make_stamp()),
         problems=g.problems,
         total_nodes=f"{len(g.nodes):,}",
         drawn_nodes=f"{len(red.nodes):,}",
@@ -238,6 +242,7 @@ def render_index_page(
     title: str = "graphinv clusters",
     seed: int = 7,
     note: str = "",
+    provenance: Mapping[str, Any] | None = None,
 ) -> RenderedPage:
     """The index: every cluster in a sortable table, an overview graph of clusters.
 
@@ -320,6 +325,7 @@ def render_index_page(
     ctx.update(title=title, rows=rows, note=note,
                total_shops=f"{sum(r['shops'] for r in reps):,}",
                flagged_clusters=sum(1 for r in reps if r["flagged_shops"]),
+               stamp=stamp_lines(provenance or make_stamp()),
                data_json=_markup(data_json))
     html = _env().get_template("index.html.j2").render(**ctx)
     return RenderedPage(html, len(data_json.encode("utf-8")), len(nodes), len(edges),
@@ -354,6 +360,7 @@ def write_site(
     seed: int = 7,
     title: str = "graphinv clusters",
     stats: list[dict[str, Any]] | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the index, one page per graph and the exports into ``out_dir``.
 
@@ -363,9 +370,11 @@ def write_site(
     ``graphs`` and ``ties``. Pages are written for at most ``max_pages``
     clusters (in report order; 0 = all) — the index lists every cluster.
     ``max_nodes=0`` draws every node. When ``stats`` is a list, one dict of
-    sizes and timings per page is appended. Returns the path of
-    ``index.html``, which is written last.
+    sizes and timings per page is appended. ``provenance`` (render.stamp.make_stamp)
+    is stamped on every page and export; without it the stamp says when and by
+    which graphinv only. Returns the path of ``index.html``, which is written last.
     """
+    stamp = dict(provenance) if provenance else make_stamp()
     if hasattr(reports, "clusters") and not isinstance(reports, (list, tuple)):
         result = reports
         if out_dir is None and isinstance(graphs, (str, os.PathLike)):
@@ -396,10 +405,11 @@ def write_site(
         graph = graphs[cid]
         rep = by_id[cid]
         g = prepare_graph(graph if isinstance(graph, Mapping) else {}, rep, cid)
-        page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid])
+        page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid],
+                                   provenance=stamp)
         path = write_text_atomic(out / f"cluster-{stems[cid]}.html", page.html)
         t = time.perf_counter()
-        write_cluster_exports(g, out, stems[cid])
+        write_cluster_exports(g, out, stems[cid], provenance=stamp)
         if stats is not None:
             stats.append({"cluster_id": cid, "page": path.name, "nodes": len(g.nodes),
                           "edges": len(g.edges), "drawn_nodes": page.drawn_nodes,
@@ -415,7 +425,7 @@ def write_site(
     note = (f"Pages were written for the first {len(chosen):,} of {len(ordered):,} clusters; "
             "for another: graphinv view --cluster ID." if skipped else "")
     index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed,
-                              note=note)
+                              note=note, provenance=stamp)
     if stats is not None:
         stats.append({"cluster_id": None, "page": "index.html", "nodes": index.drawn_nodes,
                       "edges": index.drawn_edges,

@@ -29,6 +29,8 @@ class ViewSite:
     reports: list[dict[str, Any]]
     graphs: dict[str, dict[str, Any]]
     ties: list[dict[str, Any]]
+    #: The provenance stamp of every page and export (render.stamp.make_stamp).
+    provenance: dict[str, Any] | None = None
 
 
 @dataclass
@@ -68,7 +70,8 @@ def write_view(site: ViewSite, out: Path, *, wanted: Sequence[str] | None = None
     chosen = {c: site.graphs[c] for c in pages}
     limit = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
     index = publish(out, "view", lambda stage: write_site(site.reports, chosen, site.ties,
-                                                          stage, max_nodes=limit))
+                                                          stage, max_nodes=limit,
+                                                          provenance=site.provenance))
     return ViewWritten(index=index, pages=pages, left=len(set(site.graphs) - set(pages)))
 
 
@@ -93,7 +96,25 @@ def read_site_file(path: Path) -> ViewSite:
     if problem:
         raise InputError("not a cluster results file", value=f"{path}: {problem}",
                          hint=f"expected {shape}")
-    return ViewSite(list(reports), graphs, ties)
+    from graphinv.render.stamp import make_stamp
+
+    stamp = data.get("provenance") if isinstance(data.get("provenance"), dict) else None
+    if stamp is None:
+        # A results file has no ingest runs behind it that we could vouch for: name the file.
+        stamp = make_stamp(inputs=[{"file": path.name, "path": str(path),
+                                    "sha256": _sha256(path), "rows": None,
+                                    "run": "— (cluster results file given with --input)"}])
+    return ViewSite(list(reports), graphs, ties, stamp)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _shape_problem(reports: Any, graphs: Any, ties: Any) -> str | None:
