@@ -55,6 +55,22 @@ def test_one_operator_is_not_gang_like_many_names_on_one_account_are() -> None:
     assert ganglike.top_reasons({**fb, "flag_risk": 0.0}) == []
 
 
+def test_missing_seller_names_are_their_own_reason() -> None:
+    p = Projection()
+    shops = [p.add_node("Shop", f"ebay:s{i}") for i in range(4)]
+    phone = p.add_node("Phone", "+12025550101")
+    named = p.add_node("Seller", "US:acme trading")
+    for i, s in enumerate(shops):
+        p.add_link("USES_PHONE", s, phone)
+        if i < 2:
+            p.add_link("OPERATES", named, s)
+    ev = build_evidence(p)
+    f = ganglike.cluster_features(ev, [ev.shop_ord[s] for s in shops])
+    assert f["seller_identities"] == 0.0  # the two named shops share one name
+    assert f["hidden_sellers"] == 0.5
+    assert ganglike.top_reasons(f)[0]["feature"] == "hidden_sellers"
+
+
 def test_reappearance_after_a_sibling_flag() -> None:
     p = Projection()
     a = p.add_node("Shop", "ebay:a", first_seen="2024-01-01")
