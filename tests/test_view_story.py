@@ -196,3 +196,56 @@ def test_provenance_stamp_on_pages_and_exports(runner: Any, store_args: list[str
     assert prov["cluster_run"] and prov["options"]["engine"]["name"]
     graphml = next(out.glob("cluster-*.graphml")).read_text("utf-8")
     assert digest[:12] in graphml
+
+
+def _case(runner: Any, store_args: list[str], tmp_path: Any) -> tuple[str, Any]:
+    """Ingest the small fixture and cluster it; the first cluster id and the input file."""
+    from pathlib import Path
+
+    from graphinv.cli.app import app
+
+    src = Path(__file__).parent / "fixtures" / "ingest" / "flat_utf8.csv"
+    for cmd in (["ingest", str(src)], ["clusters"]):
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*store_args, "clusters", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows, _end = json.JSONDecoder().raw_decode(res.output)  # a note may follow on stderr
+    return rows[0]["cluster_id"], src
+
+
+def test_report_writes_the_case_dossier(runner: Any, store_args: list[str],
+                                        tmp_path: Any) -> None:
+    import hashlib
+
+    from graphinv.cli.app import app
+
+    cid, src = _case(runner, store_args, tmp_path)
+    out = tmp_path / "case"
+    res = runner.invoke(app, [*store_args, "report", cid, "--out-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    html = (out / f"dossier-{cid}.html").read_text("utf-8")
+    assert "<script" not in html and "Content-Security-Policy" in html
+    import html as html_mod
+
+    assert "default-src 'none'" in html_mod.unescape(html) and "http://" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    shops = re.search(r'<table id="shops">.*?</table>', html, re.S)
+    assert shops and shops.group().count("<tr>") == 1 + 2  # header + shops A1, A2
+    assert "<td>aliexpress</td>" in shops.group() and "<td>ebay</td>" in shops.group()
+    assert "2024-01-05" in shops.group()  # first seen
+    links = re.search(r'<table id="links">.*?</table>', html, re.S)
+    assert links is not None
+    # evidence as written in the file, with its file and line
+    assert "0086 13800138000" in links.group() and "flat_utf8.csv" in links.group()
+    assert "<td class=\"num\">3</td>" in links.group()  # line 3 of the file (A2)
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    inputs = re.search(r'<table id="inputs">.*?</table>', html, re.S)
+    assert inputs and digest in inputs.group() and ">3</td>" in inputs.group()
+    assert '<svg viewBox="0 0 900 560"' in html and 'id="timeline"' in html
+    assert "cluster run " in html and "@media print" in html
+    # an unknown cluster is a usage error, nothing written
+    res = runner.invoke(app, [*store_args, "report", "G-9999", "--out-dir",
+                              str(tmp_path / "none")])
+    assert res.exit_code == 2 and "G-9999" in res.output
+    assert not (tmp_path / "none").exists()

@@ -8,7 +8,7 @@ up by key (``UNWIND $keys AS k MATCH (n {key: k})``: an index lookup on both
 stores, where ``WHERE n.key IN $keys`` scans the label on the embedded one).
 
 >>> parse_evidence(['{"source": "listings", "file": "a.csv", "line": 3, "raw": "x"}'])
-[{'source': 'listings', 'file': 'a.csv', 'line': 3, 'raw': 'x'}]
+[{'source': 'listings', 'file': 'a.csv', 'line': 3, 'raw': 'x', 'run': None}]
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def parse_evidence(ev: Iterable[str] | None) -> list[dict[str, Any]]:
         except ValueError:
             continue
         if isinstance(rec, dict):
-            out.append({k: rec.get(k) for k in ("source", "file", "line", "raw")})
+            out.append({k: rec.get(k) for k in ("source", "file", "line", "raw", "run")})
     return out
 
 
@@ -113,4 +113,6 @@ def node_view(nid: str, props: Mapping[str, Any]) -> dict[str, Any]:
         "flags": flag_records(props.get("flags")),
         "shop_id": props.get("shop_id"),
         "url": props.get("url"),
+        "first_seen": props.get("first_seen"),
+        "last_seen": props.get("last_seen"),
     }

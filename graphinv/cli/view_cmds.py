@@ -84,3 +84,49 @@ def view(
     out_console.print(f"Open {written.index}")
     if open_page:
         open_in_browser(written.index)
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    cluster: Annotated[str, typer.Argument(help="Cluster id of the last `graphinv clusters` "
+                                           "run, e.g. G-0001.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out-dir", "--out", "-o", help="Directory for the dossier (default: "
+        "graphinv-report-CLUSTER).")] = None,
+    pdf: Annotated[bool, typer.Option(
+        "--pdf", help="Also print it to PDF through headless Chromium.")] = False,
+) -> None:
+    """Write the case dossier of one cluster: a printable, self-contained HTML file
+    (summary with risk and why, a picture of the graph, every shop, every link with its
+    evidence as written, the input files with their SHA-256 — chain of custody — and a
+    timeline), and with --pdf a PDF of it.
+
+    Example: graphinv report G-0001 --out-dir case-G-0001 --pdf
+    """
+    from graphinv.analysis.pipeline import last_run_results
+    from graphinv.analysis.provenance import ingest_inputs
+    from graphinv.querylib.entities import cluster_id
+    from graphinv.render.dossier import write_dossier
+    from graphinv.render.outdir import check_output_dir, publish
+    from graphinv.render.safe import safe_filename
+    from graphinv.render.stamp import make_stamp
+
+    cid = cluster_id(cluster)
+    stem = safe_filename(cid)
+    out = out or Path(f"graphinv-report-{stem}")
+    with handle_errors():
+        check_output_dir(out, "report")  # before any work: refuses /, $HOME, a user's folder
+        with open_configured_store(ctx, read_only=True) as store:
+            result = last_run_results(store)
+            rep = result.cluster(cid)
+            stamp = make_stamp(store=store.location, run_id=result.run_key,
+                               run_created=result.created, options=result.params,
+                               inputs=ingest_inputs(store))
+        graph = dict((result.graphs or {}).get(cid) or {})
+        graph["report"] = rep
+        reasons = rep.get("reasons") if isinstance(rep.get("reasons"), list) else None
+        written = publish(out, "report", lambda stage: write_dossier(
+            graph, stage, stem, provenance=stamp, reasons=reasons, pdf=pdf))
+    out_console.print(f"Wrote the dossier of cluster {cid}: {out / written.html.name}"
+                      + (f" and {out / written.pdf.name}" if written.pdf else ""))

@@ -147,6 +147,8 @@ def _node(raw: Mapping[str, Any], leads: set[str]) -> dict[str, Any]:
         "risk": number(raw.get("risk")),
         "shop_id": text(raw.get("shop_id")) or None,
         "url": text(raw.get("url")) or None,
+        "first_seen": text(raw.get("first_seen")) or None,
+        "last_seen": text(raw.get("last_seen")) or None,
     }
 
 
@@ -156,7 +158,7 @@ def _evidence(value: Any) -> list[dict[str, str]]:
         if isinstance(ev, str):
             ev = {"raw": ev}
         if isinstance(ev, Mapping):
-            out.append({k: text(ev.get(k)) for k in ("source", "file", "line", "raw")})
+            out.append({k: text(ev.get(k)) for k in ("source", "file", "line", "raw", "run")})
     return out
 
 
