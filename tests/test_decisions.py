@@ -141,3 +141,24 @@ def test_view_page_shows_gang_likeness_reasons_and_decision(runner: CliRunner,
     assert len(pages) == 1
     assert ("analyst_decision 1.00 (+1.00): analyst decision on 2026-12-01 by ana: "
             "test purchase 4411 fake") in pages[0]
+
+
+def test_dossier_shows_reasons_and_decisions(runner: CliRunner, tmp_path: Path) -> None:
+    from graphinv.config import StoreConfig
+    from graphinv.store import open_store
+
+    args = ["--data-dir", str(tmp_path / "st")]
+    with open_store(StoreConfig.from_values(data_dir=tmp_path / "st")) as st:
+        build(st, load_spec("chain_and_hub.json"))
+    dec = _file(tmp_path,
+                "same,Shop:taobao:g1,Shop:amazon:l0,ana,2026-12-01,same bank statement",
+                "confirmed,G-0001,,bo,2026-12-02,test purchase 4411 fake")
+    res = runner.invoke(app, [*args, "clusters", "--decisions", str(dec)])
+    assert res.exit_code == 0, (res.output, res.exception)
+    res = runner.invoke(app, [*args, "report", "G-0001", "--out-dir", str(tmp_path / "rep")])
+    assert res.exit_code == 0, (res.output, res.exception)
+    (page,) = [p.read_text(encoding="utf-8") for p in (tmp_path / "rep").glob("*.html")]
+    assert ("Shop:taobao:g1 and Shop:amazon:l0 linked by analyst decision on 2026-12-01 "
+            "by ana: same bank statement") in page
+    assert ("analyst_decision 1.00 (+1.00): analyst decision on 2026-12-02 by bo: "
+            "test purchase 4411 fake") in page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -125,8 +125,23 @@ def report(
                                inputs=ingest_inputs(store))
         graph = dict((result.graphs or {}).get(cid) or {})
         graph["report"] = rep
-        reasons = rep.get("reasons") if isinstance(rep.get("reasons"), list) else None
+        reasons = _dossier_reasons(rep, result.params)
         written = publish(out, "report", lambda stage: write_dossier(
             graph, stage, stem, provenance=stamp, reasons=reasons, pdf=pdf))
     out_console.print(f"Wrote the dossier of cluster {cid}: {out / written.html.name}"
                       + (f" and {out / written.pdf.name}" if written.pdf else ""))
+
+
+def _dossier_reasons(rep: dict[str, Any], params: dict[str, Any]) -> list[str]:
+    """The cluster's gang-likeness reasons, then the analyst decisions on its shops
+    ("linked by analyst decision on ..."), one line each."""
+    from graphinv.analysis.decisions import from_params
+    from graphinv.render.model import prepare_report
+
+    out: list[str] = list(prepare_report(rep)["reasons"])
+    members = set(rep.get("members") or [])
+    for d in from_params(params):
+        if d.decision in ("same", "not-same") and {d.a, d.b} & members:
+            how = "linked" if d.decision == "same" else "kept apart"
+            out.append(f"{d.a} and {d.b} {how} by {d.provenance}")
+    return out
