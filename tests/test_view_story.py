@@ -249,3 +249,34 @@ def test_report_writes_the_case_dossier(runner: Any, store_args: list[str],
                               str(tmp_path / "none")])
     assert res.exit_code == 2 and "G-9999" in res.output
     assert not (tmp_path / "none").exists()
+
+
+def test_strong_and_weak_links_are_drawn_differently_and_explained() -> None:
+    g = {"report": {"cluster_id": "G-3", "shops": 2},
+         "nodes": [{"id": "Shop:x:1", "kind": "Shop"}, {"id": "Shop:x:2", "kind": "Shop"},
+                   {"id": "Phone:+1", "kind": "Phone"}, {"id": "Address:a", "kind": "Address"},
+                   {"id": "Supplier:s", "kind": "Supplier"},
+                   {"id": "Email:hub@x", "kind": "Email", "hub": True}],
+         "edges": [{"source": s, "target": t, "type": r}
+                   for s in ("Shop:x:1", "Shop:x:2")
+                   for t, r in (("Phone:+1", "USES_PHONE"), ("Address:a", "LOCATED_AT"),
+                                ("Supplier:s", "SOURCES_FROM"), ("Email:hub@x", "USES_EMAIL"))]}
+    data = _data(render_cluster_page(g).html)["graph"]
+    ids = {n["id"]: n["label"] for n in data["nodes"]}
+    by_target: dict[str, list[dict[str, Any]]] = {}
+    for e in data["edges"]:
+        by_target.setdefault(ids[e["to"]], []).append(e)
+    phone, addr, supp = by_target["+1"], by_target["a"], by_target["s"]
+    hub = next(v for k, v in by_target.items() if k.startswith("HUB"))
+    assert not [e for e in data["edges"] if e.get("label")]  # edge labels off
+    assert {e["width"] for e in phone} == {3.5} and not any(e.get("dashes") for e in phone)
+    assert {e["width"] for e in addr} == {1.8} and not any(e.get("dashes") for e in addr)
+    assert all(e["dashes"] == [6, 4] and e["width"] == 1.2 for e in supp)
+    assert all(e["dashes"] == [2, 4] for e in hub)
+    assert phone[0]["title"].startswith("strong link (payment account, phone or e-mail)")
+    assert supp[0]["title"].startswith("weak link (supplier)")
+    assert "HUB, down-weighted" in hub[0]["title"].split("\n")[0]
+    legend = " ".join(data["markers"])
+    for words in ("strong link: payment account, phone, e-mail", "medium link: address",
+                  "weak link: supplier", "HUB (shared by many)"):
+        assert words in legend

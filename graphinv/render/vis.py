@@ -189,6 +189,21 @@ def _edge_title(e: Mapping[str, Any], labels: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+_TIER_WIDTH = {"strong": 3.5, "medium": 1.8, "weak": 1.2, "actor": 2.5}
+_TIER_TEXT = {"strong": "strong link (payment account, phone or e-mail)",
+              "medium": "medium link (address)", "weak": "weak link (supplier)",
+              "actor": "operates (seller → shop)"}
+
+
+def _tier(kind_a: str, kind_b: str) -> str:
+    """How much a link says: by the schema strength of its identifier end."""
+    ident = [k for k in (kind_a, kind_b) if k not in ("Shop", "Seller")]
+    if not ident:
+        return "actor"
+    strength = NODE_KINDS[ident[0]].strength if ident[0] in NODE_KINDS else 0.0
+    return "strong" if strength >= 0.9 else "medium" if strength >= 0.5 else "weak"
+
+
 def _node_label(n: Mapping[str, Any], hidden: int) -> str:
     marks = ("★" if n["lead"] else "") + ("⚑" if n["flagged"] else "")
     label = short(n["label"], 32)
@@ -251,16 +266,24 @@ def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[
         vis_nodes.append(vn)
     vis_edges = []
     for j, e in enumerate(edges):
+        tier = _tier(nodes[index[e["source"]]]["kind"], nodes[index[e["target"]]]["kind"])
+        hub_link = e["source"] in red.hidden_links or e["target"] in red.hidden_links or any(
+            nodes[index[x]]["hub"] for x in (e["source"], e["target"]))
+        # No edge label by default (issue #22 item 2): type, weight and evidence are in the
+        # title; the link's strength is drawn (width, dashes, colour) and explained in the legend.
         ve: dict[str, Any] = {
             "id": j, "from": index[e["source"]], "to": index[e["target"]],
-            "label": f"{e['type']} {_fmt(e['weight'], 2)}",
-            "title": _edge_title(e, labels),
-            "width": round(1 + 2.5 * min(max(e["weight"], 0.0), 1.0), 2),
+            "title": _TIER_TEXT[tier] + (" · to a HUB, down-weighted" if hub_link else "")
+            + "\n" + _edge_title(e, labels),
+            "width": _TIER_WIDTH[tier],
         }
-        if e["type"] == "SAME_AS":
-            ve["dashes"] = True
-        if e["source"] in red.hidden_links or e["target"] in red.hidden_links:
+        if tier == "weak" or e["type"] == "SAME_AS":
+            ve["dashes"] = [6, 4]
+        if hub_link:
+            ve["dashes"] = [2, 4]
             ve["color"] = {"color": "#c9c9c9"}
+        elif tier == "strong":
+            ve["color"] = {"color": "#4a5560"}
         vis_edges.append(ve)
     groups = {}
     legend = []
@@ -277,6 +300,10 @@ def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[
     payload["legend"] = legend
     payload["markers"] = ["★ lead", "⚑ flagged (red border)", "HUB grey fill, dashed border",
                           "dashed border: group of single-link nodes",
-                          "+N: single-use identifiers folded in", "SAME_AS: dashed link"]
+                          "+N: single-use identifiers folded in",
+                          "(N spellings): one entity written N ways, joined by SAME_AS",
+                          "━ strong link: payment account, phone, e-mail (thick, dark)",
+                          "─ medium link: address (thin)", "╌ weak link: supplier (dashed)",
+                          "┈ link to a HUB (shared by many): light grey dotted, down-weighted"]
     t2 = time.perf_counter()
     return payload, {"layout_s": t1 - t0, "data_s": t2 - t1}
