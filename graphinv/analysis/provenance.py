@@ -45,8 +45,8 @@ def _files_of(run: str, files: Any, counts: Any) -> list[dict[str, Any]]:
 
 def ingest_inputs(store: Store) -> list[dict[str, Any]]:
     """Every input file of every recorded ingest run, oldest run first."""
-    res = store.run_read("MATCH (r:IngestRun) RETURN r.key, r.started, r.files, r.counts")
+    rows = list(store.stream_nodes("IngestRun", ["started", "files", "counts"]))
     out: list[dict[str, Any]] = []
-    for key, _started, files, counts in sorted(res.rows, key=lambda r: (str(r[1]), str(r[0]))):
+    for key, _started, files, counts in sorted(rows, key=lambda r: (str(r[1]), str(r[0]))):
         out += _files_of(str(key), files, counts)
     return out
