@@ -271,3 +271,26 @@ def test_dossier_pdf_pages_hold_the_tables(tmp_path: Path) -> None:
     import hashlib
 
     assert hashlib.sha256(src.read_bytes()).hexdigest()[:16] in text.replace(" ", "")
+
+
+def test_overview_opens_a_cluster_on_the_first_click(driver: Any, gang_site: Path) -> None:
+    """One click on a cluster of the overview graph opens its page (issue #22 item 9)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    check = check_page(driver, gang_site / "index.html")
+    _clean(check)
+    node_id, href = driver.execute_script(
+        "var n = window.graphinv.nodes.get().filter(function (n) { return n.href; })[0];"
+        "return [n.id, n.href];")
+    driver.execute_script("window.graphinv.network.moveTo({scale: 1.0, animation: false});"
+                          f"window.graphinv.network.focus({node_id}, {{animation: false}});")
+    x, y = driver.execute_script(
+        f"var n = window.graphinv.network, p = n.getPosition({node_id}),"
+        " d = n.canvasToDOM(p), r = document.querySelector('#network canvas')"
+        ".getBoundingClientRect(); return [d.x - r.width / 2, d.y - r.height / 2];")
+    canvas = driver.find_element("css selector", "#network canvas")
+    ActionChains(driver).move_to_element_with_offset(canvas, int(x), int(y)).click().perform()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not driver.current_url.endswith(href):
+        time.sleep(0.1)
+    assert driver.current_url.endswith("/" + href)

@@ -280,3 +280,20 @@ def test_strong_and_weak_links_are_drawn_differently_and_explained() -> None:
     for words in ("strong link: payment account, phone, e-mail", "medium link: address",
                   "weak link: supplier", "HUB (shared by many)"):
         assert words in legend
+
+
+def test_large_overview_draws_only_stronger_ties_and_says_so() -> None:
+    from graphinv.render.html import render_index_page
+
+    def ties(n: int) -> list[dict[str, Any]]:
+        return [{"source": f"G-{i:04d}", "target": f"G-{i + 1:04d}",
+                 "weight": 0.8 if i % 2 else 0.2} for i in range(n - 1)]
+
+    big = [{"cluster_id": f"G-{i:04d}", "shops": 3} for i in range(150)]
+    page = render_index_page(big, ties(150), {})
+    drawn = _data(page.html)["graph"]["edges"]
+    assert len(drawn) == 74  # the odd i of 0..148: weight 0.8
+    assert "draws only ties of weight ≥ 0.5: 75 weaker ties not drawn." in page.html
+    small = [{"cluster_id": f"G-{i:04d}", "shops": 3} for i in range(100)]
+    page = render_index_page(small, ties(100), {})
+    assert len(_data(page.html)["graph"]["edges"]) == 99 and "weaker ties" not in page.html

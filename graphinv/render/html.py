@@ -67,6 +67,8 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "DEFAULT_MAX_PAGES",
     "OVERVIEW_MAX_CLUSTERS",
+    "OVERVIEW_ALL_TIES_MAX",
+    "OVERVIEW_TIE_MIN",
     "RenderedPage",
     "render_cluster_page",
     "render_index_page",
@@ -79,6 +81,9 @@ DEFAULT_MAX_PAGES = 500
 #: The overview graph on the index page draws at most this many clusters
 #: (highest risk first); the table always lists all of them.
 OVERVIEW_MAX_CLUSTERS = 1500
+#: Above this many clusters the overview draws only ties of weight >= OVERVIEW_TIE_MIN.
+OVERVIEW_ALL_TIES_MAX = 100
+OVERVIEW_TIE_MIN = 0.5
 
 
 @dataclass
@@ -275,6 +280,12 @@ def render_index_page(
         a, b = text(e.get("source")), text(e.get("target"))
         if a in index and b in index and a != b:
             ties.append((index[a], index[b], e))
+    faint = 0
+    if len(shown) > OVERVIEW_ALL_TIES_MAX:
+        # A large overview is a hairball if every weak tie is drawn: only the stronger ones.
+        kept = [t for t in ties if (number(t[2].get("weight"), 0.0) or 0.0) >= OVERVIEW_TIE_MIN]
+        faint = len(ties) - len(kept)
+        ties = kept
     sizes = [round(min(60.0, 6 + 4 * math.sqrt(max(r["shops"], 0))), 1) for r in shown]
     pos = spring_layout(len(shown), [(a, b) for a, b, _ in ties], seed=seed,
                         masses=[1 + s / 10 for s in sizes], scale=90, sizes=sizes)
@@ -289,7 +300,7 @@ def render_index_page(
             lines.append("platforms: " + ", ".join(_shown(p) for p in r["platforms"]))
         if r["countries"]:
             lines.append("countries: " + ", ".join(_shown(c) for c in r["countries"]))
-        lines.append("double-click to open" if stem else "no page written for this cluster")
+        lines.append("click to open" if stem else "no page written for this cluster")
         node: dict[str, Any] = {
             "id": i, "label": short(r["cluster_id"], 24), "title": "\n".join(lines),
             "x": pos[i][0], "y": pos[i][1], "group": "Cluster", "shape": "dot",
@@ -316,6 +327,11 @@ def render_index_page(
         edges.append({"id": j, "from": ia, "to": ib, "title": tip, "dashes": True,
                       "width": round(1 + 3 * min(max(w, 0.0), 1.0), 2)})
     payload = _pyvis_payload(nodes, edges, _options(len(nodes), {"Cluster": {"shape": "dot"}}))
+    if faint:
+        tie_note = (f"With more than {OVERVIEW_ALL_TIES_MAX} clusters the overview draws only "
+                    f"ties of weight ≥ {OVERVIEW_TIE_MIN}: {faint:,} weaker tie"
+                    f"{'s' if faint != 1 else ''} not drawn.")
+        note = f"{note} {tie_note}" if note else tie_note
     if len(reps) > len(shown):
         cap = (f"The overview graph draws the {len(shown):,} highest-risk of "
                f"{len(reps):,} clusters; the table lists them all.")

@@ -167,17 +167,23 @@
       gi.ready = true;
       document.body.setAttribute("data-ready", "1");
     });
+    // The overview opens a cluster on the first click (issue #22 item 9); double-click too.
+    function openCluster(id) {
+      var n = gi.nodes.get(id);
+      if (n && typeof n.href === "string" && /^cluster-[A-Za-z0-9._-]+\.html$/.test(n.href)) {
+        window.location.href = n.href;
+        return true;
+      }
+      return false;
+    }
     gi.network.on("click", function (p) {
+      if (p.nodes.length && data.page === "index" && openCluster(p.nodes[0])) { return; }
       if (p.nodes.length) { highlight(p.nodes[0]); showNode(p.nodes[0]); }
       else if (p.edges.length) { unhighlight(); showEdge(p.edges[0]); }
       else { unhighlight(); }
     });
     gi.network.on("doubleClick", function (p) {
-      if (!p.nodes.length) { return; }
-      var n = gi.nodes.get(p.nodes[0]);
-      if (n && typeof n.href === "string" && /^cluster-[A-Za-z0-9._-]+\.html$/.test(n.href)) {
-        window.location.href = n.href;
-      }
+      if (p.nodes.length) { openCluster(p.nodes[0]); }
     });
     buildLegend(g);
     var input = byId("search");
