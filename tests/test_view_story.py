@@ -297,3 +297,20 @@ def test_large_overview_draws_only_stronger_ties_and_says_so() -> None:
     small = [{"cluster_id": f"G-{i:04d}", "shops": 3} for i in range(100)]
     page = render_index_page(small, ties(100), {})
     assert len(_data(page.html)["graph"]["edges"]) == 99 and "weaker ties" not in page.html
+
+
+def test_cluster_page_has_a_timeline_of_shops_and_takedowns() -> None:
+    g = _graph("Shop one")
+    g["nodes"][0].update(first_seen="2024-01-01", last_seen="2024-06-30")
+    g["nodes"][1].update(first_seen="2024-03-01", last_seen="2024-04-01")
+    html = render_cluster_page(g).html
+    svg = re.search(r'<svg id="timeline".*?</svg>', html, re.S)
+    assert svg and "2024-01-01 … 2024-06-30" in html
+    bars = re.findall(r'<rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="14" '
+                      r'fill="#4c78a8"/>', svg.group())
+    assert len(bars) == 2
+    # the first shop spans the whole range, the second starts later and is shorter
+    (x1, _, w1), (x2, _, w2) = [(float(x), y, float(w)) for x, y, w in bars]
+    assert x1 < x2 and w2 < w1
+    assert svg.group().count('fill="#d62728"') == 1  # the takedown of 2024-02-02
+    assert "Real flagged" in svg.group() and "Shop one" in svg.group()

@@ -27,7 +27,6 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,9 @@ from graphinv.errors import OutputError, UsageError
 from graphinv.render.assets import asset_text, csp
 from graphinv.render.layout import spring_layout
 from graphinv.render.model import Graph, prepare_graph
-from graphinv.render.safe import line, short, text
+from graphinv.render.safe import line, short
 from graphinv.render.stamp import make_stamp, stamp_lines
+from graphinv.render.timeline import timeline
 from graphinv.schema import NODE_KINDS
 
 __all__ = ["Dossier", "render_dossier", "write_dossier", "print_pdf", "find_chromium"]
@@ -92,42 +92,6 @@ def _picture(g: Graph) -> dict[str, Any]:
     return {"w": _SVG_W, "h": _SVG_H, "nodes": nodes, "edges": edges}
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(text(value)[:10])
-    except ValueError:
-        return None
-
-
-def _timeline(shops: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bars from first to last seen per shop; flag dates as marks (SVG coordinates)."""
-    rows = []
-    for s in shops:
-        first, last = _day(s["first_seen"]), _day(s["last_seen"])
-        flags = [d for d in (_day(f.get("date")) for f in s["flag_list"]) if d]
-        if first or last or flags:
-            rows.append((s, first or last, last or first, flags))
-    days = [d for _, a, b, fl in rows for d in (a, b, *fl) if d]
-    if not days:
-        return {"rows": [], "w": 0, "h": 0, "start": "", "end": ""}
-    lo, hi = min(days), max(days)
-    span = max((hi - lo).days, 1)
-    w, left, bar_h = 900, 220, 14
-
-    def x(d: date) -> float:
-        return round(left + (d - lo).days / span * (w - left - 20), 1)
-
-    out = []
-    for i, (s, a, b, fl) in enumerate(sorted(rows, key=lambda r: (r[1] or lo, r[0]["label"]))):
-        y = 10 + i * (bar_h + 6)
-        out.append({"label": short(s["label"], 30), "y": y, "ty": y + bar_h - 3,
-                    "x1": x(a) if a else left, "x2": max(x(b) if b else left, (x(a) if a
-                                                                                else left) + 2),
-                    "h": bar_h, "marks": [x(d) for d in fl]})
-    return {"rows": out, "w": w, "h": 20 + len(out) * (bar_h + 6), "start": lo.isoformat(),
-            "end": hi.isoformat()}
-
-
 def render_dossier(graph: Graph | Mapping[str, Any], *,
                    provenance: Mapping[str, Any] | None = None,
                    reasons: list[str] | None = None) -> str:
@@ -173,7 +137,7 @@ def render_dossier(graph: Graph | Mapping[str, Any], *,
         "leads": [short(labels.get(x, x), 80) for x in r["leads"]],
         "kinds": sorted(kinds.items()), "shops": shops, "links": links,
         "inputs": stamp.get("inputs") or [], "stamp": stamp_lines(stamp),
-        "picture": _picture(g), "timeline": _timeline(shops), "problems": g.problems,
+        "picture": _picture(g), "timeline": timeline(shops), "problems": g.problems,
         "joined": g.joined, "style": _markup(style), "csp": csp([], [style]),
     }
     return _env().get_template("dossier.html.j2").render(**ctx)

@@ -52,6 +52,7 @@ from graphinv.render.model import Graph, prepare_graph, prepare_report
 from graphinv.render.reduce import DEFAULT_MAX_NODES, reduce_graph
 from graphinv.render.safe import line, number, safe_filename, short, text
 from graphinv.render.stamp import make_stamp, stamp_lines
+from graphinv.render.timeline import shop_rows, timeline
 from graphinv.render.vis import (
     _EVIDENCE_ROWS,
     _fmt,
@@ -187,6 +188,7 @@ def render_cluster_page(
         gang_text=_fmt(r["gang_likeness"]),
         note=red.note,
         joined_note=_joined_note(g),
+        timeline=timeline(shop_rows(g.nodes)),
         stamp=stamp_lines(provenance or make_stamp()),
         problems=g.problems,
         total_nodes=f"{len(g.nodes):,}",
