@@ -294,3 +294,35 @@ def test_overview_opens_a_cluster_on_the_first_click(driver: Any, gang_site: Pat
     while time.monotonic() < deadline and not driver.current_url.endswith(href):
         time.sleep(0.1)
     assert driver.current_url.endswith("/" + href)
+
+
+def test_index_searches_every_cluster_offline(driver: Any, gang_site: Path) -> None:
+    """A phone however written, an e-mail, an address fragment or a payment account finds
+    the cluster and the node; the link opens the page focused on it (issue #22 item 4)."""
+    check = check_page(driver, gang_site / "index.html")
+    _clean(check)
+    find = lambda q: driver.execute_script(  # noqa: E731
+        "return window.graphinv.findAll(arguments[0])", q)
+    assert find("8613800138000") == [["G-0001", "+86 138 0013 8000"]]
+    assert find("+86 138-0013-8000") == [["G-0001", "+86 138 0013 8000"]]
+    assert find("kingbag@163") == [["G-0001", "KingBag@163.com"]]
+    assert ["G-0001", "50 Huaqiang North Rd, Shenzhen"] in find("huaqiang")
+    assert find("7700-1234")[0][0] == "G-0001"
+    assert find("+90 532") == [["G/0002 <b>", "+90 532 123 45 67"]]
+    assert find("no such thing anywhere") == []
+    box = driver.find_element("id", "find")
+    box.send_keys("kingbag")
+    assert driver.find_element("id", "find-status").text == "1 match in 1 cluster"
+    link = driver.find_element("css selector", "#find-results a")
+    assert link.text == "G-0001"
+    link.click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "cluster-G-0001.html" not in driver.current_url:
+        time.sleep(0.1)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not driver.execute_script(
+            "return document.body.getAttribute('data-ready') === '1'"):
+        time.sleep(0.1)
+    # the page ran its own search for the node and shows it first in the side panel
+    assert driver.find_element("id", "search").get_attribute("value") == "KingBag@163.com"
+    assert driver.find_element("id", "details").text.startswith("Email: KingBag@163.com")

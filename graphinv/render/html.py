@@ -211,6 +211,23 @@ def render_cluster_page(
                         timings)
 
 
+#: Per cluster page, at most this many entities go into the index's search (the largest
+#: clusters are reduced on their page anyway; the exports list every node).
+SEARCH_ITEMS_PER_CLUSTER = 5000
+
+
+def _search_items(g: Graph, page: int) -> list[list[Any]]:
+    """``[text to match, page number, label, kind]`` for the cross-cluster search: label,
+    normalized key, raw spellings (all SAME_AS aliases too), shop id and URL."""
+    out = []
+    for n in g.nodes[:SEARCH_ITEMS_PER_CLUSTER]:
+        words = [n["label"], n["key"], *n["raws"], n["shop_id"] or "", n["url"] or ""]
+        words += [a["label"] for a in n.get("aliases") or []]
+        hay = " | ".join(dict.fromkeys(w for w in words if w)).lower()
+        out.append([hay[:600], page, short(n["label"], 60), n["kind"]])
+    return out
+
+
 def _joined_note(g: Graph) -> str:
     if not g.joined:
         return ""
@@ -250,6 +267,7 @@ def render_index_page(
     seed: int = 7,
     note: str = "",
     provenance: Mapping[str, Any] | None = None,
+    search: Mapping[str, Any] | None = None,
 ) -> RenderedPage:
     """The index: every cluster in a sortable table, an overview graph of clusters.
 
@@ -338,7 +356,8 @@ def render_index_page(
         cap = (f"The overview graph draws the {len(shown):,} highest-risk of "
                f"{len(reps):,} clusters; the table lists them all.")
         note = f"{note} {cap}" if note else cap
-    data_json = script_json({"page": "index", "graph": payload})
+    data_json = script_json({"page": "index", "graph": payload,
+                             "search": dict(search or {"pages": [], "items": []})})
     ctx: dict[str, Any] = dict(_static())
     ctx.update(title=title, rows=rows, note=note,
                total_shops=f"{sum(r['shops'] for r in reps):,}",
@@ -419,12 +438,16 @@ def write_site(
     chosen = ordered if max_pages <= 0 else ordered[:max_pages]
     skipped = len(ordered) - len(chosen)
     stems = cluster_stems(chosen)
+    finder: list[list[Any]] = []
+    finder_pages: list[list[str]] = []
     for cid in chosen:
         graph = graphs[cid]
         rep = by_id[cid]
         g = prepare_graph(graph if isinstance(graph, Mapping) else {}, rep, cid)
         page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid],
                                    provenance=stamp)
+        finder.extend(_search_items(g, len(finder_pages)))
+        finder_pages.append([cid, f"cluster-{stems[cid]}.html"])
         path = write_text_atomic(out / f"cluster-{stems[cid]}.html", page.html)
         t = time.perf_counter()
         write_cluster_exports(g, out, stems[cid], provenance=stamp)
@@ -443,7 +466,8 @@ def write_site(
     note = (f"Pages were written for the first {len(chosen):,} of {len(ordered):,} clusters; "
             "for another: graphinv view --cluster ID." if skipped else "")
     index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed,
-                              note=note, provenance=stamp)
+                              note=note, provenance=stamp,
+                              search={"pages": finder_pages, "items": finder})
     if stats is not None:
         stats.append({"cluster_id": None, "page": "index.html", "nodes": index.drawn_nodes,
                       "edges": index.drawn_edges,

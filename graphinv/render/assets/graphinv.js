@@ -267,9 +267,57 @@
     gi.sortTable = sortBy;
   }
 
+  // Search across clusters from the index (issue #22 item 4): a compact list of
+  // [text, page, label, kind] per entity ships in the page; matching ignores spaces and
+  // punctuation too, so "+86 138 0013 8000" finds "+8613800138000".
+  function squash(t) { return String(t).toLowerCase().replace(/[\s\-().\/:+_]/g, ""); }
+  function findAll(query) {
+    var s = data.search || { pages: [], items: [] };
+    var q = String(query || "").trim().toLowerCase();
+    var qs = squash(q);
+    var list = byId("find-results");
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    if (!q) { setText("find-status", ""); return []; }
+    var hits = [];
+    s.items.forEach(function (it) {
+      var hay = it[0];
+      if (hay.indexOf(q) >= 0 || (qs.length >= 3 && squash(hay).indexOf(qs) >= 0)) {
+        hits.push(it);
+      }
+    });
+    var clusters = {};
+    hits.forEach(function (it) { clusters[it[1]] = true; });
+    hits.slice(0, 100).forEach(function (it) {
+      var page = s.pages[it[1]];
+      var li = el("li");
+      var a = el("a", page[0]);
+      a.href = page[1] + "#q=" + encodeURIComponent(it[2]);
+      li.appendChild(a);
+      li.appendChild(el("span", " " + it[2] + " (" + it[3] + ")"));
+      list.appendChild(li);
+    });
+    setText("find-status", hits.length + " match" + (hits.length === 1 ? "" : "es") + " in " +
+            Object.keys(clusters).length + " cluster" +
+            (Object.keys(clusters).length === 1 ? "" : "s") +
+            (hits.length > 100 ? " (first 100 shown)" : ""));
+    return hits.map(function (it) { return [s.pages[it[1]][0], it[2]]; });
+  }
+  gi.findAll = findAll;
+
   try {
     if (data.graph) { initGraph(data.graph); }
-    if (data.page === "index") { initTable(); }
+    if (data.page === "index") {
+      initTable();
+      var find = byId("find");
+      if (find) { find.addEventListener("input", function () { findAll(find.value); }); }
+    }
+    if (data.page === "cluster" && /^#q=/.test(window.location.hash)) {
+      var q0 = decodeURIComponent(window.location.hash.slice(3));
+      var box = byId("search");
+      if (box) { box.value = q0; }
+      var found = search(q0);
+      if (found.length) { focusNode(found[0]); }
+    }
   } catch (err) {
     gi.errors.push(String(err));
     setText("details", "The view could not start: " + err);
