@@ -314,3 +314,13 @@ def test_cluster_page_has_a_timeline_of_shops_and_takedowns() -> None:
     assert x1 < x2 and w2 < w1
     assert svg.group().count('fill="#d62728"') == 1  # the takedown of 2024-02-02
     assert "Real flagged" in svg.group() and "Shop one" in svg.group()
+
+
+def test_shop_labels_show_platform_and_country_codes() -> None:
+    g = _graph("Bright Outlet")
+    g["nodes"][0].update(platform="eBay", country="CN")
+    g["nodes"][1].update(platform="Tokopedia", country=None)
+    labels = {n["label"] for n in _data(render_cluster_page(g).html)["graph"]["nodes"]}
+    assert "Bright Outlet [EB·CN]" in labels
+    assert "⚑ Real flagged [TOK]" in labels
+    assert "+1" in labels  # identifiers carry no badge

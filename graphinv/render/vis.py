@@ -213,7 +213,24 @@ def _node_label(n: Mapping[str, Any], hidden: int) -> str:
         label += f" ({len(n['aliases'])} spellings)"
     if n.get("folded_count"):
         label += f" +{n['folded_count']}"
+    if n["kind"] == "Shop":
+        badge = "·".join(x for x in (_platform_code(n["platform"]),
+                                     line((n["country"] or "")[:3]).upper()) if x)
+        if badge:
+            label += f" [{badge}]"
     return f"{marks} {label}" if marks else label
+
+
+#: Short platform codes for shop labels (issue #22 item 2); others: first 3 letters.
+_PLATFORM_CODES = {"aliexpress": "AE", "amazon": "AMZ", "ebay": "EB", "etsy": "ET",
+                   "shopee": "SHP", "taobao": "TB", "tmall": "TM", "temu": "TEMU",
+                   "lazada": "LZ", "wish": "WSH", "shopify": "SFY", "jd": "JD",
+                   "mercadolibre": "ML", "rakuten": "RK", "walmart": "WMT"}
+
+
+def _platform_code(platform: str | None) -> str:
+    key = (platform or "").strip().lower()
+    return _PLATFORM_CODES.get(key) or line(key[:3]).upper()
 
 
 def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[str, float]]:
