@@ -324,8 +324,9 @@ def test_explain_pair_gives_chain_with_spellings_and_file_lines(embedded_store: 
     phone = best["steps"][0]
     assert phone["type"] == "USES_PHONE"
     assert sorted(phone["to"]["raws"]) == ["+86 138 0013 8000", "0086 138-0013-8000"]
+    # each record names its ingest run too (chain of custody, issue #22 item 7)
     assert phone["evidence"] == [{"source": "test", "file": "listings.csv", "line": 2,
-                                  "raw": "+86 138 0013 8000"}]
+                                  "raw": "+86 138 0013 8000", "run": "r1"}]
     assert best["steps"][1]["evidence"][0]["line"] == 3
     # The hub is never walked through (G3 and a legit shop at the warehouse)...
     assert ex.pair("g3", "L0")["chains"] == []
@@ -420,7 +421,8 @@ def test_report_shapes_follow_the_render_contract(embedded_store: Store) -> None
     page = report.cluster_graph(result, "G-0001")
     assert page["report"] is c
     node_keys = {"id", "kind", "label", "key", "raws", "platform", "country", "flagged", "flags",
-                 "lead", "hub", "hub_reason", "centrality", "risk", "shop_id", "url"}
+                 "lead", "hub", "hub_reason", "centrality", "risk", "shop_id", "url",
+                 "first_seen", "last_seen"}  # the timeline (issue #22 item 5)
     assert all(set(n) == node_keys for n in page["nodes"])
     ids = {n["id"] for n in page["nodes"]}
     assert set(c["members"]) <= ids and WAREHOUSE[1] in ids
@@ -430,7 +432,7 @@ def test_report_shapes_follow_the_render_contract(embedded_store: Store) -> None
                 and e["source"] == "Shop:taobao:g1")
     assert edge["type"] == "USES_PHONE" and edge["weight"] == 1.0
     assert edge["evidence"] == [{"source": "test", "file": "listings.csv", "line": 2,
-                                 "raw": "+86 138 0013 8000"}]
+                                 "raw": "+86 138 0013 8000", "run": "r1"}]
     assert any(e["type"] == "SAME_AS" for e in page["edges"]) is False  # one spelling only here
     ov = report.overview(result)
     assert ov["clusters"] == result.clusters and isinstance(ov["ties"], list)
