@@ -92,8 +92,10 @@ def report(
     cluster: Annotated[str, typer.Argument(help="Cluster id of the last `graphinv clusters` "
                                            "run, e.g. G-0001.")],
     out: Annotated[Path | None, typer.Option(
-        "--out-dir", "--out", "-o", help="Directory for the dossier (default: "
+        "--out-dir", help="Directory for the dossier (default: "
         "graphinv-report-CLUSTER).")] = None,
+    out_old: Annotated[Path | None, typer.Option(
+        "--out", "-o", hidden=True, help="Another name of --out-dir.")] = None,
     pdf: Annotated[bool, typer.Option(
         "--pdf", help="Also print it to PDF through headless Chromium.")] = False,
 ) -> None:
@@ -112,6 +114,7 @@ def report(
     from graphinv.render.safe import safe_filename
     from graphinv.render.stamp import make_stamp
 
+    out = out or out_old  # --out/-o: as the issue names it, like `view`
     cid = cluster_id(cluster)
     stem = safe_filename(cid)
     out = out or Path(f"graphinv-report-{stem}")
