@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import signal
@@ -25,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
+from graphinv.store import Store
 from tests.examples_support import load_generator
 from tests.neo4j_fixtures import REQUIRE_ENV, load_server_module
 
@@ -32,6 +35,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: ``graphinv`` as a child process. SIGINT is reset to Python's default handler so a
 #: Ctrl-C test also works when the test runner was started with SIGINT ignored.
+
+#: The listing header the input-hardening tests write their small files with.
+HEADER = "shop_id,shop_name,platform,seller_name,seller_country,phone,email,shop_url,supplier"
+
+
+def ingest_reconciled(store: Store | None, tmp: Path, *paths: Path, **kw: Any) -> IngestReport:
+    """Ingest ``paths`` into ``store`` (data dir under ``tmp``); every row must reconcile."""
+    rep = ingest_paths(store, list(paths), IngestOptions(data_dir=tmp / "data", **kw))
+    assert rep.reconciled, (rep.read, rep.loaded, rep.rejected)
+    return rep
+
+
+def rejects_of(rep: IngestReport) -> list[dict[str, str]]:
+    """The rows of the run's rejects file ([] when nothing was rejected)."""
+    if not rep.rejects_path:
+        return []
+    text = Path(rep.rejects_path).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines(keepends=True)))
+
 CLI = [sys.executable, "-c",
        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
        "from graphinv.cli.app import main; main()"]

@@ -18,29 +18,16 @@ from typer.testing import CliRunner
 
 from graphinv.cli.app import app
 from graphinv.errors import InputError
-from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.ingest.read import MAX_FIELD, Record, detect_encoding, read_file
 from graphinv.store import Store
 from graphinv.types import is_safe_url
 from tests.graph_digest import graph_digest
-from tests.hardening_support import generated
+from tests.hardening_support import HEADER, generated, ingest_reconciled, rejects_of
 
 FX = Path(__file__).parent / "fixtures" / "ingest"
 EXAMPLES_BAD = Path(__file__).resolve().parent.parent / "examples" / "data" / "bad"
-HEADER = "shop_id,shop_name,platform,seller_name,seller_country,phone,email,shop_url,supplier"
-
-
-def _ingest(store: Store | None, tmp: Path, *paths: Path, **kw: Any) -> IngestReport:
-    rep = ingest_paths(store, list(paths), IngestOptions(data_dir=tmp / "data", **kw))
-    assert rep.reconciled, (rep.read, rep.loaded, rep.rejected)
-    return rep
-
-
-def _rejects(rep: IngestReport) -> list[dict[str, str]]:
-    if not rep.rejects_path:
-        return []
-    text = Path(rep.rejects_path).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines(keepends=True)))
+_ingest = ingest_reconciled
+_rejects = rejects_of
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -6,10 +6,8 @@ Output-directory safety (#16.15, #20.1-2) lives in tests/test_output_dirs.py.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,24 +15,12 @@ from typer.testing import CliRunner
 from graphinv.cli.app import app
 from graphinv.errors import InputError, MappingError
 from graphinv.ingest.mapping import load_mapping
-from graphinv.ingest.pipeline import IngestOptions, IngestReport, ingest_paths
 from graphinv.store import Store
 from graphinv.types import KEY_MAX, normalize_phone, normalize_text
+from tests.hardening_support import HEADER, ingest_reconciled, rejects_of
 
-HEADER = "shop_id,shop_name,platform,seller_name,seller_country,phone,email,shop_url,supplier"
-
-
-def _ingest(store: Store | None, tmp: Path, *paths: Path, **kw: Any) -> IngestReport:
-    rep = ingest_paths(store, list(paths), IngestOptions(data_dir=tmp / "data", **kw))
-    assert rep.reconciled, (rep.read, rep.loaded, rep.rejected)
-    return rep
-
-
-def _rejects(rep: IngestReport) -> list[dict[str, str]]:
-    if not rep.rejects_path:
-        return []
-    text = Path(rep.rejects_path).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines(keepends=True)))
+_ingest = ingest_reconciled
+_rejects = rejects_of
 
 
 def _write(path: Path, text: str) -> Path:
