@@ -66,16 +66,22 @@ def _no_injection(driver: Any) -> None:
         driver.switch_to.alert.text  # noqa: B018 - the property access is the check
 
 
-def _hover(driver: Any, node_id: int) -> str:
-    """Move the mouse onto a node; return the vis tooltip's text."""
-    from selenium.webdriver.common.action_chains import ActionChains
-
+def _centre_on(driver: Any, node_id: Any) -> tuple[float, float]:
+    """Focus the view on a node at scale 1; its offset from the canvas centre in pixels."""
     driver.execute_script("window.graphinv.network.moveTo({scale: 1.0, animation: false});"
                           f"window.graphinv.network.focus({node_id}, {{animation: false}});")
     x, y = driver.execute_script(
         f"var n = window.graphinv.network, p = n.getPosition({node_id}),"
         " d = n.canvasToDOM(p), r = document.querySelector('#network canvas')"
         ".getBoundingClientRect(); return [d.x - r.width / 2, d.y - r.height / 2];")
+    return x, y
+
+
+def _hover(driver: Any, node_id: int) -> str:
+    """Move the mouse onto a node; return the vis tooltip's text."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    x, y = _centre_on(driver, node_id)
     canvas = driver.find_element("css selector", "#network canvas")
     ActionChains(driver).move_to_element_with_offset(canvas, int(x) + 3, int(y) + 3) \
         .move_by_offset(-3, -3).perform()
@@ -282,12 +288,7 @@ def test_overview_opens_a_cluster_on_the_first_click(driver: Any, gang_site: Pat
     node_id, href = driver.execute_script(
         "var n = window.graphinv.nodes.get().filter(function (n) { return n.href; })[0];"
         "return [n.id, n.href];")
-    driver.execute_script("window.graphinv.network.moveTo({scale: 1.0, animation: false});"
-                          f"window.graphinv.network.focus({node_id}, {{animation: false}});")
-    x, y = driver.execute_script(
-        f"var n = window.graphinv.network, p = n.getPosition({node_id}),"
-        " d = n.canvasToDOM(p), r = document.querySelector('#network canvas')"
-        ".getBoundingClientRect(); return [d.x - r.width / 2, d.y - r.height / 2];")
+    x, y = _centre_on(driver, node_id)
     canvas = driver.find_element("css selector", "#network canvas")
     ActionChains(driver).move_to_element_with_offset(canvas, int(x), int(y)).click().perform()
     deadline = time.monotonic() + 10

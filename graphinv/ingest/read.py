@@ -437,26 +437,24 @@ def _validate(obj: Any) -> dict[str, Any]:
 def _check_key(key: str) -> None:
     """Keys travel too (column names in the report, JSON output): a key that cannot be
     encoded crashed the rejects file and ``--format json``."""
+    _check_text(key, f"key {key!r}", f"key over {MAX_FIELD // 1024} KB")
+
+
+def _check_text(text: str, where: str, too_long: str) -> None:
+    """Refuse text the rejects file and JSON output cannot carry (one record, not the file)."""
     try:
-        key.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
-        raise _BadJSON(f"invalid Unicode (lone surrogate) in key {key!r}") from None
-    if "\x00" in key:
-        raise _BadJSON(f"NUL byte in key {key!r}")
-    if len(key) > MAX_FIELD:
-        raise _BadJSON(f"key over {MAX_FIELD // 1024} KB")
+        raise _BadJSON(f"invalid Unicode (lone surrogate) in {where}") from None
+    if "\x00" in text:
+        raise _BadJSON(f"NUL byte in {where}")
+    if len(text) > MAX_FIELD:
+        raise _BadJSON(too_long)
 
 
 def _scalar_or_list(key: str, v: Any, depth: int) -> Any:
     if isinstance(v, str):
-        try:
-            v.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _BadJSON(f"invalid Unicode (lone surrogate) in {key!r}") from None
-        if "\x00" in v:
-            raise _BadJSON(f"NUL byte in {key!r}")
-        if len(v) > MAX_FIELD:
-            raise _BadJSON(f"field over {MAX_FIELD // 1024} KB: {key}")
+        _check_text(v, repr(key), f"field over {MAX_FIELD // 1024} KB: {key}")
         return v
     if v is None or isinstance(v, (bool, int, float)):
         return None if v is None else str(v)
