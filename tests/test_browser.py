@@ -279,6 +279,40 @@ def test_dossier_pdf_pages_hold_the_tables(tmp_path: Path) -> None:
     assert hashlib.sha256(src.read_bytes()).hexdigest()[:16] in text.replace(" ", "")
 
 
+def test_dossier_pdf_draws_chinese_text_with_a_cjk_font(tmp_path: Path) -> None:
+    """A Chinese shop name and address print as glyphs, not boxes: the PDF embeds a CJK
+    font of the dossier's font stack (DejaVu alone has no CJK glyphs: .notdef boxes,
+    though pdftotext still maps them back to the text) (issue #22)."""
+    import shutil
+    import subprocess
+
+    from graphinv.render.dossier import find_chromium, write_dossier
+
+    if find_chromium() is None or shutil.which("pdffonts") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium or pdffonts (poppler-utils) is missing")
+        pytest.skip("chromium or pdffonts (poppler-utils) is not installed")
+    name, addr = "深圳华强电子商行", "广东省深圳市福田区华强北路1号"
+    graph = {"report": {"cluster_id": "G-CJK", "shops": 2, "risk": 0.5},
+             "nodes": [{"id": "Shop:x:1", "kind": "Shop", "label": name},
+                       {"id": "Shop:x:2", "kind": "Shop", "label": "Bright Outlet"},
+                       {"id": "Address:cn", "kind": "Address", "label": addr}],
+             "edges": [{"source": s, "target": "Address:cn", "type": "LOCATED_AT",
+                        "evidence": [{"file": "a.csv", "line": 2, "raw": addr}]}
+                       for s in ("Shop:x:1", "Shop:x:2")]}
+    pdf = write_dossier(graph, tmp_path, "G-CJK", pdf=True).pdf
+    assert pdf is not None
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
+                           timeout=120).stdout.decode("utf-8")
+    cjk = [ln for ln in fonts.splitlines()[2:]
+           if any(f in ln.replace("-", "") for f in ("WenQuanYi", "NotoSansCJK", "NotoSerifCJK",
+                                                     "SourceHanSans", "DroidSansFallback"))]
+    assert cjk, f"no CJK font embedded (glyphs print as boxes):\n{fonts}"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                          timeout=120).stdout.decode("utf-8")
+    assert name in text and "深圳市福田区华强北路" in text
+
+
 def test_overview_opens_a_cluster_on_the_first_click(driver: Any, gang_site: Path) -> None:
     """One click on a cluster of the overview graph opens its page (issue #22 item 9)."""
     from selenium.webdriver.common.action_chains import ActionChains
