@@ -11,11 +11,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graphinv.render.layout import spring_layout
+from graphinv.render.layout import structural_layout
 from graphinv.render.model import Graph
 from graphinv.render.reduce import Reduced
 from graphinv.render.safe import line, short
-from graphinv.schema import NODE_KINDS
+from graphinv.schema import IDENTIFIER_KINDS, NODE_KINDS
 
 _FLAG_BORDER = "#d62728"
 _LEAD_BORDER = "#111111"
@@ -233,17 +233,42 @@ def _platform_code(platform: str | None) -> str:
     return _PLATFORM_CODES.get(key) or line(key[:3]).upper()
 
 
+def _label_ranks(nodes: Sequence[Mapping[str, Any]], pairs: Sequence[tuple[int, int]],
+                 idents: Sequence[bool]) -> list[int]:
+    """Order in which the page places labels (0 first): identifiers by the shops and sellers
+    they tie, then leads and flagged shops, shops, sellers and the rest by centrality.
+    Identifier labels are always drawn; the others only where they fit."""
+    ties = [0] * len(nodes)
+    for a, b in pairs:
+        if idents[a] and not idents[b]:
+            ties[a] += 1
+        if idents[b] and not idents[a]:
+            ties[b] += 1
+
+    def key(i: int) -> tuple[int, float, int]:
+        n = nodes[i]
+        tier = (0 if idents[i] else 1 if n["lead"] or n["flagged"] else
+                2 if n["kind"] == "Shop" else 3)
+        return tier, -(ties[i] if idents[i] else float(n["centrality"] or 0.0)), i
+
+    ranks = [0] * len(nodes)
+    for r, i in enumerate(sorted(range(len(nodes)), key=key)):
+        ranks[i] = r
+    return ranks
+
+
 def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[str, float]]:
     t0 = time.perf_counter()
     nodes, edges = red.nodes, red.edges
     index = {n["id"]: i for i, n in enumerate(nodes)}
     pairs = [(index[e["source"]], index[e["target"]]) for e in edges]
-    masses = [1.0 + 0.35 * float(n.get("count") or n.get("folded_count") or 0) for n in nodes]
     cmax = max((n["centrality"] for n in nodes), default=0.0) or 1.0
     sizes = [round(min(40.0, 10 + 3 * math.sqrt(n["count"])), 1) if n.get("group_of")
              else round(8 + 22 * math.sqrt(max(n["centrality"], 0.0) / cmax), 1)
              for n in nodes]
-    pos = spring_layout(len(nodes), pairs, seed=seed, masses=masses, sizes=sizes)
+    idents = [n["kind"] in IDENTIFIER_KINDS for n in nodes]
+    pos = structural_layout(len(nodes), pairs, idents, sizes=sizes)
+    ranks = _label_ranks(nodes, pairs, idents)
     t1 = time.perf_counter()
     labels = {n["id"]: short(n["label"], 40) for n in nodes}
     links: dict[str, int] = defaultdict(int)
@@ -261,6 +286,8 @@ def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[
             "id": i, "label": _node_label(n, hidden),
             "title": _node_title(n, links[n["id"]], sources.get(n["id"], []), hidden, labels),
             "x": pos[i][0], "y": pos[i][1], "group": n["kind"], "size": sizes[i],
+            # label layer (graphinv.js): rank, identifier labels always drawn
+            "lr": ranks[i], "li": 1 if idents[i] else 0,
         }
         if n.get("group_of"):
             vn["shapeProperties"] = {"borderDashes": [4, 3]}
@@ -313,7 +340,12 @@ def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[
         if kinds_seen.get(kind):
             legend.append({"kind": kind, "color": color, "shape": shape,
                            "count": kinds_seen[kind]})
-    payload = _pyvis_payload(vis_nodes, vis_edges, _options(len(vis_nodes), groups))
+    options = _options(len(vis_nodes), groups)
+    # The page script draws the labels itself, at a fixed legible size and without
+    # collisions (issue #22 item 2): vis-network draws none (a zero font is never drawn).
+    options["nodes"]["font"]["size"] = 0
+    payload = _pyvis_payload(vis_nodes, vis_edges, options)
+    payload["labelLayer"] = True
     payload["legend"] = legend
     payload["markers"] = ["★ lead", "⚑ flagged (red border)", "HUB grey fill, dashed border",
                           "dashed border: group of single-link nodes",

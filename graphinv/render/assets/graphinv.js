@@ -145,6 +145,196 @@
     gi.nodes.update(upd);
   }
 
+  /* ---------- label layer (issue #22 item 2) ----------
+   * On cluster pages the script draws the node labels itself, after vis-network has drawn
+   * the graph, at a fixed size on screen whatever the zoom: identifier labels first (they
+   * are always drawn), then the others by rank, each at the first spot around its node
+   * that overlaps no label already drawn; a label with no free spot is left out (hover the
+   * node, click it or zoom in to see it). */
+  var LABEL_FONT = "11px system-ui, sans-serif";
+  var IDENT_FONT = "600 11px system-ui, sans-serif";
+  var LABEL_H = 14;
+  var labelWidths = {};
+  // [side (0 centred, 1 right of the node, -1 left; times its radius), rows down (negative:
+  // up; the label's top edge), radius factor for the vertical offset]
+  var CANDS = (function () {
+    var out = [[0, 0, 1], [0, -1, 1], [1, -0.5, 0], [-1, -0.5, 0],
+               [0.7, 0, 0.7], [-0.7, 0, 0.7], [0.7, -1, 0.7], [-0.7, -1, 0.7]];
+    for (var k = 1; k <= 6; k++) {
+      [0, 1, -1, 2, -2].forEach(function (side) {
+        out.push([side, k - 0.5, 1]);
+        out.push([side, -0.5 - k, 1]);
+      });
+    }
+    return out;
+  })();
+  var hovered = null;
+  gi.labelBoxes = [];
+
+  function textWidth(ctx, font, text) {
+    var k = font + "\u0000" + text;
+    var w = labelWidths[k];
+    if (w === undefined) { ctx.font = font; w = labelWidths[k] = ctx.measureText(text).width; }
+    return w;
+  }
+
+  function drawLabels(ctx) {
+    var net = gi.network;
+    var canvas = ctx.canvas;
+    var ratio = canvas.width / (canvas.clientWidth || canvas.width);
+    var W = canvas.clientWidth || canvas.width, H = canvas.clientHeight || canvas.height;
+    var scale = net.getScale();
+    var ids = [];
+    gi.nodes.forEach(function (n) { if (!n.hidden && n.label) { ids.push(n.id); } });
+    var pos = net.getPositions(ids);
+    var order = ids.map(function (id) { return gi.nodes.get(id); });
+    order.sort(function (a, b) {
+      var pa = (a.id === hovered || a.id === highlighted) ? -1 : 0;
+      var pb = (b.id === hovered || b.id === highlighted) ? -1 : 0;
+      return pa - pb || (a.lr || 0) - (b.lr || 0);
+    });
+    var CELL = 64;
+    var grid = {};
+    var boxes = [];
+    function cells(b, fn) {
+      for (var cx = Math.floor(b[0] / CELL); cx <= Math.floor(b[2] / CELL); cx++) {
+        for (var cy = Math.floor(b[1] / CELL); cy <= Math.floor(b[3] / CELL); cy++) {
+          if (fn(cx + "," + cy) === true) { return true; }
+        }
+      }
+      return false;
+    }
+    function overlap(b) {
+      var area = 0;
+      cells(b, function (key) {
+        (grid[key] || []).forEach(function (o) {
+          var w = Math.min(b[2], o[2]) - Math.max(b[0], o[0]);
+          var h = Math.min(b[3], o[3]) - Math.max(b[1], o[1]);
+          if (w > 0 && h > 0) { area += w * h; }
+        });
+      });
+      return area;
+    }
+    function add(b) {
+      boxes.push(b);
+      cells(b, function (key) { (grid[key] = grid[key] || []).push(b); });
+    }
+    function remove(b) {
+      cells(b, function (key) {
+        var list = grid[key] || [];
+        var i = list.indexOf(b);
+        if (i >= 0) { list.splice(i, 1); }
+      });
+    }
+    var owner = new Map();
+    function blockers(b) {
+      var found = [];
+      cells(b, function (key) {
+        (grid[key] || []).forEach(function (o) {
+          if (Math.min(b[2], o[2]) > Math.max(b[0], o[0]) &&
+              Math.min(b[3], o[3]) > Math.max(b[1], o[1])) {
+            var t = owner.get(o);
+            if (t && found.indexOf(t) < 0) { found.push(t); }
+          }
+        });
+      });
+      return found;
+    }
+    // Candidate spots, nearest first: under, over, right and left of the node, then
+    // farther up and down (a thin leader line then ties the label to its node); all kept
+    // on the canvas.
+    function candidates(d, w, r) {
+      return CANDS.map(function (c) {
+        // side ±2: the label's near end half a label away, beyond the node
+        var x = c[0] === 0 ? d.x - w / 2 : c[0] === 2 ? d.x + r + w / 2 :
+          c[0] === -2 ? d.x - r - 1.5 * w : c[0] > 0 ? d.x + r * c[0] : d.x + r * c[0] - w;
+        var y = d.y + (c[1] >= 0 ? r * c[2] + c[1] * LABEL_H : -r * c[2] + c[1] * LABEL_H);
+        x = Math.max(1, Math.min(W - w - 1, x));
+        y = Math.max(1, Math.min(H - LABEL_H - 1, y));
+        return [x, y, x + w, y + LABEL_H];
+      });
+    }
+    var placed = [];
+    order.forEach(function (n) {
+      var p = pos[n.id];
+      if (!p) { return; }
+      var d = net.canvasToDOM(p);
+      if (d.x < -50 || d.y < -50 || d.x > W + 50 || d.y > H + 50) { return; }
+      var ident = n.li === 1;
+      var font = ident ? IDENT_FONT : LABEL_FONT;
+      var text = String(n.label);
+      var w = textWidth(ctx, font, text) + 4;
+      var r = Math.max(3, (n.size || 10) * scale) + 2;
+      var spots = candidates(d, w, r);
+      var best = null, bestArea = Infinity;
+      for (var i = 0; i < spots.length && bestArea > 0; i++) {
+        var a = overlap(spots[i]);
+        if (a < bestArea) { best = spots[i]; bestArea = a; }
+      }
+      var t = [n, best, font, text, d, r, spots];
+      // An identifier with no free spot: move one identifier label in the way to a free
+      // spot of its own, if that frees one of ours.
+      if (ident && bestArea > 0) {
+        for (var j = 0; j < spots.length && bestArea > 0; j++) {
+          var block = blockers(spots[j]);
+          if (block.length !== 1 || block[0].length < 7 || block[0][0].li !== 1) { continue; }
+          var other = block[0];
+          remove(other[1]);
+          add(spots[j]);
+          var moved = null;
+          for (var q = 0; q < other[6].length && !moved; q++) {
+            if (overlap(other[6][q]) === 0) { moved = other[6][q]; }
+          }
+          remove(spots[j]);
+          if (moved) {
+            other[1] = moved;
+            add(moved);
+            best = spots[j];
+            bestArea = 0;
+          } else {
+            add(other[1]);
+          }
+        }
+        t[1] = best;
+      }
+      var always = ident || n.id === hovered || n.id === highlighted;
+      if (best && (bestArea === 0 || always)) {
+        add(best);
+        owner.set(best, t);
+        placed.push(t);
+      }
+    });
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textBaseline = "middle";
+    ctx.textAlign = "left";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "rgba(90,90,90,0.6)";
+    ctx.lineWidth = 1;
+    placed.forEach(function (t) {
+      var b = t[1], p = t[4];
+      var nx = Math.max(b[0], Math.min(b[2], p.x)), ny = Math.max(b[1], Math.min(b[3], p.y));
+      if (Math.abs(nx - p.x) + Math.abs(ny - p.y) > t[5] + 6) {
+        ctx.beginPath();
+        ctx.moveTo(p.x, p.y);
+        ctx.lineTo(nx, ny);
+        ctx.stroke();
+      }
+    });
+    placed.forEach(function (t) {
+      var n = t[0], b = t[1];
+      ctx.font = t[2];
+      var dim = n.font && n.font.color && n.font.color !== FONT.color;
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = dim ? "rgba(255,255,255,0.3)" : "rgba(255,255,255,0.85)";
+      ctx.strokeText(t[3], b[0] + 2, b[1] + LABEL_H / 2);
+      ctx.fillStyle = dim ? n.font.color : (n.li === 1 ? "#111111" : "#343434");
+      ctx.fillText(t[3], b[0] + 2, b[1] + LABEL_H / 2);
+    });
+    ctx.restore();
+    gi.labelBoxes = placed.map(function (t) { return { id: t[0].id, box: t[1] }; });
+  }
+
   function initGraph(g) {
     var groups = (g.options && g.options.groups) || {};
     g.nodes.forEach(function (n) {
@@ -162,6 +352,11 @@
     gi.edges = new vis.DataSet(g.edges);
     gi.network = new vis.Network(byId("network"), { nodes: gi.nodes, edges: gi.edges },
                                  g.options);
+    if (g.labelLayer) {
+      gi.network.on("afterDrawing", drawLabels);
+      gi.network.on("hoverNode", function (p) { hovered = p.node; gi.network.redraw(); });
+      gi.network.on("blurNode", function () { hovered = null; gi.network.redraw(); });
+    }
     gi.network.once("afterDrawing", function () {
       gi.drawnMs = performance.now();
       gi.ready = true;

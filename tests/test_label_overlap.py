@@ -1,0 +1,174 @@
+"""Issue #22 item 2: the shared identifiers are labelled and legible, their labels do not overlap.
+
+Measured in headless Chromium from what is drawn: every ``fillText`` on the network canvas
+during one redraw is recorded with the canvas transform and the text metrics of its font
+(``measureText``), giving each drawn label's box in screen pixels. The share of identifier
+labels whose box overlaps another drawn label must be at most 5 %, at 1280×720 and 1600×900,
+on the largest cluster of ``graphinv demo`` and on a 150-node synthetic cluster. Every
+identifier label must be drawn, inside the canvas, at a legible size. Screenshots of both
+sizes go to ``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.browser import check_page, chromium_paths, open_chromium
+from bench.synthetic import synthetic_site
+from graphinv.render.html import write_site
+from graphinv.schema import IDENTIFIER_KINDS
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+SIZES = [(1280, 720), (1600, 900)]
+#: Smallest identifier label text, in CSS pixels, that counts as legible.
+LEGIBLE_PX = 11.0
+
+#: Records every fillText on the network canvas during one redraw: text, font size and
+#: the text's box (advance width × font ascent/descent) in CSS pixels of the page.
+_DRAWN_LABELS = """
+var done = arguments[arguments.length - 1];
+var net = window.graphinv.network;
+var canvas = document.querySelector('#network canvas');
+var ratio = canvas.width / canvas.getBoundingClientRect().width;
+var proto = CanvasRenderingContext2D.prototype;
+var orig = proto.fillText;
+var rec = [];
+proto.fillText = function (text, x, y) {
+  if (this.canvas === canvas && String(text).trim() !== '') {
+    var m = this.measureText(text);
+    var t = this.getTransform();
+    var align = this.textAlign, w = m.width;
+    var left = align === 'center' ? x - w / 2 : (align === 'right' || align === 'end')
+      ? x - w : x;
+    var x1 = t.a * left + t.e, x2 = t.a * (left + w) + t.e;
+    var y1 = t.d * (y - m.fontBoundingBoxAscent) + t.f;
+    var y2 = t.d * (y + m.fontBoundingBoxDescent) + t.f;
+    var alpha = 1;
+    var c = String(this.fillStyle);
+    var rgba = /rgba\\([^)]*,\\s*([0-9.]+)\\)/.exec(c);
+    if (rgba) { alpha = parseFloat(rgba[1]); }
+    rec.push({text: String(text), x1: x1 / ratio, x2: x2 / ratio, y1: y1 / ratio,
+              y2: y2 / ratio, px: parseFloat(/([0-9.]+)px/.exec(this.font)[1]) * t.d / ratio,
+              alpha: alpha * this.globalAlpha});
+  }
+  return orig.apply(this, arguments);
+};
+net.once('afterDrawing', function () {
+  proto.fillText = orig;
+  var r = canvas.getBoundingClientRect();
+  done({labels: rec, width: r.width, height: r.height,
+        nodes: window.graphinv.nodes.get().map(function (n) {
+          return {id: n.id, label: n.label, group: n.group, hidden: !!n.hidden}; })});
+});
+net.redraw();
+"""
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    if chromium_paths() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium/chromedriver are missing")
+        pytest.skip("chromium and chromedriver are not installed")
+    with open_chromium() as d:
+        d.set_script_timeout(60)
+        yield d
+
+
+@pytest.fixture(scope="module")
+def demo_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The largest cluster page (most entities) of ``graphinv demo``."""
+    from typer.testing import CliRunner
+
+    from graphinv.cli.app import app
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    res = CliRunner().invoke(app, ["demo", "--out-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    sizes = {p: len(json.loads(p.read_text(encoding="utf-8"))["nodes"])
+             for p in (out / "view").glob("cluster-*.json")}
+    largest = max(sizes, key=lambda p: (sizes[p], p.name))
+    return largest.with_suffix(".html")
+
+
+@pytest.fixture(scope="module")
+def page_150(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("syn150")
+    site = synthetic_site([150], seed=22)
+    write_site(site["reports"], site["graphs"], [], out)
+    return out / "cluster-G-0001.html"
+
+
+def _boxes_overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    # Half a pixel of tolerance: boxes that merely touch do not overlap.
+    return (min(a["x2"], b["x2"]) - max(a["x1"], b["x1"]) > 0.5
+            and min(a["y2"], b["y2"]) - max(a["y1"], b["y1"]) > 0.5)
+
+
+def measure(driver: Any, page: Path, size: tuple[int, int], shot: Path) -> dict[str, Any]:
+    """Open ``page`` in a ``size`` viewport; the identifier labels as drawn and their overlaps."""
+    w, h = size
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        check = check_page(driver, page, screenshot=shot)
+        assert check.ready and check.console_errors == [], check
+        got = driver.execute_async_script(_DRAWN_LABELS)
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    drawn = [r for r in got["labels"] if r["alpha"] > 0.05]
+    by_text: dict[str, list[dict[str, Any]]] = {}
+    for r in drawn:
+        by_text.setdefault(r["text"], []).append(r)
+    idents = [n for n in got["nodes"] if n["group"] in IDENTIFIER_KINDS and not n["hidden"]]
+    missing, small, outside, overlapping = [], [], [], []
+    for n in idents:
+        boxes = by_text.get(n["label"], [])
+        if not boxes:
+            missing.append(n["label"])
+            continue
+        box = boxes[0]
+        if box["px"] < LEGIBLE_PX:
+            small.append((n["label"], round(box["px"], 1)))
+        if box["x1"] < 0 or box["y1"] < 0 or box["x2"] > got["width"] or box["y2"] > got["height"]:
+            outside.append(n["label"])
+        if any(o is not box and _boxes_overlap(box, o) for o in drawn):
+            overlapping.append(n["label"])
+    return {"identifiers": len(idents), "overlapping": overlapping, "missing": missing,
+            "small": small, "outside": outside, "drawn": len(drawn),
+            "canvas": (got["width"], got["height"])}
+
+
+def _check(m: dict[str, Any]) -> None:
+    print(f"identifier labels overlapping: {len(m['overlapping'])} of {m['identifiers']} "
+          f"({100 * len(m['overlapping']) / max(m['identifiers'], 1):.0f} %), "
+          f"labels drawn {m['drawn']}, canvas {m['canvas']}")
+    assert m["identifiers"] > 0
+    assert m["missing"] == [], m["missing"]
+    assert m["small"] == [], m["small"]
+    assert m["outside"] == [], m["outside"]
+    assert len(m["overlapping"]) <= 0.05 * m["identifiers"], m["overlapping"]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_largest_cluster_identifier_labels_do_not_overlap(
+        driver: Any, demo_page: Path, size: tuple[int, int]) -> None:
+    m = measure(driver, demo_page, size, ARTIFACTS / f"demo-largest-{size[0]}x{size[1]}.png")
+    _check(m)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_150_node_cluster_identifier_labels_do_not_overlap(
+        driver: Any, page_150: Path, size: tuple[int, int]) -> None:
+    m = measure(driver, page_150, size, ARTIFACTS / f"cluster-150-{size[0]}x{size[1]}.png")
+    assert m["identifiers"] >= 60  # a 150-node cluster is half identifiers
+    _check(m)
