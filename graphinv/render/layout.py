@@ -396,6 +396,7 @@ def _pack(radii: list[float], links: dict[tuple[int, int], float], gap: float,
                                         radii[v], -v))
         todo.discard(best)
         r = radii[best]
+        spot: tuple[float, float] | None = None
         if not placed:
             spot = (0.0, 0.0)
         else:
@@ -408,7 +409,6 @@ def _pack(radii: list[float], links: dict[tuple[int, int], float], gap: float,
             else:
                 tx = ty = 0.0
                 hosts = placed[-12:] + placed[:4]
-            spot = None
             best_d = math.inf
             for h in hosts:
                 hx, hy = pos[h]
@@ -429,10 +429,11 @@ def _pack(radii: list[float], links: dict[tuple[int, int], float], gap: float,
                     x, y = tx + rad * math.cos(ang), ty + rad * math.sin(ang) * 0.6
                     if free(x, y, r):
                         spot = (x, y)
-        pos[best] = spot
+        at = spot if spot is not None else (0.0, 0.0)  # (the spiral always ends on a spot)
+        pos[best] = at
         done[best] = True
         placed.append(best)
-        grid.setdefault((int(spot[0] // cell), int(spot[1] // cell)), []).append(best)
+        grid.setdefault((int(at[0] // cell), int(at[1] // cell)), []).append(best)
     return pos
 
 
