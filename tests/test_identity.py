@@ -4,6 +4,7 @@ links and clusters that must (not) come out of it."""
 
 from __future__ import annotations
 
+import csv
 import json
 from itertools import combinations
 from pathlib import Path
@@ -240,6 +241,109 @@ def test_url_only_rows_join_a_shop_of_an_earlier_run(runner: CliRunner,
     rep = _ingest(runner, store_args, "testbuy_urls.csv")
     assert rep["rejected"] == 0 and rep["nodes_new"]["Shop"] == 1
     assert _contact_links(store_args) == _URL_LINKS
+
+
+def _shop_keys(args: list[str]) -> set[str]:
+    with _open(args) as st:
+        return {k for (k,) in st.stream_nodes("Shop", [])}
+
+
+def _evidence(args: list[str], rel: str) -> dict[tuple[str, str], list[dict]]:
+    with _open(args) as st:
+        return {(s, d): [json.loads(e) for e in evs]
+                for _, s, _, d, evs in st.stream_rels(rel, ["ev"])}
+
+
+def _link_counts(args: list[str]) -> set[tuple[str, str, str, int]]:
+    with _open(args) as st:
+        return {(rel, s, d, n) for rel in schema.REL_TYPES if rel != "SAME_AS"
+                for _, s, _, d, n in st.stream_rels(rel, ["ev_count"])}
+
+
+def test_url_only_shops_merge_when_their_id_comes_in_a_later_run(
+        runner: CliRunner, store_args: list[str]) -> None:
+    # The test purchases first: their shops are known only by URL (two by the id the URL
+    # names, which is not the scrape's id). The scrape brings ids and URLs next run.
+    first = _ingest(runner, store_args, "testbuy_urls.csv")
+    assert first["nodes_new"]["Shop"] == 3
+    rep = _ingest(runner, store_args, "scrape_urls.csv")
+    assert rep["url_shops"] == {"merged": 2, "conflicts": 0}
+    assert _shop_keys(store_args) == {"aliexpress:s-ali-01", "taobao:tb-88",
+                                      "etsy:redmaplecrafts"}
+    assert _contact_links(store_args) == _URL_LINKS
+    # The evidence moved with its file and line, and says why.
+    [rec] = _evidence(store_args, "USES_EMAIL")[("aliexpress:s-ali-01", "buyer-contact@qq.com")]
+    assert (rec["file"], rec["line"], rec["raw"]) == ("testbuy_urls.csv", 2,
+                                                       "buyer-contact@qq.com")
+    assert rec["merged"].startswith("same shop URL aliexpress/2001234: URL-only shop "
+                                    "'aliexpress:2001234' merged into 'aliexpress:s-ali-01'")
+    with _open(store_args) as st:
+        [issues] = [i for k, i in st.stream_nodes("Shop", ["issues"]) if k == "taobao:tb-88"]
+    assert "merged URL-only shop 'taobao:58812345': same shop URL taobao/58812345" in issues
+    # The same graph as the other order (links and evidence counts), and rerunning both
+    # files changes nothing.
+    merged = _link_counts(store_args)
+    again = _ingest(runner, store_args, "testbuy_urls.csv", "scrape_urls.csv")
+    assert again["url_shops"] == {"merged": 0, "conflicts": 0}
+    assert not any(again["nodes_new"].values()) and not any(again["links_new"].values())
+    assert not any(again["evidence_new"].values())
+    assert _link_counts(store_args) == merged
+    with _open(store_args) as st:
+        st.reset()
+    _ingest(runner, store_args, "scrape_urls.csv")
+    _ingest(runner, store_args, "testbuy_urls.csv")
+    assert _link_counts(store_args) == merged
+
+
+def test_url_only_row_before_its_id_in_the_same_file(runner: CliRunner,
+                                                    store_args: list[str]) -> None:
+    rep = _ingest(runner, store_args, "url_before_id_same_file.csv")
+    assert (rep["read"], rep["loaded"], rep["rejected"]) == (2, 2, 0)
+    assert rep["url_shops"] == {"merged": 1, "conflicts": 0}
+    assert _shop_keys(store_args) == {"etsy:bh-1"}
+    assert _contact_links(store_args) == {("etsy:bh-1", "blueharborshop@gmail.com"),
+                                          ("etsy:bh-1", "+12125550188")}
+
+
+@pytest.mark.parametrize("order", ["urls_first", "ids_first"])
+def test_a_url_shared_by_shops_with_different_ids_merges_nothing(
+        runner: CliRunner, store_args: list[str], order: str) -> None:
+    files = ["testbuy_urls_later_ids.csv", "scrape_ids_later.csv"]
+    if order == "ids_first":
+        files.reverse()
+    _ingest(runner, store_args, files[0])
+    rep = _ingest(runner, store_args, files[1])
+    # TW-1 and TW-2 give one URL: the test purchase on it belongs to neither (a false
+    # link is worse than a missed one); it stays on its URL-only shop, counted and listed.
+    assert rep["url_shops"]["conflicts"] == 1
+    assert _shop_keys(store_args) == {"unknown:ld-7", "ebay:tw-1", "ebay:tw-2",
+                                      "ebay:twinstore"}
+    assert _contact_links(store_args) == {
+        ("unknown:ld-7", "orders@lucky-deals.example.com"), ("unknown:ld-7", "+8613800138001"),
+        ("ebay:twinstore", "twinbuyer@gmail.com"), ("ebay:tw-1", "+442079460001"),
+        ("ebay:tw-2", "+442079460002")}
+    with open(rep["conflicts_path"], encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["field"] == "shop_url"]
+    assert [(r["shop_id"], r["kept"], r["conflicting"]) for r in rows] == [
+        ("ebay:twinstore", "ebay/twinstore", "ebay:tw-1; ebay:tw-2")]
+
+
+def test_url_merge_plan_needs_one_shop_of_the_same_platform() -> None:
+    from graphinv.ingest.shopmerge import plan_url_merges
+
+    url = "https://lucky-deals.example.com/home"
+    # A URL-only shop of another platform than the one shop with its URL: not merged.
+    plan = plan_url_merges([("amazon:x1", url, "amazon", ["X1"]),
+                            (f"ebay:{url}", url, "ebay", [])])
+    assert plan.merged == [] and plan.conflicts == [
+        (f"ebay:{url}", url, ("amazon:x1",))]
+    # No platform on either side: merged.
+    assert plan_url_merges([("unknown:x1", url, None, ["X1"]),
+                            (f"unknown:{url}", url, None, [])]).merged == [
+        (f"unknown:{url}", "unknown:x1", url)]
+    # A shop without a raw id whose key is not the one its URL gives is not URL-only.
+    assert plan_url_merges([("unknown:x1", url, None, ["X1"]),
+                            ("unknown:x2", url, None, [])]).merged == []
 
 
 @pytest.mark.parametrize(("url", "expected"), [

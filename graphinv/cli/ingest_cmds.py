@@ -198,9 +198,16 @@ def _print_report(report: Any, fmt: OutputFormat) -> None:
                           markup=False)
         for s in report.skipped[:5]:
             out_console.print(f"  {s['path']}: {s['what']}", markup=False)
+    urls = report.url_shops or {}
+    if urls.get("merged") or urls.get("conflicts"):
+        out_console.print(f"Shops known only by URL: {urls.get('merged', 0)} merged into the "
+                          "shop their id names (same shop URL); "
+                          f"{urls.get('conflicts', 0)} left apart (their URL belongs to shops "
+                          "with different ids: listed in the conflicts file)", markup=False)
     if report.conflicts:
-        out_console.print(f"Conflicts (same shop id, different name/seller; first kept): "
-                          f"{report.conflicts} → {report.conflicts_path}")
+        out_console.print(f"Conflicts (same shop id, different name/seller; or a URL of "
+                          f"shops with different ids): {report.conflicts} → "
+                          f"{report.conflicts_path}")
     if report.ignored:
         out_console.print("Ignored values (never nodes): " + _ignored_text(report.ignored),
                           markup=False)

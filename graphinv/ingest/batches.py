@@ -44,6 +44,7 @@ from graphinv.ingest.mapping import (
     sniff_field,
 )
 from graphinv.ingest.read import InputFile, Record, Reject, read_file
+from graphinv.ingest.shopurl import ShopUrlIndex, combine
 from graphinv.store.base import Store, evidence_frame, evidence_key, evidence_raw
 from graphinv.store.statements import ShapedRows, shape_node_rows
 
@@ -75,6 +76,9 @@ class ChunkContext:
     default_country: str | None = None
     #: ``--day-first`` / ``--month-first``: beats the mapping's ``date_order``.
     date_order: str | None = None
+    #: Shops known by id and URL before this file (earlier files, the store): set for a
+    #: worker, which cannot ask the writing process while it reads.
+    shop_urls: ShopUrlIndex | None = None
 
 
 class Batch:
@@ -162,8 +166,9 @@ class Chunk:
     ignored: Counter[str] = field(default_factory=Counter)
     #: Per-file hints (``phones had no country``) -> count.
     hints: Counter[str] = field(default_factory=Counter)
-    #: Canonical shop URL -> shop key, of rows giving both (for URL-only rows of later files).
-    shop_urls: dict[str, str] = field(default_factory=dict)
+    #: Shops of rows giving both id and URL, by URL identity (for URL-only rows of later
+    #: files).
+    shop_urls: ShopUrlIndex = field(default_factory=ShopUrlIndex)
     #: Same shop id with another name or seller (first row wins).
     conflicts: list[list[Any]] = field(default_factory=list)
     batch: Batch = field(default_factory=Batch)
@@ -211,7 +216,7 @@ def build_chunks(info: InputFile, ctx: ChunkContext, mapping: Mapping | None = N
                 chunk.ignored.update(g.ignored)
                 if g.shop_url_key is not None:
                     shop = next(e for e in g.entities if e.label == "Shop")
-                    chunk.shop_urls.setdefault(g.shop_url_key, shop.key)
+                    chunk.shop_urls.add(g.shop_url_key, shop.key)
                 _note_conflict(g, state.shops_seen, rec, chunk.conflicts)
                 if ctx.keep_records:
                     chunk.batch.recs[rec.line] = rec
@@ -265,10 +270,12 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
              ) -> Iterator[Reject | tuple[Record, RowGraph | str]]:
     """Records of one file, each already extracted (or its reject reason)."""
     cache: dict[tuple[str, ...], Mapping | None] = {}
-    urls: dict[str, str] = {}  # this file's shops by canonical URL
+    urls = ShopUrlIndex()  # this file's shops given by id, by URL identity
+    if known_shop is None and ctx.shop_urls is not None:
+        known_shop = ctx.shop_urls.find  # in a worker: the run's and the store's, at start
 
     def known(url: str) -> str | None:
-        return urls.get(url) or (known_shop(url) if known_shop is not None else None)
+        return combine(urls.find(url), known_shop(url) if known_shop is not None else None)
 
     # JSON records each bring their own keys: one record without a recognized key is a
     # rejected row (it failed the whole file), a CSV header without one a file error.
@@ -321,7 +328,7 @@ def _records(info: InputFile, ctx: ChunkContext, mapping: Mapping | None,
             yield item, str(exc)
             continue
         if g.shop_url_key is not None:
-            urls.setdefault(g.shop_url_key, next(e.key for e in g.entities if e.label == "Shop"))
+            urls.add(g.shop_url_key, next(e.key for e in g.entities if e.label == "Shop"))
         yield item, g
 
 
@@ -374,17 +381,21 @@ def _note_conflict(g: RowGraph, seen: dict[str, tuple[Any, ...]], rec: Record,
 # -- the worker ---------------------------------------------------------------
 
 def file_chunks(info: InputFile, ctx: ChunkContext, mapping: Mapping | None = None,
-                known_shop: Callable[[str], str | None] | None = None) -> Iterator[Chunk]:
+                known_shop: Callable[[str], str | None] | None = None,
+                known_index: Callable[[], ShopUrlIndex] | None = None) -> Iterator[Chunk]:
     """The chunks of one file: from a worker process for big files, else in-process.
 
     A given mapping object is only used in-process; a worker loads
-    ``ctx.mapping_path`` itself. ``known_shop`` (canonical shop URL -> shop key of
-    earlier files and the store) is used in-process only: in a worker, URL-only rows
-    join shops of the same file or the id their URL names.
+    ``ctx.mapping_path`` itself. ``known_shop`` (URL identity -> shop key of earlier
+    files and the store, see :class:`~graphinv.ingest.shopurl.ShopUrlIndex`) is asked
+    row by row in-process; a worker gets ``known_index()`` (the same answers, taken
+    when the file starts), so URL-only rows join the same shops either way.
     """
     if not _use_worker(info, ctx, mapping):
         yield from build_chunks(info, ctx, mapping, known_shop)
         return
+    if known_index is not None:
+        ctx = replace(ctx, shop_urls=known_index())
     yield from _from_worker(info, ctx)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from graphinv import schema
 from graphinv.ingest.mapping import IDENTIFIER_FIELDS
 from graphinv.ingest.placeholders import Placeholders, is_masked
-from graphinv.ingest.shopurl import shop_url_identity
+from graphinv.ingest.shopurl import SHARED, URL_ONLY_ISSUE, shop_url_identity
 from graphinv.types import NORMALIZERS, shop_key
 from graphinv.types.date import parse_date
 
@@ -73,8 +73,9 @@ class ExtractOptions:
     default_country: str | None = None
     #: ``day-first`` / ``month-first`` for ``NN/NN/YYYY`` dates; None: such dates are unread.
     date_order: str | None = None
-    #: Canonical shop URL -> key of the shop already known with that URL (this run or the
-    #: store); rows with a URL and no id join that shop.
+    #: URL identity -> key of the one shop already known by id with that URL (this run or
+    #: the store), :data:`~graphinv.ingest.shopurl.SHARED` when shops with different ids
+    #: share it, else None; rows with a URL and no id join the shop it names.
     known_shop: Callable[[str], str | None] | None = field(default=None, compare=False)
 
 
@@ -172,6 +173,10 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
     shop_name = _first(values, "shop_name")
     shop_url = _first(values, "shop_url")
     shop: Entity | None = None
+    # Only a row that gives the id says which shop it is; a row with only a URL makes
+    # (or joins) a URL-only shop, told apart in the store by having no raw id
+    # (see graphinv.ingest.shopmerge), that merges into its id-keyed shop later.
+    id_given = shop_id is not None
     if shop_id is None and shop_url:
         shop_id, platform, site = _shop_from_url(shop_url, platform, site, g, opts.known_shop)
     if shop_id is None and shop_name:
@@ -187,13 +192,14 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
             issues.extend(u.issues)
             if u.key is not None:
                 url = u.display
-                g.shop_url_key = shop_url_identity(shop_url, u.key)
+                if id_given:
+                    g.shop_url_key = shop_url_identity(shop_url, u.key)
         if shop_name:
             issues.extend(NORMALIZERS["name"](shop_name).issues)
         shop = Entity("Shop", shop_key(platform, shop_id), {
             "shop_id": shop_id, "name": shop_name, "url": url, "platform": platform,
             "site": site, "country": country, "display": shop_name or shop_id,
-        }, raw=shop_id, issues=tuple(dict.fromkeys(issues)))
+        }, raw=shop_id if id_given else None, issues=tuple(dict.fromkeys(issues)))
         g.entities.append(shop)
 
     # A cell may name several sellers (officers, nominees: a mapping `split`): each one
@@ -304,7 +310,10 @@ def _shop_from_url(url: str, platform: str | None, site: str | None, g: RowGraph
 
     canonical = shop_url_identity(url, NORMALIZERS["url"](url).key)
     existing = known(canonical) if known is not None and canonical else None
-    if existing is not None:
+    if existing == SHARED:
+        # Shops with different ids share this URL: joining one would be a guess.
+        g.issues.append("shop URL shared by shops with different ids (joined to none)")
+    elif existing is not None:
         slug, _, sid = existing.partition(":")
         if platform is not None and platform != slug:
             raise RowRejected(f"shop_url is the {slug} shop {existing!r} but the platform "
@@ -322,7 +331,7 @@ def _shop_from_url(url: str, platform: str | None, site: str | None, g: RowGraph
     u = NORMALIZERS["url"](url)
     if u.key is None:
         raise RowRejected("missing shop_id and the shop_url is not a usable http(s) URL")
-    g.issues.append("shop keyed by its URL (no shop id, URL of no known shop shape)")
+    g.issues.append(URL_ONLY_ISSUE)
     return u.key, platform, site
 
 

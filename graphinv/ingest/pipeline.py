@@ -45,6 +45,8 @@ from graphinv.ingest.runfiles import (
     _Rejects,
     run_lock,
 )
+from graphinv.ingest.shopmerge import merge_url_shops, stored_shop_urls
+from graphinv.ingest.shopurl import ShopUrlIndex, combine
 from graphinv.store.base import Store
 
 __all__ = ["IngestOptions", "IngestReport", "FileReport", "ingest_paths", "new_run_id",
@@ -134,6 +136,10 @@ class IngestReport:
     #: Masked values matched against full identifiers: linked / ambiguous / no_match /
     #: too_little (see :mod:`graphinv.ingest.masked`).
     masked: dict[str, int] = field(default_factory=dict)
+    #: URL-only shops merged into the shop their id names (``merged``) and left apart
+    #: because shops with different ids share their URL (``conflicts``, listed in the
+    #: conflicts file); see :mod:`graphinv.ingest.shopmerge`.
+    url_shops: dict[str, int] = field(default_factory=dict)
     rejects_path: str | None = None
     conflicts_path: str | None = None
     reject_samples: list[dict[str, Any]] = field(default_factory=list)
@@ -249,7 +255,8 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
                 where.update(at_file=str(info.path), rows_done=0)
                 hints: Counter[str] = Counter()
                 file_ctx = ctx if given else dataclasses.replace(ctx, source=info.path.name)
-                for chunk in file_chunks(info, file_ctx, mapping, shop_urls.lookup):
+                for chunk in file_chunks(info, file_ctx, mapping, shop_urls.lookup,
+                                         shop_urls.index):
                     shop_urls.run.update(chunk.shop_urls)
                     fr.read += chunk.read
                     fr.loaded += chunk.loaded
@@ -292,6 +299,12 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
         report.rejected = sum(f.rejected for f in report.files)
         t3 = time.perf_counter()
         where.update(at_file=None, rows_done=report.read)
+        if not report.dry_run:
+            assert store is not None
+            merges = merge_url_shops(store, run_id)
+            report.url_shops = merges.counts()
+            conflicts.extend(["", "", src, "shop_url", identity, "; ".join(shops), ""]
+                             for src, identity, shops in merges.conflicts)
         if opts.resolve and not report.dry_run:
             from graphinv.ingest.resolve import resolve_store
 
@@ -312,7 +325,8 @@ def _ingest(store: Store | None, opts: IngestOptions, infos: list[InputFile],
         if where.get("at_file"):
             place = f"in {where['at_file']} ({where['rows_done']} of its records done)"
         elif where:
-            place = "while resolving near-duplicates (every row written)"
+            place = ("while merging URL-only shops or resolving near-duplicates "
+                     "(every row written)")
         else:
             place = "before the first file"
         resume = "" if report.dry_run else "; rerun the same command to resume"
@@ -389,28 +403,30 @@ def _refuse_flags_as_records(files: list[Path], encoding: str | None) -> None:
 
 
 class _ShopUrls:
-    """Shops by canonical URL: this run's (as chunks come) and, on the first miss, the
-    store's. A row with only a shop URL joins the shop a scrape gave with id and URL."""
+    """Shops given by id, by URL identity: this run's (as chunks come) and the store's
+    (read on the first lookup). A row with only a shop URL joins the one shop a scrape
+    gave with id and URL; never one of several with different ids."""
 
     def __init__(self, store: Store | None) -> None:
         self.store = store
-        self.run: dict[str, str] = {}
-        self._stored: dict[str, str] | None = None
+        self.run = ShopUrlIndex()
+        self._stored: ShopUrlIndex | None = None
 
-    def lookup(self, url: str) -> str | None:
-        hit = self.run.get(url)
-        if hit is not None or self.store is None:
-            return hit
+    def stored(self) -> ShopUrlIndex:
         if self._stored is None:
-            from graphinv.ingest.shopurl import shop_url_identity
-            from graphinv.types import NORMALIZERS
+            self._stored = stored_shop_urls(self.store) if self.store is not None \
+                else ShopUrlIndex()
+        return self._stored
 
-            norm = NORMALIZERS["url"]
-            self._stored = {}
-            for key, raw in self.store.stream_nodes("Shop", ["url"]):
-                if raw and (k := shop_url_identity(raw, norm(raw).key)):
-                    self._stored.setdefault(k, key)
-        return self._stored.get(url)
+    def lookup(self, identity: str) -> str | None:
+        return combine(self.run.find(identity), self.stored().find(identity))
+
+    def index(self) -> ShopUrlIndex:
+        """Every answer :meth:`lookup` would give now (for a worker process)."""
+        out = ShopUrlIndex()
+        out.update(self.stored())
+        out.update(self.run)
+        return out
 
 
 def _write_conflicts(data_dir: Path, run_id: str, suffix: str, rows: list[list[Any]]) -> str:
@@ -520,7 +536,8 @@ def _record_run(store: Store, report: IngestReport, opts: IngestOptions,
     counts = {"read": report.read, "loaded": report.loaded, "rejected": report.rejected,
               "nodes_new": report.nodes_new, "links_new": report.links_new,
               "evidence_new": report.evidence_new, "same_as": report.same_as,
-              "conflicts": report.conflicts, "ignored": report.ignored}
+              "conflicts": report.conflicts, "ignored": report.ignored,
+              "url_shops": report.url_shops}
     settings = {"mapping": str(opts.mapping) if opts.mapping else None,
                 "resolve": opts.resolve, "encoding": opts.encoding, "strict": opts.strict,
                 "flags": [str(p) for p in opts.flags],

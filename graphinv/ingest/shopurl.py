@@ -43,7 +43,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["PLATFORM_HOSTS", "shop_from_url", "shop_url_identity"]
+__all__ = ["PLATFORM_HOSTS", "SHARED", "URL_ONLY_ISSUE", "ShopUrlIndex", "combine", "shop_from_url",
+           "shop_url_identity", "url_only_shop_key"]
 
 #: Registrable domain label -> platform slug (as :func:`normalize_platform` gives it).
 PLATFORM_HOSTS: dict[str, str] = {
@@ -141,3 +142,80 @@ def shop_url_identity(url: str | None, canonical: str | None) -> str | None:
     if found is not None:
         return f"{found[0]}/{found[1].casefold()}"
     return canonical
+
+
+class ShopUrlIndex:
+    """Shops given with their id, by URL identity (:func:`shop_url_identity`).
+
+    A row with only a URL joins the shop :meth:`find` names: the one shop given with
+    an id and that URL. When shops with different ids share a URL, :meth:`find` says
+    :data:`SHARED` and the row keeps its own URL-derived shop, never joined to either
+    (a false link is worse than a missed one); :func:`graphinv.ingest.shopmerge.
+    merge_url_shops` then counts it as a conflict. Plain data: it pickles (chunks and
+    the ingest worker).
+
+    >>> idx = ShopUrlIndex()
+    >>> idx.add("etsy/red", "etsy:r1"); idx.add("etsy/red", "etsy:r1")
+    >>> idx.find("etsy/red"), idx.find("etsy/blue")
+    ('etsy:r1', None)
+    >>> idx.add("etsy/red", "etsy:r2"); idx.find("etsy/red") == SHARED
+    True
+    """
+
+    def __init__(self) -> None:
+        #: identity -> shop key, or SHARED.
+        self.keys: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add(self, identity: str, key: str) -> None:
+        self.keys[identity] = combine(self.keys.get(identity), key) or SHARED
+
+    def update(self, other: ShopUrlIndex) -> None:
+        for identity, key in other.keys.items():
+            self.add(identity, key)
+
+    def find(self, identity: str) -> str | None:
+        """The one shop with this URL, :data:`SHARED`, or None (no shop has it)."""
+        return self.keys.get(identity)
+
+
+#: The issue on a shop keyed by its canonical URL (dropped when it merges into its id).
+URL_ONLY_ISSUE = "shop keyed by its URL (no shop id, URL of no known shop shape)"
+
+#: What a lookup answers when shops with different ids share the URL (never a shop key:
+#: those are ``platform:id``).
+SHARED = ""
+
+
+def combine(a: str | None, b: str | None) -> str | None:
+    """Two lookups of one URL (this file, earlier files, the store) as one answer.
+
+    >>> combine(None, "etsy:r1"), combine("etsy:r1", "etsy:r1"), combine("etsy:r1", "etsy:r2")
+    ('etsy:r1', 'etsy:r1', '')
+    """
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return SHARED
+
+
+def url_only_shop_key(url: str, platform: str | None) -> str | None:
+    """The key ingest gives the shop of a row with ``url`` and no shop id, when no shop
+    known by id has that URL: the platform and id the URL names, else the row's
+    platform and the canonical URL. None for a URL that is not usable.
+
+    >>> url_only_shop_key("https://www.etsy.com/shop/RedMapleCrafts?ref=x", None)
+    'etsy:redmaplecrafts'
+    >>> url_only_shop_key("https://myshop.example.net/a?utm_source=x", None)
+    'unknown:https://myshop.example.net/a'
+    """
+    from graphinv.types import NORMALIZERS, shop_key
+
+    found = shop_from_url(url)
+    if found is not None:
+        return shop_key(found[0], found[1])
+    canonical = NORMALIZERS["url"](url).key
+    return shop_key(platform, canonical) if canonical else None

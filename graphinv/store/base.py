@@ -192,6 +192,11 @@ class Store(ABC):
         Returns how many relationships were created."""
 
     @abstractmethod
+    def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
+        """Delete the nodes of ``label`` among ``keys`` with their relationships (a shop
+        merged into another, once its links moved). Returns how many were deleted."""
+
+    @abstractmethod
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         """Write analysis results (e.g. ``cluster_id``, ``risk``) onto nodes by key."""

@@ -272,6 +272,13 @@ class Neo4jStore(Store):
             self._write(stmt, wave)
         return self._count(pattern) - before
 
+    def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
+        schema.check_label(label)
+        before = self._count(f"(n:{label})")
+        self._write(f"UNWIND $rows AS row MATCH (n:{label} {{key: row.key}}) DETACH DELETE n",
+                    [{"key": k} for k in keys])
+        return before - self._count(f"(n:{label})")
+
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         stmt = set_props_statement(label, props, "neo4j")

@@ -491,6 +491,14 @@ class EmbeddedStore(BulkBlocks, BoundedReads, Store):
             found.update((a, b) for a, b in got)
         return found
 
+    def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
+        schema.check_label(label)
+        before = self._count(f"(n:{label})")
+        for i in range(0, len(keys), _BATCH):
+            self._exec(f"UNWIND $keys AS k MATCH (n:{label} {{key: k}}) DETACH DELETE n",
+                       {"keys": list(keys[i:i + _BATCH])}, write=True)
+        return before - self._count(f"(n:{label})")
+
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         stmt = set_props_statement(label, props, "ladybug")
