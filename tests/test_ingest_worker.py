@@ -63,6 +63,31 @@ def test_worker_with_a_mapping_file(store: Store, tmp_path: Path) -> None:
     assert worker.source == "partner-export" and worker.loaded > 0
 
 
+IDENT = Path(__file__).parent / "fixtures" / "identity"
+
+
+@pytest.mark.parametrize("runs", ["one_run", "two_runs"])
+def test_worker_url_only_rows_join_shops_of_earlier_files_and_runs(
+        store: Store, tmp_path: Path, runs: str) -> None:
+    """URL-only rows read in the worker join the shop an earlier file (or the store) gave
+    by id and URL while they are read, as in-process: nothing left to merge afterwards."""
+    files = [IDENT / "scrape_urls.csv", IDENT / "testbuy_urls.csv"]
+    got = []
+    for worker in (False, True):
+        store.reset()
+        data = tmp_path / f"worker-{worker}"
+        if runs == "one_run":
+            rep = _run(store, data, files, worker=worker)
+        else:
+            _run(store, data, files[:1], worker=worker)
+            rep = _run(store, data, files[1:], worker=worker)
+        assert rep.url_shops == {"merged": 0, "conflicts": 0}
+        shops = {k for (k,) in store.stream_nodes("Shop", [])}
+        assert shops == {"aliexpress:s-ali-01", "taobao:tb-88", "etsy:redmaplecrafts"}
+        got.append(graph_digest(store))
+    assert got[0] == got[1]
+
+
 def test_worker_errors_reach_the_caller_unchanged(tmp_path: Path) -> None:
     with pytest.raises(InputError) as inproc:
         _run(None, tmp_path / "a", [FX / "unknown_layout.csv"], dry_run=True, worker=False)
