@@ -422,7 +422,8 @@ def test_report_shapes_follow_the_render_contract(embedded_store: Store) -> None
     assert page["report"] is c
     node_keys = {"id", "kind", "label", "key", "raws", "platform", "country", "flagged", "flags",
                  "lead", "hub", "hub_reason", "centrality", "risk", "shop_id", "url",
-                 "first_seen", "last_seen"}  # the timeline (issue #22 item 5)
+                 "first_seen", "last_seen",  # the timeline (issue #22 item 5)
+                 "first_run"}  # the runs behind the cluster's provenance stamp
     assert all(set(n) == node_keys for n in page["nodes"])
     ids = {n["id"] for n in page["nodes"]}
     assert set(c["members"]) <= ids and WAREHOUSE[1] in ids

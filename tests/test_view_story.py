@@ -324,3 +324,142 @@ def test_shop_labels_show_platform_and_country_codes() -> None:
     assert "Bright Outlet [EB·CN]" in labels
     assert "⚑ Real flagged [TOK]" in labels
     assert "+1" in labels  # identifiers carry no badge
+
+
+def _footer_inputs(html: str) -> list[str]:
+    foot = html[html.index('<footer id="provenance"'):html.index("</footer>")]
+    return sorted(re.findall(r"<li>input (\S+) · sha256", foot))
+
+
+def test_stamp_lists_only_the_ingest_runs_behind_each_cluster(runner: Any, store_args: list[str],
+                                                              tmp_path: Any) -> None:
+    """Two ingest runs whose files make different clusters: each cluster's page, exports
+    (JSON, GraphML, GEXF, the CSV's sidecar) and dossier list only its own run's file;
+    the index lists both (issue #22 item 6)."""
+    import hashlib
+    from pathlib import Path
+
+    from graphinv.cli.app import app
+
+    fx = Path(__file__).parent / "fixtures" / "ingest"
+    gangs, flat = fx / "gangs_before.csv", fx / "flat_utf8.csv"
+    sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (gangs, flat)}
+    for cmd in (["ingest", str(gangs)], ["ingest", str(flat)], ["clusters"],
+                ["view", "--out-dir", str(tmp_path / "v"), "--limit", "0"]):
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "v"
+    assert _footer_inputs((out / "index.html").read_text("utf-8")) == sorted(sha)
+    res = runner.invoke(app, [*store_args, "clusters", "--format", "json"])
+    rows, _end = json.JSONDecoder().raw_decode(res.output)
+    # gangs_before.csv: 4 gangs of 2 shops sharing a phone; flat_utf8.csv: A1 and A2
+    own = {r["cluster_id"]: ("flat_utf8.csv" if any("aliexpress" in m for m in r["members"])
+                             else "gangs_before.csv") for r in rows}
+    assert sorted(own.values()) == ["flat_utf8.csv"] + ["gangs_before.csv"] * 4
+    for cid, name in own.items():
+        assert _footer_inputs((out / f"cluster-{cid}.html").read_text("utf-8")) == [name]
+        prov = json.loads((out / f"cluster-{cid}.json").read_text("utf-8"))["provenance"]
+        assert [(i["file"], i["sha256"]) for i in prov["inputs"]] == [(name, sha[name])]
+        assert prov["runs_note"] == "ingest runs behind this cluster: 1 of 2 in the store"
+        other = next(n for n in sha if n != name)
+        for ext in ("graphml", "gexf"):
+            xml = (out / f"cluster-{cid}.{ext}").read_text("utf-8")
+            assert sha[name][:12] in xml and sha[other][:12] not in xml
+        side = json.loads((out / f"cluster-{cid}-members.provenance.json").read_text("utf-8"))
+        assert [i["file"] for i in side["provenance"]["inputs"]] == [name]
+    # the dossier of one cluster of each file
+    for cid in (next(c for c, n in own.items() if n == "flat_utf8.csv"),
+                next(c for c, n in own.items() if n == "gangs_before.csv")):
+        res = runner.invoke(app, [*store_args, "report", cid, "--out-dir",
+                                  str(tmp_path / f"case-{cid}")])
+        assert res.exit_code == 0, res.output
+        html = (tmp_path / f"case-{cid}" / f"dossier-{cid}.html").read_text("utf-8")
+        inputs = re.search(r'<table id="inputs">.*?</table>', html, re.S)
+        assert inputs is not None
+        other = next(n for n in sha if n != own[cid])
+        assert sha[own[cid]] in inputs.group() and sha[other] not in html
+
+
+def test_a_cluster_without_recorded_runs_lists_every_input() -> None:
+    """A node or evidence record naming no ingest run (a store from before runs were
+    recorded): no run can be left out, so all stay listed and the stamp says why."""
+    from graphinv.render.stamp import cluster_stamp, make_stamp, stamp_lines
+
+    stamp = make_stamp(store="/s", inputs=[{"file": "a.csv", "sha256": "aa", "run": "r1"},
+                                           {"file": "b.csv", "sha256": "bb", "run": "r2"}])
+    g = _graph("x")  # evidence without a run, nodes without first_run
+    got = cluster_stamp(stamp, g)
+    assert [i["file"] for i in got["inputs"]] == ["a.csv", "b.csv"]
+    assert stamp_lines(got)[-1] == ("5 node(s) or evidence record(s) of this cluster name no "
+                                    "ingest run: every ingest run of the store is listed")
+    for n in g["nodes"]:
+        n["first_run"] = "r2"
+    for e in g["edges"]:
+        e["evidence"][0]["run"] = "r3"  # a run whose IngestRun record is missing
+    got = cluster_stamp(stamp, g)
+    assert [i["file"] for i in got["inputs"]] == ["b.csv"]
+    assert got["runs_note"] == ("ingest runs behind this cluster: 2 of 3 in the store; "
+                                "without a record of their input files: r3")
+    # a results file's stamp (no store) is left as it is
+    assert cluster_stamp(make_stamp(inputs=[{"file": "r.json"}]), g)["inputs"] == [
+        {"file": "r.json"}]
+
+
+def test_csv_files_carry_their_stamp_beside_them(runner: Any, store_args: list[str],
+                                                 tmp_path: Any) -> None:
+    """`clusters --format csv --out`, `clusters --members` and `query run --out x.csv`
+    write the CSV as a plain, neutralized table and its stamp in NAME.provenance.json
+    (the CSV's SHA-256, rows, store, cluster run, input files); a file there that
+    graphinv did not write is refused before anything is written (issue #22)."""
+    import csv as csv_mod
+    import hashlib
+
+    from graphinv.cli.app import app
+
+    cid, src = _case(runner, store_args, tmp_path)
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    listing, members, q = tmp_path / "c.csv", tmp_path / "m.csv", tmp_path / "q.csv"
+    for cmd in (["clusters", "--format", "csv", "--out", str(listing), "--members",
+                 str(members)],
+                ["query", "run", "cluster-members", "-p", f"cluster={cid}", "--out", str(q)]):
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 0, res.output
+    for path, rows in ((listing, 1), (members, 2), (q, None)):
+        data = path.read_bytes()
+        table = list(csv_mod.reader(data.decode("utf-8").splitlines()))
+        assert not table[0][0].startswith("#")  # a plain table: header first
+        side = json.loads(path.with_name(path.stem + ".provenance.json").read_text("utf-8"))
+        assert side["describes"] == {"file": path.name, "sha256": hashlib.sha256(data)
+                                     .hexdigest(), "bytes": len(data), "rows": len(table) - 1}
+        assert rows is None or len(table) - 1 == rows
+        prov = side["provenance"]
+        assert [(i["file"], i["sha256"]) for i in prov["inputs"]] == [("flat_utf8.csv", digest)]
+        assert prov["store"] and any(s.startswith("input flat_utf8.csv") for s in side["stamp"])
+        if path != q:
+            assert prov["cluster_run"] and prov["options"]["engine"]["name"]
+    assert json.loads(q.with_name("q.provenance.json").read_text("utf-8"))[
+        "provenance"]["options"] == {"query": "cluster-members", "params": {"cluster": cid}}
+    # the view's CSV files too
+    res = runner.invoke(app, [*store_args, "view", "--out-dir", str(tmp_path / "v")])
+    assert res.exit_code == 0, res.output
+    for name in ("clusters", f"cluster-{cid}-members"):
+        side = json.loads((tmp_path / "v" / f"{name}.provenance.json").read_text("utf-8"))
+        assert side["describes"]["sha256"] == hashlib.sha256(
+            (tmp_path / "v" / f"{name}.csv").read_bytes()).hexdigest()
+    # a file beside the CSV that graphinv did not write: refused before the run, the
+    # CSV not written, no clustering run recorded
+    def runs() -> int:
+        res = runner.invoke(app, [*store_args, "clusters", "history", "--format", "json"])
+        return len(json.JSONDecoder().raw_decode(res.output)[0])
+
+    before = runs()
+    mine = tmp_path / "x.provenance.json"
+    mine.write_text("my notes", "utf-8")
+    for cmd in (["clusters", "--format", "csv", "--out", str(tmp_path / "x.csv")],
+                ["clusters", "--members", str(tmp_path / "x.csv")],
+                ["query", "run", "cluster-members", "-p", f"cluster={cid}", "--out",
+                 str(tmp_path / "x.csv")]):
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 1 and "x.provenance.json" in res.output, res.output
+    assert mine.read_text("utf-8") == "my notes" and not (tmp_path / "x.csv").exists()
+    assert runs() == before >= 2

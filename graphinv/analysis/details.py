@@ -115,4 +115,7 @@ def node_view(nid: str, props: Mapping[str, Any]) -> dict[str, Any]:
         "url": props.get("url"),
         "first_seen": props.get("first_seen"),
         "last_seen": props.get("last_seen"),
+        # The ingest run that created the node (its display text came from that run's
+        # files): with the evidence runs, the runs behind a cluster's provenance stamp.
+        "first_run": props.get("first_run"),
     }

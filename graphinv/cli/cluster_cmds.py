@@ -14,12 +14,15 @@ from graphinv.cli.common import (
     FormatOption,
     OutputFormat,
     app,
+    check_csv_out,
     emit_table,
     err_console,
     fail,
     handle_errors,
     open_configured_store,
     out_console,
+    store_stamp,
+    write_csv_file,
 )
 from graphinv.config import DEFAULT_ENGINE, DEFAULT_SEED
 
@@ -104,7 +107,7 @@ def clusters(
     from graphinv.analysis import report
     from graphinv.analysis.engine import EngineOptions, get_engine
     from graphinv.analysis.pipeline import ClusterOptions, run_clusters
-    from graphinv.util.tabular import to_csv, write_text_atomic
+    from graphinv.util.tabular import to_csv
 
     if hubs is not None and not hubs.is_file():
         raise fail(f"hubs file not found — {hubs} — give a text file, one hub per line", 2)
@@ -117,12 +120,15 @@ def clusters(
                           engine_name=engine, hubs_file=hubs, details=html is not None)
     with handle_errors():
         get_engine(engine)  # an unknown name is a usage error before the store opens
+        check_csv_out(members)  # a provenance file graphinv did not write: before the run
+        check_csv_out(out, fmt)
         if html is not None:
             from graphinv.render.outdir import check_output_dir
 
             check_output_dir(html, "view")  # before the run, not after it
         with open_configured_store(ctx) as store, _progress() as progress:
             result = run_clusters(store, opts, progress=progress)
+            stamp = store_stamp(store, result)  # beside the CSV files, on the pages
         for d in result.decisions.get("unmatched", []):
             err_console.print(f"Warning: analyst decision names nothing in this run: "
                               f"{d['decision']} {d['a']} {d['b'] or ''}".rstrip(), markup=False)
@@ -130,25 +136,26 @@ def clusters(
             err_console.print(f"Warning: hubs file entry matches nothing in the store: {line}",
                               markup=False)
         if members is not None:
-            write_text_atomic(members, to_csv(["shop_id", "platform", "cluster_id", "risk"],
-                                              report.member_rows(result)))
+            write_csv_file(members, to_csv(["shop_id", "platform", "cluster_id", "risk"],
+                                           report.member_rows(result)), stamp)
         if html is not None:
             from graphinv.render import write_site
             from graphinv.render.outdir import publish
 
-            site = publish(html, "view", lambda stage: write_site(result, stage))
+            site = publish(html, "view", lambda stage: write_site(result, stage,
+                                                                  provenance=stamp))
             err_console.print(f"HTML view written to {site}", markup=False)
         cols = report.report_columns()
         if leads:
             rows = report.lead_rows(result.clusters)
             emit_table(report.LEAD_COLUMNS, [r[1] for r in rows], fmt, out=out,
                        title="Leads: unflagged clusters, most gang-like first",
-                       json_data=[r[0] for r in rows])
+                       json_data=[r[0] for r in rows], stamp=stamp)
         elif fmt is OutputFormat.table and out is None:
             _print_clusters(result, limit, wide=wide)
         else:
             emit_table(cols, report.report_rows(result.clusters), fmt, out=out,
-                       json_data=result.clusters)
+                       json_data=result.clusters, stamp=stamp)
         if out is not None:
             err_console.print(f"{len(result.clusters)} clusters written to {out}", markup=False)
         timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
@@ -327,6 +334,7 @@ def clusters_history(
     with handle_errors():
         with open_configured_store(ctx) as store:
             runs = list_runs(store)
+            stamp = store_stamp(store)
         if last:
             runs = runs[-last:]
         if changes:
@@ -338,7 +346,7 @@ def clusters_history(
             out_console.print("No clustering runs yet: run `graphinv clusters`.", markup=False)
             return
         emit_table(["run", "created", "clusters", "event", "cluster", "details"], rows, fmt,
-                   out=out, title="Clustering runs", json_data=runs)
+                   out=out, title="Clustering runs", json_data=runs, stamp=stamp)
 
 
 @clusters_app.command("hubs")

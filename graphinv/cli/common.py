@@ -10,7 +10,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +39,9 @@ __all__ = [
     "fail",
     "check_interrupted",
     "open_in_browser",
+    "check_csv_out",
+    "store_stamp",
+    "write_csv_file",
 ]
 
 #: Options of the ``graphinv`` group that users also type after the command
@@ -254,6 +257,43 @@ def open_configured_store(ctx: typer.Context, *, create: bool = False,
     return open_store(get_state(ctx).config(), create=create, read_only=read_only)
 
 
+def store_stamp(store: Any, result: Any = None, *,
+                options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The provenance stamp of output read from ``store`` (call with the store open):
+    the store, the cluster run of ``result`` (a ClusterResult) or ``options``, and
+    every ingest run's input files."""
+    from graphinv.analysis.provenance import ingest_inputs
+    from graphinv.render.stamp import make_stamp
+
+    return make_stamp(store=store.location, run_id=getattr(result, "run_key", None),
+                      run_created=getattr(result, "created", None),
+                      options=options if options is not None else getattr(result, "params", None),
+                      inputs=ingest_inputs(store))
+
+
+def check_csv_out(out: Path | None, fmt: OutputFormat = OutputFormat.csv) -> None:
+    """Before any work: refuse a CSV ``out`` whose provenance file beside it exists and
+    is not a graphinv sidecar (it would be overwritten)."""
+    from graphinv.render.stamp import write_sidecar
+
+    if out is not None and fmt is OutputFormat.csv:
+        write_sidecar(out, "", {}, check_only=True)
+
+
+def write_csv_file(out: Path, text: str, stamp: Mapping[str, Any] | None) -> None:
+    """Write CSV ``text`` to ``out`` and, with a ``stamp``, its provenance beside it
+    (``NAME.provenance.json``; refused before anything is written when a file there is
+    not a graphinv sidecar)."""
+    from graphinv.render.stamp import write_sidecar
+    from graphinv.util.tabular import write_text_atomic
+
+    if stamp is not None:
+        write_sidecar(out, text, stamp, check_only=True)
+    write_text_atomic(out, text)
+    if stamp is not None:
+        write_sidecar(out, text, stamp)
+
+
 def emit_table(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -262,8 +302,10 @@ def emit_table(
     title: str | None = None,
     out: Path | None = None,
     json_data: Any = None,
+    stamp: Mapping[str, Any] | None = None,
 ) -> None:
-    """Print (or write to ``out``) rows as a rich table, JSON or CSV."""
+    """Print (or write to ``out``) rows as a rich table, JSON or CSV. A CSV file
+    written to ``out`` gets ``stamp`` (provenance) beside it (:func:`write_csv_file`)."""
     from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
     if fmt is OutputFormat.table and out is None:
@@ -281,7 +323,9 @@ def emit_table(
             dict(zip(columns, r, strict=False)) for r in rows
         ]
         text = to_json(data) + "\n"
-    if out is not None:
+    if out is not None and fmt is OutputFormat.csv:
+        write_csv_file(out, text, stamp)
+    elif out is not None:
         write_text_atomic(out, text)
     else:
         # CSV/JSON for a program keep every byte; on a terminal they are shown safely.

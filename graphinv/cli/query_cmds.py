@@ -11,6 +11,7 @@ from graphinv.cli.common import (
     FormatOption,
     OutputFormat,
     app,
+    check_csv_out,
     emit_table,
     err_console,
     fail,
@@ -18,6 +19,7 @@ from graphinv.cli.common import (
     handle_errors,
     open_configured_store,
     out_console,
+    store_stamp,
 )
 
 query_app = typer.Typer(
@@ -167,15 +169,19 @@ def run_saved_query(
         backend = get_state(ctx).config().backend
         # Refuse unsafe queries and bad parameters before touching the store.
         prepare_query(q, given, backend=backend, limit=limit, from_text=True)
+        check_csv_out(out, fmt)
         with open_configured_store(ctx, read_only=True) as store:
             given, resolved = resolve_entity_params(store, given)
             for r in resolved:
                 err_console.print(f"Parameter {r.name}: {r.given!r} is {r.key}", markup=False)
             result = run_query(store, q, given, limit=limit, timeout=timeout,
                                from_text=True)
+            stamp = store_stamp(store, options={"query": q.name, "params": given}) \
+                if out is not None else None
     title = f"{q.name} ({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}, " \
             f"{result.elapsed:.2f} s)"
-    emit_table(result.columns, result.rows, fmt, title=title, out=out)
+    with handle_errors():  # the CSV's provenance file may be refused (not graphinv's)
+        emit_table(result.columns, result.rows, fmt, title=title, out=out, stamp=stamp)
     if out is not None:
         err_console.print(f"Wrote {len(result.rows)} rows to {out}", markup=False)
     if result.truncated:

@@ -13,6 +13,7 @@ from graphinv.cli.common import (
     open_configured_store,
     open_in_browser,
     out_console,
+    store_stamp,
 )
 from graphinv.render.reduce import DEFAULT_MAX_NODES
 
@@ -63,14 +64,10 @@ def view(
             site = read_site_file(input_file)
         else:
             from graphinv.analysis.pipeline import last_run_results
-            from graphinv.analysis.provenance import ingest_inputs
-            from graphinv.render.stamp import make_stamp
 
             with open_configured_store(ctx, read_only=True) as store:
                 result = last_run_results(store)
-                stamp = make_stamp(store=store.location, run_id=result.run_key,
-                                   run_created=result.created, options=result.params,
-                                   inputs=ingest_inputs(store))
+                stamp = store_stamp(store, result)
             site = ViewSite(result.clusters, result.graphs or {}, result.ties, stamp)
         if cluster:
             from graphinv.querylib.entities import cluster_id
@@ -107,12 +104,11 @@ def report(
     Example: graphinv report G-0001 --out-dir case-G-0001 --pdf
     """
     from graphinv.analysis.pipeline import last_run_results
-    from graphinv.analysis.provenance import ingest_inputs
     from graphinv.querylib.entities import cluster_id
     from graphinv.render.dossier import write_dossier
     from graphinv.render.outdir import check_output_dir, publish
     from graphinv.render.safe import safe_filename
-    from graphinv.render.stamp import make_stamp
+    from graphinv.render.stamp import cluster_stamp
 
     out = out or out_old  # --out/-o: as the issue names it, like `view`
     cid = cluster_id(cluster)
@@ -123,11 +119,10 @@ def report(
         with open_configured_store(ctx, read_only=True) as store:
             result = last_run_results(store)
             rep = result.cluster(cid)
-            stamp = make_stamp(store=store.location, run_id=result.run_key,
-                               run_created=result.created, options=result.params,
-                               inputs=ingest_inputs(store))
+            stamp = store_stamp(store, result)
         graph = dict((result.graphs or {}).get(cid) or {})
         graph["report"] = rep
+        stamp = cluster_stamp(stamp, graph)  # the ingest runs behind this cluster only
         reasons = _dossier_reasons(rep, result.params)
         written = publish(out, "report", lambda stage: write_dossier(
             graph, stage, stem, provenance=stamp, reasons=reasons, pdf=pdf))

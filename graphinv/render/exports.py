@@ -5,7 +5,9 @@
   attribute a string, number or boolean (lists joined with ``"; "``, None
   left out, characters XML cannot hold removed), kind colours in GEXF;
 * ``cluster-<id>-members.csv`` — one row per node, spreadsheet-formula
-  injection neutralized (:func:`graphinv.util.tabular.neutralize`).
+  injection neutralized (:func:`graphinv.util.tabular.neutralize`); its
+  provenance stamp beside it in ``cluster-<id>-members.provenance.json`` (with
+  the CSV's SHA-256), so the table stays plain for Excel, LibreOffice and pandas.
 
 The full cluster is exported even when the page draws a reduced graph.
 
@@ -16,8 +18,8 @@ The full cluster is exported even when the page draws a reduced graph.
 ...                    "target": "Phone:+1", "type": "USES_PHONE"}]})
 >>> paths = write_cluster_exports(g, tempfile.mkdtemp(), "G-SYN")
 >>> sorted(p.name for p in paths.values())  # doctest: +NORMALIZE_WHITESPACE
-['cluster-G-SYN-members.csv', 'cluster-G-SYN.gexf', 'cluster-G-SYN.graphml',
- 'cluster-G-SYN.json']
+['cluster-G-SYN-members.csv', 'cluster-G-SYN-members.provenance.json', 'cluster-G-SYN.gexf',
+ 'cluster-G-SYN.graphml', 'cluster-G-SYN.json']
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 
 from graphinv.render.model import Graph
 from graphinv.render.safe import text
-from graphinv.render.stamp import stamp_lines
+from graphinv.render.stamp import make_stamp, sidecar_path, sidecar_text, stamp_lines
 from graphinv.schema import NODE_KINDS
 from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
@@ -48,11 +50,13 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def export_names(stem: str) -> dict[str, str]:
     """File names of one cluster's exports.
 
-    >>> export_names("G-1")["csv"]
-    'cluster-G-1-members.csv'
+    >>> export_names("G-1")["csv_provenance"]
+    'cluster-G-1-members.provenance.json'
     """
+    csv_name = f"cluster-{stem}-members.csv"
     return {"json": f"cluster-{stem}.json", "graphml": f"cluster-{stem}.graphml",
-            "gexf": f"cluster-{stem}.gexf", "csv": f"cluster-{stem}-members.csv"}
+            "gexf": f"cluster-{stem}.gexf", "csv": csv_name,
+            "csv_provenance": sidecar_path(csv_name).name}
 
 
 def _flag_text(flags: list[dict[str, str]]) -> str:
@@ -150,21 +154,37 @@ def graphml_text(g: Graph, provenance: Mapping[str, Any] | None = None) -> str:
 
 
 def gexf_text(g: Graph, provenance: Mapping[str, Any] | None = None) -> str:
-    """GEXF 1.2 of the cluster with kind colours and centrality sizes."""
+    """GEXF 1.2 of the cluster with kind colours and centrality sizes; the provenance
+    stamp in ``<meta><description>`` (networkx's GEXF writer drops graph attributes)."""
+    from xml.sax.saxutils import escape
+
     import networkx as nx
 
-    return "\n".join(nx.generate_gexf(to_networkx(g, viz=True, provenance=provenance))) + "\n"
+    lines = list(nx.generate_gexf(to_networkx(g, viz=True, provenance=provenance)))
+    stamp = [_XML_BAD.sub("", s) for s in stamp_lines(provenance)]
+    if stamp:
+        at = next((i for i, ln in enumerate(lines) if ln.strip().startswith("<creator")), None)
+        if at is not None:
+            indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+            lines.insert(at + 1, f"{indent}<description>{escape(chr(10).join(stamp))}"
+                         "</description>")
+    return "\n".join(lines) + "\n"
 
 
 def write_cluster_exports(g: Graph, out_dir: str | os.PathLike[str], stem: str, *,
                           provenance: Mapping[str, Any] | None = None) -> dict[str, Path]:
-    """Write the four exports of one cluster; returns ``{format: path}``. The JSON,
-    GraphML and GEXF carry the provenance stamp (CSV stays a plain table)."""
+    """Write the exports of one cluster; returns ``{format: path}``. The JSON, GraphML
+    and GEXF carry the provenance stamp; the CSV stays a plain table and its stamp
+    goes beside it (``csv_provenance``, :func:`graphinv.render.stamp.sidecar_text`)."""
     out = Path(out_dir)
     names = export_names(stem)
+    stamp = dict(provenance) if provenance else make_stamp()
+    table = members_csv(g)
     return {
         "json": write_text_atomic(out / names["json"], cluster_json(g, provenance)),
         "graphml": write_text_atomic(out / names["graphml"], graphml_text(g, provenance)),
         "gexf": write_text_atomic(out / names["gexf"], gexf_text(g, provenance)),
-        "csv": write_text_atomic(out / names["csv"], members_csv(g)),
+        "csv": write_text_atomic(out / names["csv"], table),
+        "csv_provenance": write_text_atomic(out / names["csv_provenance"],
+                                            sidecar_text(names["csv"], table, stamp)),
     }

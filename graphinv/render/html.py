@@ -51,7 +51,13 @@ from graphinv.render.layout import spring_layout
 from graphinv.render.model import Graph, prepare_graph, prepare_report
 from graphinv.render.reduce import DEFAULT_MAX_NODES, reduce_graph
 from graphinv.render.safe import line, number, safe_filename, short, text
-from graphinv.render.stamp import make_stamp, stamp_lines
+from graphinv.render.stamp import (
+    cluster_stamp,
+    make_stamp,
+    sidecar_path,
+    sidecar_text,
+    stamp_lines,
+)
 from graphinv.render.timeline import shop_rows, timeline
 from graphinv.render.vis import (
     _EVIDENCE_ROWS,
@@ -201,7 +207,8 @@ def render_cluster_page(
                           "value": e["shops"]} for e in r["top_identifiers"]],
         evidence=_top_evidence(g),
         exports=[("JSON", names["json"]), ("GraphML", names["graphml"]),
-                 ("GEXF (Gephi)", names["gexf"]), ("Members CSV", names["csv"])],
+                 ("GEXF (Gephi)", names["gexf"]), ("Members CSV", names["csv"]),
+                 ("CSV provenance", names["csv_provenance"])],
         data_json=_markup(data_json),
     )
     html = _env().get_template("cluster.html.j2").render(**ctx)
@@ -408,7 +415,8 @@ def write_site(
     clusters (in report order; 0 = all) — the index lists every cluster.
     ``max_nodes=0`` draws every node. When ``stats`` is a list, one dict of
     sizes and timings per page is appended. ``provenance`` (render.stamp.make_stamp)
-    is stamped on every page and export; without it the stamp says when and by
+    is stamped on every page and export, each cluster's narrowed to the ingest runs
+    behind it (render.stamp.cluster_stamp); without it the stamp says when and by
     which graphinv only. Returns the path of ``index.html``, which is written last.
     """
     stamp = dict(provenance) if provenance else make_stamp()
@@ -444,13 +452,15 @@ def write_site(
         graph = graphs[cid]
         rep = by_id[cid]
         g = prepare_graph(graph if isinstance(graph, Mapping) else {}, rep, cid)
+        # A cluster's page and exports list the ingest runs behind it; the index, all.
+        own = cluster_stamp(stamp, graph if isinstance(graph, Mapping) else {})
         page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid],
-                                   provenance=stamp)
+                                   provenance=own)
         finder.extend(_search_items(g, len(finder_pages)))
         finder_pages.append([cid, f"cluster-{stems[cid]}.html"])
         path = write_text_atomic(out / f"cluster-{stems[cid]}.html", page.html)
         t = time.perf_counter()
-        write_cluster_exports(g, out, stems[cid], provenance=stamp)
+        write_cluster_exports(g, out, stems[cid], provenance=own)
         if stats is not None:
             stats.append({"cluster_id": cid, "page": path.name, "nodes": len(g.nodes),
                           "edges": len(g.edges), "drawn_nodes": page.drawn_nodes,
@@ -461,7 +471,10 @@ def write_site(
     reps = list(by_id.values())
     cols = ["cluster_id", "shops", "sellers", "platforms", "countries", "payment_providers",
             "suppliers", "flagged_shops", "risk", "reappeared", "leads"]
-    write_text_atomic(out / "clusters.csv", to_csv(cols, [[r[c] for c in cols] for r in reps]))
+    table = to_csv(cols, [[r[c] for c in cols] for r in reps])
+    write_text_atomic(out / "clusters.csv", table)
+    write_text_atomic(sidecar_path(out / "clusters.csv"),
+                      sidecar_text("clusters.csv", table, stamp))
     write_text_atomic(out / "clusters.json", to_json(reps) + "\n")
     note = (f"Pages were written for the first {len(chosen):,} of {len(ordered):,} clusters; "
             "for another: graphinv view --cluster ID." if skipped else "")

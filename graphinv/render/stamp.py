@@ -9,18 +9,41 @@ sha256, rows) the ingest runs behind it read — the chain of custody of an exhi
 True
 >>> stamp_lines(s)[3]
 'input listings.csv · sha256 abababababab… · 120 rows read by ingest run ingest-1'
+
+A cluster's page, dossier and exports list only the ingest runs behind the cluster
+(:func:`cluster_stamp`): the runs that created its nodes or recorded its links' evidence.
+
+>>> two = make_stamp(store="/data/case.lbug", inputs=[
+...     {"file": "a.csv", "sha256": "aa", "rows": 2, "run": "r1"},
+...     {"file": "b.csv", "sha256": "bb", "rows": 3, "run": "r2"}])
+>>> g = {"nodes": [{"id": "Shop:x:1", "first_run": "r2"}], "edges": [
+...      {"evidence": [{"file": "b.csv", "line": 2, "run": "r2"}]}]}
+>>> [i["file"] for i in cluster_stamp(two, g)["inputs"]]
+['b.csv']
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from graphinv.errors import OutputError
 from graphinv.render.safe import line
 
-__all__ = ["make_stamp", "stamp_lines"]
+#: A CSV's stamp goes beside it, ``members.csv`` -> ``members.provenance.json``: comment
+#: lines in the CSV would break Excel/LibreOffice headers and pandas (``comment="#"``
+#: cuts any cell holding a ``#``), so the table stays a plain table.
+SIDECAR_SUFFIX = ".provenance.json"
+_SIDECAR_KIND = "graphinv provenance of a CSV file"
+
+__all__ = ["SIDECAR_SUFFIX", "cluster_stamp", "make_stamp", "runs_behind", "sidecar_path",
+           "sidecar_text", "stamp_lines", "write_sidecar"]
 
 
 def make_stamp(*, store: str | None = None, run_id: str | None = None,
@@ -65,4 +88,113 @@ def stamp_lines(stamp: Mapping[str, Any] | None) -> list[str]:
                       if i.get("run_rows") is not None else ""))
     if not stamp.get("inputs"):
         out.append("input files: none recorded")
+    if stamp.get("runs_note"):
+        out.append(line(stamp["runs_note"], 400))
     return out
+
+
+def runs_behind(graph: Mapping[str, Any]) -> tuple[set[str], int]:
+    """The ingest runs a cluster graph names — nodes' ``first_run``, evidence records'
+    ``run`` — and how many nodes and evidence records name none."""
+    runs: set[str] = set()
+    unnamed = 0
+    for n in graph.get("nodes") or []:
+        run = n.get("first_run") if isinstance(n, Mapping) else None
+        if run:
+            runs.add(str(run))
+        else:
+            unnamed += 1
+    for e in graph.get("edges") or []:
+        evidence = e.get("evidence") if isinstance(e, Mapping) else None
+        for ev in evidence if isinstance(evidence, list) else []:
+            run = ev.get("run") if isinstance(ev, Mapping) else None
+            if run:
+                runs.add(str(run))
+            else:
+                unnamed += 1
+    return runs, unnamed
+
+
+def cluster_stamp(stamp: Mapping[str, Any], graph: Mapping[str, Any]) -> dict[str, Any]:
+    """``stamp`` narrowed to the ingest runs behind one cluster (:func:`runs_behind`).
+
+    Only a store's stamp is narrowed (its inputs are the store's ingest runs; a results
+    file's stamp names that file). When a node or evidence record names no run (a store
+    written before runs were recorded), no run can be left out: all stay listed and the
+    stamp says why. The stamp says, too, of a run named by the cluster without files.
+    """
+    out = dict(stamp)
+    if not stamp.get("store"):
+        return out
+    runs, unnamed = runs_behind(graph)
+    inputs = [dict(i) for i in stamp.get("inputs") or []]
+    if unnamed or not runs:
+        out["runs_note"] = (f"{unnamed} node(s) or evidence record(s) of this cluster name "
+                            "no ingest run: every ingest run of the store is listed")
+        return out
+    kept = [i for i in inputs if str(i.get("run")) in runs]
+    out["inputs"] = kept
+    out["cluster_ingest_runs"] = sorted(runs)
+    store_runs = {str(i.get("run")) for i in inputs}
+    note = (f"ingest runs behind this cluster: {len(runs)} of {len(store_runs | runs)} "
+            "in the store")
+    lost = sorted(runs - store_runs)
+    if lost:
+        note += "; without a record of their input files: " + ", ".join(lost[:5]) + (
+            f" (+{len(lost) - 5} more)" if len(lost) > 5 else "")
+    out["runs_note"] = note
+    return out
+
+
+def sidecar_path(csv_path: str | Path) -> Path:
+    """Where the stamp of a CSV file goes.
+
+    >>> sidecar_path("out/cluster-G-1-members.csv").as_posix()
+    'out/cluster-G-1-members.provenance.json'
+    >>> sidecar_path("leads.txt").name
+    'leads.txt.provenance.json'
+    """
+    p = Path(csv_path)
+    if p.suffix.lower() == ".csv":
+        return p.with_name(p.stem + SIDECAR_SUFFIX)
+    return p.with_name(p.name + SIDECAR_SUFFIX)
+
+
+def sidecar_text(csv_name: str, csv_text: str, stamp: Mapping[str, Any]) -> str:
+    """The sidecar JSON: which CSV it describes (name, SHA-256 of its bytes, data rows)
+    and the stamp, as data and as the lines a page shows.
+
+    >>> doc = json.loads(sidecar_text("m.csv", 'id\\n"x\\ny"\\n', make_stamp()))
+    >>> doc["describes"]["file"], doc["describes"]["rows"], len(doc["describes"]["sha256"])
+    ('m.csv', 1, 64)
+    """
+    data = csv_text.encode("utf-8")
+    # Records, not lines: a quoted cell may hold a newline.
+    rows = max(sum(1 for _ in csv.reader(io.StringIO(csv_text, newline=""))) - 1, 0)
+    doc = {"kind": _SIDECAR_KIND,
+           "describes": {"file": csv_name, "sha256": hashlib.sha256(data).hexdigest(),
+                         "bytes": len(data), "rows": rows},
+           "provenance": dict(stamp), "stamp": stamp_lines(stamp)}
+    return json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n"
+
+
+def write_sidecar(csv_path: str | Path, csv_text: str, stamp: Mapping[str, Any], *,
+                  check_only: bool = False) -> Path:
+    """Write the stamp beside a CSV a user named (``--out``); an existing file there is
+    replaced only when it is a graphinv sidecar (never a file graphinv did not write).
+    ``check_only`` refuses before anything is written, without writing."""
+    from graphinv.util.tabular import write_text_atomic
+
+    target = sidecar_path(csv_path)
+    if target.exists() or target.is_symlink():
+        try:
+            ours = json.loads(target.read_text(encoding="utf-8")).get("kind") == _SIDECAR_KIND
+        except (OSError, ValueError, AttributeError):
+            ours = False
+        if not ours or target.is_symlink() or not target.is_file():
+            raise OutputError("the provenance file beside the CSV exists and graphinv did "
+                              "not write it", value=str(target),
+                              hint="move it away or choose another --out name")
+    if check_only:
+        return target
+    return write_text_atomic(target, sidecar_text(Path(csv_path).name, csv_text, stamp))
