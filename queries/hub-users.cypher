@@ -3,7 +3,7 @@
 // tags: hubs, explore
 // param: hub str = "" -- A hub's key; empty for every hub
 // example: -p hub=pingpong:hub-001
-MATCH (h:PaymentAccount|Phone|Email|Address|Supplier)
+MATCH (h:{{ identifier }})
 WHERE h.hub = true AND ($hub = '' OR h.key = $hub)
 MATCH (h)<-[r]-(u)
 RETURN labels(h)[0] AS kind, h.key AS hub, labels(u)[0] AS user_kind, u.key AS user,

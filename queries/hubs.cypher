@@ -5,7 +5,7 @@
 // param: min_shops int 0..1000000 = 0 -- Only hubs used by at least this many shops
 // example: -p min_shops=2
 // sort-lists: platforms, clusters
-MATCH (h:PaymentAccount|Phone|Email|Address|Supplier)
+MATCH (h:{{ identifier }})
 // The counts are the ones `graphinv clusters` wrote with the hub mark (shops that link
 // to the hub or whose seller does, their platforms and clusters): like the mark, they
 // hold as of that run. Counting them here meant expanding every hub user: 705k at 1M

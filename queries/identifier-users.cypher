@@ -4,7 +4,7 @@
 // tags: explore, links
 // param: key str -- Identifier key: provider:number, E.164 phone, e-mail, address key
 // example: -p key=+85291234567
-MATCH (i:PaymentAccount|Phone|Email|Address|Supplier {key: $key})<-[r]-(u)
+MATCH (i:{{ identifier }} {key: $key})<-[r]-(u)
 RETURN labels(i)[0] AS kind, labels(u)[0] AS user_kind, u.key AS user,
        coalesce(u.name, u.display, u.key) AS name, u.platform AS platform,
        u.country AS country, u.cluster_id AS cluster, coalesce(u.flagged, false) AS flagged,

@@ -19,6 +19,8 @@ Refused, with the rule, the word and its line:
 * ``EXPLAIN``/``PROFILE``/``CYPHER`` prefixes and anything that does not start
   like a read query;
 * variable-length paths without an upper bound or longer than :data:`MAX_HOPS`;
+* ``{{`` (never Cypher): a label group (:mod:`graphinv.querylib.groups`) left
+  unexpanded;
 * ``\\uXXXX`` escapes outside string literals or spelling a quote, backtick,
   backslash, comment mark or line break: Neo4j decodes them before it reads the
   text, so ``'\\u0027 … LOAD CSV … //'`` is one string here but code there
@@ -117,6 +119,10 @@ def check_query(cypher: str) -> CheckedQuery:
                               "write the label in the query; pass only values as $parameters")
             params.add(tok.name)
             continue
+        if tok.is_punct("{") and prev is not None and prev.is_punct("{"):
+            raise _refuse("a label group ({{ … }}) that was not expanded", prev,
+                          "label groups are written out when a query file is read; "
+                          "'{{' is never Cypher")
         if tok.is_punct("["):
             _check_path_bounds(sig, i)
         elif tok.is_punct(")"):

@@ -43,6 +43,7 @@ from typing import Any
 
 from graphinv.errors import ParameterError, QueryError
 from graphinv.querylib.bounds import path_bound_params
+from graphinv.querylib.groups import GroupError, expand_groups
 from graphinv.querylib.guard import MAX_HOPS
 from graphinv.querylib.lexer import Token, significant, tokenize
 from graphinv.querylib.params import PARAM_TYPES, REQUIRED, ParamSpec, bind_params
@@ -99,6 +100,8 @@ class SavedQuery:
     sort_rows: tuple[str, ...] = ()
     used_params: frozenset[str] = field(default_factory=frozenset)
     body_line: int = 1
+    #: The body as written, when label groups were expanded into :attr:`text`.
+    source: str | None = None
 
     @property
     def portable(self) -> bool:
@@ -207,6 +210,7 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
                           "write the Cypher below the // header lines")
     used, first_use = _used_params(body, path, body_line)
     bounds = path_bound_params(body)
+    expanded = _expand(body, path, body_line)
     declared = {p.name for p in params}
     if "param" in fields or saved:
         for pname in sorted(used - declared, key=lambda n: first_use[n]):
@@ -228,6 +232,10 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
                               path, first_use[spec.name],
                               f"declare // param: {spec.name} int 1..{min(4, MAX_HOPS)} = 2 "
                               f"(at most {MAX_HOPS} hops)")
+    source = None
+    if expanded != body:
+        source = body
+        text = "".join(text.splitlines(keepends=True)[:body_line - 1]) + expanded
     return SavedQuery(
         name=name[1],
         description=desc[1] if desc else "ad-hoc query",
@@ -241,7 +249,23 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
         sort_rows=tuple(t for _, v in fields.get("sort-rows", []) for t in _split(v)),
         used_params=frozenset(used),
         body_line=body_line,
+        source=source,
     )
+
+
+def _expand(body: str, path: str, body_line: int) -> str:
+    """The body with its label groups written out from the schema (:mod:`.groups`).
+
+    Parameters and path bounds were read from the body as written, so their lines are
+    the file's; the copies an ``{{ each … }}`` adds hold the same ones.
+    """
+    try:
+        return expand_groups(body)
+    except GroupError as exc:
+        line = body_line
+        if isinstance(exc.value, str) and exc.value.startswith("line "):
+            line = body_line + int(exc.value.split()[1]) - 1
+        raise HeaderError(exc.message, path, line, exc.hint) from exc
 
 
 def _one(fields: dict[str, list[tuple[int, str]]], key: str) -> tuple[int, str] | None:
