@@ -1,6 +1,6 @@
 // name: identifier-users
-// description: Who uses one identifier (payment account, phone, e-mail, address or
-//   supplier, by its key), with the evidence count of each link.
+// description: Who uses one identifier (payment account, phone, e-mail, address, supplier
+//   or any other identifier kind, by its key), with the evidence count of each link.
 // tags: explore, links
 // param: key str -- Identifier key: provider:number, E.164 phone, e-mail, address key
 // example: -p key=+85291234567

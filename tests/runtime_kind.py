@@ -1,10 +1,13 @@
 """A throw-away node kind added to the schema at runtime, end to end (tests/test_runtime_kind.py).
 
-Run as ``python -m tests.runtime_kind WORKDIR CSV [GLOBAL CLI OPTIONS...]`` in a fresh
-process: it registers ``Website`` (normalizer ``url``, input field ``website``, linked by
-``HAS_WEBSITE``) with :func:`graphinv.schema.register` — the one declaration a new kind
+Run as ``python -m tests.runtime_kind [queries] WORKDIR CSV [GLOBAL CLI OPTIONS...]`` in a
+fresh process: it registers ``Website`` (normalizer ``url``, input field ``website``, linked
+by ``HAS_WEBSITE``) with :func:`graphinv.schema.register` — the one declaration a new kind
 needs — then ingests, reads the store, projects, clusters, renders and lists the schema,
-changing nothing else, and prints what it saw as JSON.
+changing nothing else, and prints what it saw as JSON. With ``queries`` it ingests, marks
+the shared website a hub (``clusters --hubs``) and runs the saved queries that cover every
+identifier kind, every node kind and every evidence link type (``hubs``, ``hub-users``,
+``identifier-users``, ``changes-since``): no ``.cypher`` file names the kind.
 
 A fresh process because kinds are registered before graphinv's other modules are
 imported (some copy schema lists at import; ``register`` refuses to run after them).
@@ -86,5 +89,46 @@ def main(argv: list[str]) -> dict[str, Any]:
     return out
 
 
+SHARED = "https://fake-brand-outlet.com/"
+
+
+def saved_queries(argv: list[str]) -> dict[str, Any]:
+    """Ingest, mark the shared website a hub, run the saved queries over every kind."""
+    workdir, csv_path, *global_opts = argv
+    schema.register(WEBSITE, [HAS_WEBSITE])
+
+    from typer.testing import CliRunner
+
+    from graphinv.cli.app import app
+
+    runner = CliRunner()
+    out: dict[str, Any] = {}
+
+    def cli(*args: str) -> Any:
+        res = runner.invoke(app, [*global_opts, *args])
+        out.setdefault("exit_codes", []).append([args[0] if args[0] != "query" else args[2],
+                                                 res.exit_code])
+        return json.loads(res.stdout) if "json" in args else None
+
+    cli("ingest", csv_path)
+    hubs = Path(workdir) / "hubs.txt"
+    hubs.write_text(f"Website:{SHARED}\n", encoding="utf-8")
+    cli("clusters", "--hubs", str(hubs))
+    run = cli("query", "run", "ingest-runs", "--format", "json")[0]["run"]
+    out["hubs"] = [[r["kind"], r["hub"], r["shops"], r["platforms"]]
+                   for r in cli("query", "run", "hubs", "--format", "json")]
+    out["hub_users"] = [[r["kind"], r["hub"], r["user"], r["link"]]
+                        for r in cli("query", "run", "hub-users", "--format", "json")]
+    out["identifier_users"] = [
+        [r["kind"], r["user"], r["link"], r["evidence"]]
+        for r in cli("query", "run", "identifier-users", "-p", f"key={SHARED}",
+                     "--format", "json")]
+    out["changes"] = [[r["change"], r["kind"], r["key"], r["detail"]] for r in cli(
+        "query", "run", "changes-since", "-p", f"since={run}", "-p", "include_run=true",
+        "--limit", "0", "--format", "json")]
+    return out
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1:])))
+    args = sys.argv[1:]
+    print(json.dumps(saved_queries(args[1:]) if args[0] == "queries" else main(args)))

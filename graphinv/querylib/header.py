@@ -14,6 +14,10 @@
     //                           orders the embedded store cannot do, e.g. by a list)
     MATCH ...
 
+After the header, ``{{ identifier }}`` (and the other label groups of
+:mod:`graphinv.querylib.groups`) is written out from the schema; :attr:`SavedQuery.text`
+holds the query as it runs, :attr:`SavedQuery.source` the body as written.
+
 A field line is ``// field: value``; a line indented by three or more spaces
 after ``//`` continues the previous field; ``//`` alone separates. A param is
 ``NAME TYPE [LO..HI] [= DEFAULT] [-- HELP]`` with TYPE one of ``int``,
@@ -210,7 +214,10 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
                           "write the Cypher below the // header lines")
     used, first_use = _used_params(body, path, body_line)
     bounds = path_bound_params(body)
-    expanded = _expand(body, path, body_line)
+    # The file's own text after the header (line ends kept), with its groups written out.
+    kept = text.splitlines(keepends=True)
+    tail = "".join(kept[body_line - 1:])
+    expanded = _expand(tail, path, body_line)
     declared = {p.name for p in params}
     if "param" in fields or saved:
         for pname in sorted(used - declared, key=lambda n: first_use[n]):
@@ -233,9 +240,9 @@ def parse_query_text(text: str, path: str, *, saved: bool = True) -> SavedQuery:
                               f"declare // param: {spec.name} int 1..{min(4, MAX_HOPS)} = 2 "
                               f"(at most {MAX_HOPS} hops)")
     source = None
-    if expanded != body:
-        source = body
-        text = "".join(text.splitlines(keepends=True)[:body_line - 1]) + expanded
+    if expanded != tail:
+        source = tail
+        text = "".join(kept[:body_line - 1]) + expanded
     return SavedQuery(
         name=name[1],
         description=desc[1] if desc else "ad-hoc query",
