@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from itertools import combinations
 from pathlib import Path
 
@@ -170,6 +171,44 @@ def test_clusters_without_countries_are_reported(runner: CliRunner,
     res = runner.invoke(app, [*store_args, "clusters"])
     assert res.exit_code == 0
     assert "unknown" in res.stdout and "ZZ" not in res.stdout and "xx" not in res.stdout
+
+
+#: An internal "no country" code as a user would see it: ``ZZ`` anywhere, ``xx`` as a key
+#: prefix or a value (minified scripts in the pages hold ``xx`` as a variable name).
+_INTERNAL_CODE = re.compile(r'\bZZ\b|\bxx:|"xx"')
+
+
+def test_internal_country_codes_never_reach_a_user(runner: CliRunner, store_args: list[str],
+                                                   tmp_path: Path) -> None:
+    # A file without countries: a seller and an address tie N1 and N2.
+    _ingest(runner, store_args, "outputs_nocountry.csv")
+    outputs: dict[str, str] = {}
+    commands = {
+        "clusters": ["clusters"], "clusters-json": ["clusters", "-f", "json"],
+        "clusters-csv": ["clusters", "-f", "csv"], "clusters-wide": ["clusters", "--wide"],
+        "show": ["clusters", "show", "G-0001"],
+        "show-json": ["clusters", "show", "G-0001", "-f", "json"],
+        "explain": ["explain", "aliexpress:n1", "ebay:n2"],
+        "explain-json": ["explain", "aliexpress:n1", "ebay:n2", "-f", "json"],
+        "query": ["query", "run", "cluster-members", "-p", "cluster=G-0001", "-f", "json"],
+        "view": ["view", "--out-dir", str(tmp_path / "view")],
+        "report": ["report", "G-0001", "--out-dir", str(tmp_path / "report")],
+    }
+    for name, cmd in commands.items():
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 0, (name, res.output, res.exception)
+        outputs[name] = res.output
+    for path in [*(tmp_path / "view").iterdir(), *(tmp_path / "report").iterdir()]:
+        if path.is_file():
+            outputs[path.name] = path.read_text(encoding="utf-8", errors="replace")
+    shown = {name: sorted(set(_INTERNAL_CODE.findall(text)))
+             for name, text in outputs.items() if _INTERNAL_CODE.search(text)}
+    assert shown == {}
+    # The nodes whose country is unknown are there, and say so.
+    assert "Lucky Trading" in outputs["explain"] and "Seller:unknown:lucky trading" in \
+        outputs["explain-json"]
+    assert "Address:unknown:1203 b block futian huaqiang plaza room shenzhen" in \
+        outputs["clusters-json"]
 
 
 # -- trap 9: dates ---------------------------------------------------------------------
@@ -419,7 +458,7 @@ def test_country_option_reads_national_phones(runner: CliRunner, tmp_path: Path)
 def test_address_numbers_are_not_postcodes_without_a_country(
         runner: CliRunner, store_args: list[str]) -> None:
     _ingest(runner, store_args, "addresses_nocountry.csv")
-    assert _shared(store_args) == {("etsy:w5", "etsy:w6", "Address:ZZ:12 4 harbour road unit")}
+    assert _shared(store_args) == {("etsy:w5", "etsy:w6", "Address:unknown:12 4 harbour road unit")}
 
 
 _UNIT = st.sampled_from(["Room", "Unit", "Flat", "Suite", "Lot", "Building", "Block",

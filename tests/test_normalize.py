@@ -696,9 +696,13 @@ def test_address_distinct() -> None:
 
 def test_address_country_prefix_and_unknown() -> None:
     r = normalize_address("50 Huaqiang North Rd, Shenzhen")
-    assert r.key == "ZZ:50 huaqiang north road shenzhen" and r.parts["country"] == "ZZ"
+    # No country: spelled out in the key (users see it in node ids), no country part.
+    assert r.key == "unknown:50 huaqiang north road shenzhen" and "country" not in r.parts
     r = normalize_address("x street 5", country="Narnia")
-    assert r.key == "ZZ:5 street x" and "unknown_country" in r.issues
+    assert r.key == "unknown:5 street x" and "unknown_country" in r.issues
+    # A key given back is the same key, also one written before (``ZZ:``).
+    assert normalize_address("unknown:5 street x").key == "unknown:5 street x"
+    assert normalize_address("ZZ:5 street x").key == "unknown:5 street x"
     r = normalize_address("518000", country="CN")
     assert r.key == "CN:518000"
     r = normalize_address("Shenzhen 518000, China")

@@ -34,7 +34,7 @@ def family_key(kind: str, key: str) -> str | None:
 
     >>> family_key("PaymentAccount", "pingpong:GLOBALCOLLECTION8800120034560019")
     'PaymentAccount:8800120034560019'
-    >>> family_key("Address", "ZZ:50 futian huaqiang north road shenzhen")
+    >>> family_key("Address", "unknown:50 futian huaqiang north road shenzhen")
     'Address:50 futian huaqiang north road shenzhen'
     """
     if kind == "PaymentAccount":
@@ -47,8 +47,10 @@ def family_key(kind: str, key: str) -> str | None:
 
 
 def _address_body(key: str) -> str:
-    """The address key without its ``CC:`` prefix (tokens are already sorted)."""
-    return key[3:] if key[2:3] == ":" else key
+    """The address key without its ``CC:`` (or ``unknown:``) prefix (tokens are already
+    sorted; a key holds no other colon)."""
+    head, sep, rest = key.partition(":")
+    return rest if sep and (len(head) == 2 or head == "unknown") else key
 
 
 def _without_postcode(kind: str, key: str) -> str | None:

@@ -215,7 +215,8 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
         if not s.key:
             g.ignored.append("empty: Seller")
             continue
-        ent = Entity("Seller", f"{country or 'xx'}:{s.key}", {
+        # No country: "unknown", spelled out (the key is shown in every output's node id).
+        ent = Entity("Seller", f"{country or 'unknown'}:{s.key}", {
             "name": seller_name, "country": country, "display": seller_name,
         }, raw=seller_name, issues=s.issues)
         g.entities.append(ent)

@@ -109,7 +109,7 @@ def flag_target(row: dict[str, Any], *, source: str,
         country = NORMALIZERS["country"](f["country"]).key
     if kind == "Seller":
         n = NORMALIZERS[schema.NODE_KINDS["Seller"].normalizer](value)
-        key = f"{country or 'xx'}:{n.key}" if n.key else None
+        key = f"{country or 'unknown'}:{n.key}" if n.key else None
     else:
         key = NORMALIZERS[nk.normalizer](value, country=country).key
     if not key:

@@ -34,7 +34,7 @@ url      ``http(s)://host[:port]/path[?query]``, no ``www.``; None if unsafe
 payment  ``provider:NUMBER`` (``alipay:2088...``, ``unknown:...``)
 country  ISO 3166-1 alpha-2 (``CN``)
 platform slug (``aliexpress``, ``1688``; unknown: ``my-shop``)
-address  ``CC:sorted unique tokens`` (``ZZ`` when the country is unknown)
+address  ``CC:sorted unique tokens`` (``unknown`` when the country is unknown)
 ======== ===================================================================
 
 Issue flags

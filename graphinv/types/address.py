@@ -75,7 +75,12 @@ _CJK_HAO_RE = re.compile(r"(\d)[号號]")
 _CJK_SPLIT_RE = re.compile(
     rf"(?<=[省市区县镇乡村路街道巷弄号楼层室栋座幢區縣鎮鄉號樓層棟])(?=[{_CJK}])"
 )
-_KEY_PREFIX_RE = re.compile(r"^([A-Z]{2}):")
+# A key given back (``CN:...``; ``unknown:`` without a country, ``ZZ:`` in keys written
+# before it was spelled out).
+_KEY_PREFIX_RE = re.compile(r"^([A-Z]{2}|unknown):")
+#: The country part of an address key when no country is known: users see the key
+#: (node ids in every output), so it is the word, never an internal code.
+UNKNOWN_PREFIX = "unknown"
 
 #: Postcode shapes matched on the (case-folded) text before tokenizing.
 _POSTCODE_RES: dict[str, re.Pattern[str]] = {
@@ -262,12 +267,13 @@ def _address_impl(s: str, country: str | None) -> Normalized:
     key_mode = False
     m = _KEY_PREFIX_RE.match(cleaned)
     if m:
-        rest = cleaned[3:]
-        code = _country_code(m.group(1)) if rest == _fold(rest) else None
+        rest = cleaned[m.end():]
+        code = (UNKNOWN_PREFIX if m.group(1) == UNKNOWN_PREFIX else _country_code(m.group(1))) \
+            if rest == _fold(rest) else None
         if code:
             key_mode = True
             cleaned = rest
-            if region is None and code != "ZZ":
+            if region is None and code not in ("ZZ", UNKNOWN_PREFIX):
                 region = code
     text = _fold(cleaned)
     parts: dict[str, str] = {}
@@ -307,8 +313,9 @@ def _address_impl(s: str, country: str | None) -> Normalized:
             at = _find_postcode(tokens, region)
             if at is not None:
                 parts["postcode"] = tokens.pop(at)
-    cc = region or "ZZ"
-    parts["country"] = cc
+    cc = region or UNKNOWN_PREFIX
+    if region:
+        parts["country"] = region
     uniq = sorted(set(tokens))
     if not uniq:
         if parts.get("postcode"):
@@ -333,7 +340,7 @@ def normalize_address(raw: str, country: str | None = None, **context: Any) -> N
 
     ``CC`` is ``country`` (alpha-2, alpha-3 or a name) if given and known,
     otherwise inferred from a country name at either end of the address,
-    otherwise ``ZZ``. Pass the row's country: the same address with and
+    otherwise ``unknown``. Pass the row's country: the same address with and
     without it gets different keys.
 
     Postcodes: GB, CA, NL, JP, BR, PL, PT and US ZIP+4 by pattern; otherwise
