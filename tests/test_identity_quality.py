@@ -29,7 +29,9 @@ def _shapes() -> ModuleType:
     return module
 
 
-def test_gangs_found_and_no_trap_glues_shops(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.parametrize("order", ["scrape_first", "testbuys_first"])
+def test_gangs_found_and_no_trap_glues_shops(runner: CliRunner, tmp_path: Path,
+                                             order: str) -> None:
     data = tmp_path / "gen"
     load_generator().generate(data, rows=ROWS, seed=SEED, extras=False)
     counts = _shapes().write_identity_shapes(data, SEED)
@@ -38,6 +40,10 @@ def test_gangs_found_and_no_trap_glues_shops(runner: CliRunner, tmp_path: Path) 
     args = ["--data-dir", str(tmp_path / "store")]
     files = [data / "listings.csv"] + [ident / f"{n}.csv" for n in (
         "placeholders", "nocountry", "testbuys", "receipts", "aliases", "legal_forms")]
+    if order == "testbuys_first":
+        # The test purchases before the scrape: their shops are known only by URL until
+        # the scrape gives the ids, then each merges into its shop.
+        files.insert(0, files.pop(3))
     res = runner.invoke(app, [*args, "ingest", *map(str, files), "--flags",
                               str(data / "flags.csv"), "-f", "json"])
     assert res.exit_code == 0, (res.output, res.exception)
@@ -45,6 +51,9 @@ def test_gangs_found_and_no_trap_glues_shops(runner: CliRunner, tmp_path: Path) 
     by_file = {Path(f["path"]).name: f for f in rep["files"]}
     # every URL-only test purchase joins a shop of the scrape: no row lost, no new shop
     assert by_file["testbuys.csv"]["rejected"] == 0
+    assert rep["url_shops"] == {"merged": 180 if order == "testbuys_first" else 0,
+                                "conflicts": 0}
+    assert rep["nodes_new"]["Shop"] == 3129  # the same shops whichever file comes first
     assert rep["ignored"]["masked: Phone"] == counts["receipts"]
     assert rep["ignored"]["masked: PaymentAccount"] == counts["receipts"]
     # a few masks shared by many unrelated receipts: never linked to the number that fits
