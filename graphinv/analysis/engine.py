@@ -44,8 +44,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import networkx as nx
+import numpy as np
 
-from graphinv.analysis.disjoint import DisjointSet
+from graphinv.analysis.disjoint import DisjointSet, min_labels
 from graphinv.analysis.weighting import Evidence, strength_of
 from graphinv.config import DEFAULT_SEED
 from graphinv.errors import UsageError
@@ -116,26 +117,29 @@ class NetworkxEngine:
     def partition(self, ev: Evidence, options: EngineOptions) -> Partition:
         t0 = time.perf_counter()
         n = ev.n_shops
-        uf = DisjointSet(n)
-        ptr, mem, strong, weight = ev.ptr, ev.members, ev.strong, ev.weight
-        union = uf.union
-        strong_groups = [g for g in range(ev.n_groups) if strong[g]]
-        tight = options.tight_strength
+        ptr, mem = ev.ptr, ev.members
+        # Strong groups of tight kinds (phones, e-mails, payment accounts) form the cores
+        # (vectorized union-find); medium kinds join them in ``_join_medium``.
+        strong_groups = np.flatnonzero(np.frombuffer(ev.strong, dtype=np.uint8))
         kind_strength = {k: strength_of(k) for k in set(ev.group_kind)}
-        medium: list[int] = []
-        for g in strong_groups:
-            if kind_strength[ev.group_kind[g]] < tight:
-                medium.append(g)
-                continue
-            first = mem[ptr[g]]
-            for i in range(ptr[g] + 1, ptr[g + 1]):
-                union(first, mem[i])
+        group_kind = ev.group_kind
+        is_tight = np.fromiter((kind_strength[group_kind[g]] >= options.tight_strength
+                                for g in strong_groups.tolist()), dtype=bool,
+                               count=strong_groups.size)
+        medium = strong_groups[~is_tight].tolist()
+        uf = DisjointSet.from_labels(min_labels(n, ptr, mem, strong_groups[is_tight]))
         _join_medium(ev, uf, medium, options)
-        core_of = uf.labels()
-        n_cores = max(core_of, default=-1) + 1
-        internal = [0.0] * n_cores
-        for g in strong_groups:
-            internal[core_of[mem[ptr[g]]]] += weight[g] * (ptr[g + 1] - ptr[g] - 1)
+        core_of_a = np.asarray(uf.labels(), dtype=np.int64)
+        core_of = core_of_a.tolist()
+        n_cores = int(core_of_a.max()) + 1 if n else 0
+        ptr_a = np.frombuffer(ptr, dtype=np.int32).astype(np.int64)
+        mem_a = np.frombuffer(mem, dtype=np.int32)
+        # Summed in group order, as one += per group would.
+        internal = np.bincount(
+            core_of_a[mem_a[ptr_a[strong_groups]]],
+            weights=(np.frombuffer(ev.weight, dtype=np.float64)[strong_groups]
+                     * (ptr_a[strong_groups + 1] - ptr_a[strong_groups] - 1)),
+            minlength=n_cores).tolist()
         pairs = _weak_pairs(ev, core_of)
         # Only cores tied by enough weak evidence form super-components.
         tied = {c for (c1, c2), w in pairs.items() if w >= options.weak_join_min
@@ -197,13 +201,12 @@ class NetworkxEngine:
             return {}
         n = ev.n_shops
         # PageRank mass never leaves a component: only seeded components matter.
-        uf = DisjointSet(n)
         ptr, mem, weight = ev.ptr, ev.members, ev.weight
-        linking = [g for g in range(ev.n_groups) if weight[g] > 0 and ptr[g + 1] - ptr[g] > 1]
-        for g in linking:
-            first = mem[ptr[g]]
-            for i in range(ptr[g] + 1, ptr[g + 1]):
-                uf.union(first, mem[i])
+        ptr_a = np.frombuffer(ptr, dtype=np.int32)
+        sizes = np.diff(ptr_a)
+        positive = np.frombuffer(weight, dtype=np.float64) > 0
+        uf = DisjointSet.from_labels(min_labels(n, ptr, mem,
+                                                np.flatnonzero(positive & (sizes > 1))))
         roots = set()
         for node in seeds:
             if node < n:
@@ -211,15 +214,19 @@ class NetworkxEngine:
             elif ev.weight[node - n] > 0:
                 roots.update(uf.find(s) for s in ev.shops_of(node - n))
         graph = nx.Graph()
-        shops = [s for s in range(n) if uf.find(s) in roots]
+        root_of = uf.roots()
+        in_seeded = np.isin(root_of, np.fromiter(roots, dtype=np.int64, count=len(roots)))
+        shops = np.flatnonzero(in_seeded).tolist()
         graph.add_nodes_from(shops)
-        wanted = set(shops)
         leaves: list[tuple[int, int]] = []
-        for g in range(ev.n_groups):
+        # Groups with weight whose (first) shop lies in a seeded component.
+        first = np.frombuffer(mem, dtype=np.int32)[np.minimum(ptr_a[:-1], max(len(mem) - 1, 0))]
+        used = positive & (sizes > 0)
+        if len(mem):
+            used &= in_seeded[first]
+        for g in np.flatnonzero(used).tolist():
             w = weight[g]
             lo, hi = ptr[g], ptr[g + 1]
-            if w <= 0 or lo == hi or mem[lo] not in wanted:
-                continue
             if hi - lo == 1 and (n + g) not in seeds:
                 leaves.append((g, mem[lo]))  # used by one shop only: scored after
                 continue
@@ -310,10 +317,7 @@ def _join_medium(ev: Evidence, uf: DisjointSet, medium: list[int],
     if not medium:
         return
     ptr, mem = ev.ptr, ev.members
-    size: dict[int, int] = {}
-    for s in range(ev.n_shops):
-        r = uf.find(s)
-        size[r] = size.get(r, 0) + 1
+    size = np.bincount(uf.roots(), minlength=ev.n_shops).tolist()
     touched: list[tuple[list[int], list[int]]] = []  # per group: (groups of shops, loose shops)
     # Kinds, not identifiers, are counted: two spellings of one forwarder that nothing
     # joined are one tie, not two; an officer and an address are two.
@@ -351,11 +355,12 @@ def _join_medium(ev: Evidence, uf: DisjointSet, medium: list[int],
 def _weak_pairs(ev: Evidence, core_of: list[int]) -> dict[tuple[int, int], float]:
     """Summed weight of the weak evidence shared by each pair of cores."""
     pairs: dict[tuple[int, int], float] = {}
-    ptr, mem, weight, strong = ev.ptr, ev.members, ev.weight, ev.strong
-    for g in range(ev.n_groups):
+    ptr, mem, weight = ev.ptr, ev.members, ev.weight
+    sizes = np.diff(np.frombuffer(ptr, dtype=np.int32))
+    weak = ((np.frombuffer(weight, dtype=np.float64) > 0) & (sizes >= 2)
+            & (np.frombuffer(ev.strong, dtype=np.uint8) == 0))
+    for g in np.flatnonzero(weak).tolist():
         w = weight[g]
-        if w <= 0 or strong[g] or ptr[g + 1] - ptr[g] < 2:
-            continue
         cores = sorted({core_of[mem[i]] for i in range(ptr[g], ptr[g + 1])})
         k = len(cores)
         if k < 2 or k > _MAX_PAIR_FANOUT:

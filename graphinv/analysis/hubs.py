@@ -9,8 +9,9 @@ import re
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import numpy as np
 
-from graphinv.analysis.disjoint import DisjointSet, component_roots
+from graphinv.analysis.disjoint import DisjointSet, component_roots, min_labels
 
 __all__ = ["family_key"]
 
@@ -124,9 +125,10 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
     fams: list[tuple[list[int], list[int]]] = []
     multi = _families(ev)
     in_multi = {g for fam in multi for g in fam}
-    ptr, hub_min = ev.ptr, opts.hub_min_shops
-    for g in range(ev.n_groups):
-        if g not in in_multi and not ev.hub[g] and ptr[g + 1] - ptr[g] >= hub_min:
+    sizes = np.diff(np.frombuffer(ev.ptr, dtype=np.int32))
+    hub = np.frombuffer(ev.hub, dtype=np.uint8)
+    for g in np.flatnonzero((sizes >= opts.hub_min_shops) & (hub == 0)).tolist():
+        if g not in in_multi:
             fams.append(([g], list(ev.shops_of(g))))
     for fam in multi:
         if any(ev.hub[g] for g in fam):
@@ -142,13 +144,11 @@ def _detect_hubs(ev: Evidence, opts: WeightOptions, n_shops: int) -> None:
             fams.append((fam, sorted(touched)))
     if not fams:
         return
-    in_candidate = {g for fam, _ in fams for g in fam}
-    uf = DisjointSet(n_shops)
-    for g in range(ev.n_groups):
-        if ev.base_weight[g] > 0 and not ev.hub[g] and g not in in_candidate:
-            members = ev.shops_of(g)
-            for s in members[1:]:
-                uf.union(members[0], s)
+    # Shops tied by evidence that is no candidate: one piece each (vectorized union-find;
+    # a piece is named by its smallest shop).
+    other = (np.frombuffer(ev.base_weight, dtype=np.float64) > 0) & (hub == 0)
+    other[[g for fam, _ in fams for g in fam]] = False
+    uf = DisjointSet.from_labels(min_labels(n_shops, ev.ptr, ev.members, np.flatnonzero(other)))
     share_limit = max(opts.hub_share_min, math.ceil(opts.hub_share * n_shops))
     undecided: list[int] = []
     parts1: list[int] = []
@@ -222,9 +222,7 @@ def _describe(ev: Evidence, fams: list[tuple[list[int], list[int]]], rule: dict[
     shops' groups apart from it, with every identifier that is no hub put back."""
     if not rule:
         return
-    related = DisjointSet(len(uf.parent))
-    for s in range(len(uf.parent)):
-        related.union(s, uf.find(s))
+    related = DisjointSet.from_labels(uf.roots())
     for k in kept:
         for g in fams[k][0]:
             members = ev.shops_of(g)

@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from graphinv import schema
 from graphinv.analysis.disjoint import component_roots
 from graphinv.analysis.hubs import (
@@ -253,21 +255,27 @@ def read_hub_list(path: Path, proj: Projection) -> HubList:
 def _groups(proj: Projection) -> tuple[array, list[list[int]]]:
     """Evidence groups: every seller and identifier node, SAME_AS spellings joined.
 
-    Returns the group of every node (-1 for shops) and each group's nodes.
+    Returns the group of every node (-1 for shops) and each group's nodes: first every
+    node without spellings in node order, then the joined spellings by their first node.
     """
     kinds = proj.kinds
-    group_of = array("i", [-1]) * len(kinds)
-    members: list[list[int]] = []
-    root_group: dict[int, int] = {}
+    kind_a = np.frombuffer(kinds, dtype=np.uint8)
     joined: dict[int, int] = {}
     pairs = [(a, b) for a, b in zip(proj.same_src, proj.same_dst, strict=True)
              if kinds[a] == kinds[b] and kinds[a] != _SHOP]
     if pairs:
         joined = component_roots(pairs)
+    single = kind_a != _SHOP
+    if joined:
+        single[np.fromiter(joined, dtype=np.int64, count=len(joined))] = False
+    plain = np.flatnonzero(single)
+    group_at = np.full(len(kinds), -1, dtype=np.int32)
+    group_at[plain] = np.arange(plain.size, dtype=np.int32)
+    group_of = array("i")
+    group_of.frombytes(group_at.tobytes())
+    members: list[list[int]] = [[i] for i in plain.tolist()]
+    root_group: dict[int, int] = {}
     append = members.append
-    for i in [i for i, k in enumerate(kinds) if k != _SHOP and i not in joined]:
-        group_of[i] = len(members)
-        append([i])
     for i in sorted(joined):
         root = joined[i]
         g = root_group.get(root)
@@ -279,50 +287,56 @@ def _groups(proj: Projection) -> tuple[array, list[list[int]]]:
     return group_of, members
 
 
-def _incidence(proj: Projection, shop_of: array, group_of: array,
-               n_groups: int, n_shops: int) -> tuple[array, array, array]:
-    """CSR group -> shop ordinals, plus how many links each node has (for representatives)."""
-    seller_shops: dict[int, list[int]] = {}
-    kinds = proj.kinds
-    pairs: list[int] = []
-    add = pairs.append
-    degree = array("i", [0]) * proj.n_nodes
-    deferred: list[tuple[int, int]] = []
-    for a, b in zip(proj.src, proj.dst, strict=True):
-        sb = shop_of[b]
-        if sb >= 0:  # OPERATES: seller -> shop
-            if kinds[a] != _SELLER:
-                continue
-            seller_shops.setdefault(a, []).append(sb)
-            add(group_of[a] * n_shops + sb)
-            degree[a] += 1
-            continue
-        sa = shop_of[a]
-        if sa >= 0:
-            add(group_of[b] * n_shops + sa)
-            degree[b] += 1
-        elif kinds[a] == _SELLER:
-            deferred.append((a, b))
-        # Supplier -> Address (where a factory is) ties no shop: display only.
-    for seller, ident in deferred:
-        g = group_of[ident]
-        for s in seller_shops.get(seller, ()):
-            add(g * n_shops + s)
-        degree[ident] += 1
-    pairs.sort()
-    ptr = array("i", [0]) * (n_groups + 1)
-    members = array("i")
-    last = -1
-    for p in pairs:
-        if p == last:
-            continue
-        last = p
-        g, s = divmod(p, n_shops)
-        members.append(s)
-        ptr[g + 1] += 1
-    for g in range(n_groups):
-        ptr[g + 1] += ptr[g]
-    return ptr, members, degree
+def _as_array(values: np.ndarray, code: str = "i") -> array:
+    out = array(code)
+    out.frombytes(values.astype(np.int32 if code == "i" else np.float64).tobytes())
+    return out
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The positions ``lo[k]..hi[k]-1`` of every k, concatenated."""
+    sizes = hi - lo
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total, dtype=np.int64)
+
+
+def _incidence(proj: Projection, shop_of: np.ndarray, group_of: array,
+               n_groups: int, n_shops: int) -> tuple[array, array, np.ndarray]:
+    """CSR group -> shop ordinals, plus how many links each node has (for representatives).
+
+    Vectorized over the link columns: a shop's own links, a seller's shops (OPERATES)
+    and the identifiers its sellers use (seller -> identifier, through every shop the
+    seller operates). Supplier -> Address (where a factory is) ties no shop: display only.
+    """
+    n_nodes = proj.n_nodes
+    src = np.frombuffer(proj.src, dtype=np.int32).astype(np.int64)
+    dst = np.frombuffer(proj.dst, dtype=np.int32).astype(np.int64)
+    kinds = np.frombuffer(proj.kinds, dtype=np.uint8)
+    groups = np.frombuffer(group_of, dtype=np.int32).astype(np.int64)
+    sb, sa = shop_of[dst], shop_of[src]
+    seller = kinds[src] == _SELLER
+    operates = (sb >= 0) & seller
+    own = (sb < 0) & (sa >= 0)
+    via = (sb < 0) & (sa < 0) & seller
+    op_seller, op_shop = src[operates], sb[operates]
+    parts = [groups[op_seller] * n_shops + op_shop, groups[dst[own]] * n_shops + sa[own]]
+    v_seller, v_ident = src[via], dst[via]
+    if v_seller.size:
+        order = np.argsort(op_seller, kind="stable")
+        by_seller, shops_sorted = op_seller[order], op_shop[order]
+        lo = np.searchsorted(by_seller, v_seller, side="left")
+        hi = np.searchsorted(by_seller, v_seller, side="right")
+        parts.append(np.repeat(groups[v_ident], hi - lo) * n_shops
+                     + shops_sorted[_ranges(lo, hi)])
+    degree = (np.bincount(op_seller, minlength=n_nodes) + np.bincount(dst[own], minlength=n_nodes)
+              + np.bincount(v_ident, minlength=n_nodes))
+    pairs = np.unique(np.concatenate(parts)) if n_shops else np.zeros(0, dtype=np.int64)
+    g_of, s_of = pairs // max(n_shops, 1), pairs % max(n_shops, 1)
+    ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(g_of, minlength=n_groups))
+    return _as_array(ptr), _as_array(s_of), degree
 
 
 def build_evidence(proj: Projection, options: WeightOptions | None = None,
@@ -336,12 +350,12 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     ``detect=False`` no other hub is looked for.
     """
     opts = options or WeightOptions()
-    shops = array("i", sorted((i for i, k in enumerate(proj.kinds) if k == _SHOP),
+    kind_a = np.frombuffer(proj.kinds, dtype=np.uint8)
+    shops = array("i", sorted(np.flatnonzero(kind_a == _SHOP).tolist(),
                               key=proj.ids.__getitem__))
     shop_ord = {n: s for s, n in enumerate(shops)}
-    shop_of = array("i", [-1]) * proj.n_nodes
-    for s, n in enumerate(shops):
-        shop_of[n] = s
+    shop_of = np.full(proj.n_nodes, -1, dtype=np.int64)
+    shop_of[np.frombuffer(shops, dtype=np.int32)] = np.arange(len(shops), dtype=np.int64)
     group_of, group_nodes = _groups(proj)
     n_groups = len(group_nodes)
     ptr, members, degree = _incidence(proj, shop_of, group_of, n_groups, len(shops))
@@ -349,22 +363,20 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
     for nodes in group_nodes:
         if len(nodes) > 1:
             nodes.sort(key=lambda n: (-degree[n], ids[n]))
-    group_kind = [KINDS[proj.kinds[nodes[0]]] for nodes in group_nodes]
+    first = np.fromiter((nodes[0] for nodes in group_nodes), dtype=np.int64, count=n_groups)
+    kind_codes = kind_a[first]
+    group_kind = [KINDS[c] for c in kind_codes.tolist()]
     n_shops = len(shops)
 
-    base = array("d", [0.0]) * n_groups
-    strong = bytearray(n_groups)
-    strength = {k: strength_of(k) for k in set(group_kind)}
-    spec_cache: dict[int, float] = {}
-    strong_min = opts.strong_min
-    for g in range(n_groups):
-        n = ptr[g + 1] - ptr[g]
-        sp = spec_cache.get(n)
-        if sp is None:
-            sp = spec_cache[n] = specificity(n)
-        w = base[g] = strength[group_kind[g]] * sp
-        if n >= 2 and w >= strong_min:
-            strong[g] = 1
+    # weight = kind strength x specificity; specificity once per distinct size, in plain
+    # floats (the same values as one call per group).
+    sizes = np.diff(np.frombuffer(ptr, dtype=np.int32).astype(np.int64))
+    distinct, at = np.unique(sizes, return_inverse=True)
+    spec = np.array([specificity(int(x)) for x in distinct.tolist()], dtype=np.float64)
+    by_code = np.array([strength_of(k) for k in KINDS], dtype=np.float64)
+    base_a = by_code[kind_codes] * spec[at.reshape(-1)]
+    base = _as_array(base_a, "d")
+    strong = bytearray(((sizes >= 2) & (base_a >= opts.strong_min)).astype(np.uint8).tobytes())
 
     hub = bytearray(n_groups)
     reason: dict[int, str] = {}
@@ -386,23 +398,3 @@ def build_evidence(proj: Projection, options: WeightOptions | None = None,
             ev.weight[g] = 0.0
             strong[g] = 0
     return ev
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
