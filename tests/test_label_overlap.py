@@ -172,3 +172,48 @@ def test_150_node_cluster_identifier_labels_do_not_overlap(
     m = measure(driver, page_150, size, ARTIFACTS / f"cluster-150-{size[0]}x{size[1]}.png")
     assert m["identifiers"] >= 60  # a 150-node cluster is half identifiers
     _check(m)
+
+
+_CLICK_AND_HOVER = """
+var done = arguments[arguments.length - 1];
+var g = window.graphinv;
+function drawn() { return new Set(g.labelBoxes.map(function (b) { return b.id; })); }
+function after(fn, next) { g.network.once('afterDrawing', next); fn(); g.network.redraw(); }
+var before = drawn();
+var hidden = g.nodes.get().filter(function (n) { return n.group === 'Shop' && !before.has(n.id); });
+var top = g.nodes.get().sort(function (a, b) { return a.lr - b.lr; })[0];
+var shops = g.network.getConnectedNodes(top.id).filter(function (id) {
+  return g.nodes.get(id).group === 'Shop'; });
+var out = {hidden: hidden.length, shops: shops.length,
+           shopsBefore: shops.filter(function (id) { return before.has(id); }).length};
+after(function () { g.network.emit('hoverNode', {node: hidden[0].id}); }, function () {
+  out.hovered = drawn().has(hidden[0].id);
+  after(function () { g.network.emit('blurNode', {node: hidden[0].id}); }, function () {
+    out.afterBlur = drawn().has(hidden[0].id);
+    after(function () { g.highlight(top.id); }, function () {
+      var now = drawn();
+      out.shopsClicked = shops.filter(function (id) { return now.has(id); }).length;
+      g.unhighlight();
+      done(out);
+    });
+  });
+});
+"""
+
+
+def test_crowded_shop_labels_appear_on_hover_and_around_a_clicked_identifier(
+        driver: Any, page_150: Path) -> None:
+    """At 1280×720 not every shop label fits: one left out shows while its node is hovered;
+    clicking the identifier tying the most shops labels more of its shops."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1280, "height": 720, "deviceScaleFactor": 1,
+                            "mobile": False})
+    try:
+        check = check_page(driver, page_150)
+        assert check.ready and check.console_errors == [], check
+        got = driver.execute_async_script(_CLICK_AND_HOVER)
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert got["hidden"] > 0  # crowded: some shop labels are left out
+    assert got["hovered"] is True and got["afterBlur"] is False
+    assert got["shopsClicked"] > got["shopsBefore"], got

@@ -40,6 +40,8 @@
   var highlighted = null;
 
   function highlight(id) {
+    // set first: the updates below redraw at once, and the label layer reads it
+    highlighted = id;
     var keepNodes = new Set(gi.network.getConnectedNodes(id));
     keepNodes.add(id);
     var keepEdges = new Set(gi.network.getConnectedEdges(id));
@@ -55,11 +57,11 @@
     });
     gi.nodes.update(nodeUpd);
     gi.edges.update(edgeUpd);
-    highlighted = id;
   }
 
   function unhighlight() {
     if (highlighted === null) { return; }
+    highlighted = null;
     var nodeUpd = [];
     gi.nodes.forEach(function (n) {
       nodeUpd.push({ id: n.id, color: origNodeColor[n.id], font: FONT });
@@ -68,7 +70,6 @@
     gi.edges.forEach(function (e) { edgeUpd.push({ id: e.id, color: origEdgeColor[e.id] }); });
     gi.nodes.update(nodeUpd);
     gi.edges.update(edgeUpd);
-    highlighted = null;
   }
 
   function showNode(id) {
@@ -174,7 +175,10 @@
   function textWidth(ctx, font, text) {
     var k = font + "\u0000" + text;
     var w = labelWidths[k];
-    if (w === undefined) { ctx.font = font; w = labelWidths[k] = ctx.measureText(text).width; }
+    if (w === undefined) {
+      if (ctx.font !== font) { ctx.font = font; }
+      w = labelWidths[k] = ctx.measureText(text).width;
+    }
     return w;
   }
 
@@ -184,44 +188,59 @@
     var ratio = canvas.width / (canvas.clientWidth || canvas.width);
     var W = canvas.clientWidth || canvas.width, H = canvas.clientHeight || canvas.height;
     var scale = net.getScale();
-    var ids = [];
-    gi.nodes.forEach(function (n) { if (!n.hidden && n.label) { ids.push(n.id); } });
-    var pos = net.getPositions(ids);
-    var order = ids.map(function (id) { return gi.nodes.get(id); });
-    order.sort(function (a, b) {
-      var pa = (a.id === hovered || a.id === highlighted) ? -1 : 0;
-      var pb = (b.id === hovered || b.id === highlighted) ? -1 : 0;
-      return pa - pb || (a.lr || 0) - (b.lr || 0);
-    });
+    var t0 = performance.now();
+    var order = gi.nodes.get({ filter: function (n) { return !n.hidden && !!n.label; } });
+    var pos = net.getPositions(order.map(function (n) { return n.id; }));
+    // The hovered or clicked node first, then the clicked node's neighbours (clicking an
+    // identifier names its shops; the rest of the graph is dimmed), then identifiers,
+    // then the rest by rank.
+    var near = new Set(highlighted === null ? [] : net.getConnectedNodes(highlighted));
+    function tier(n) {
+      return (n.id === hovered || n.id === highlighted) ? 0 : near.has(n.id) ? 1 :
+        n.li === 1 ? 2 : 3;
+    }
+    order.sort(function (a, b) { return tier(a) - tier(b) || (a.lr || 0) - (b.lr || 0); });
     var CELL = 64;
-    var grid = {};
-    var boxes = [];
+    var grid = new Map();
     function cells(b, fn) {
       for (var cx = Math.floor(b[0] / CELL); cx <= Math.floor(b[2] / CELL); cx++) {
         for (var cy = Math.floor(b[1] / CELL); cy <= Math.floor(b[3] / CELL); cy++) {
-          if (fn(cx + "," + cy) === true) { return true; }
+          fn((cx + 4096) * 8192 + cy + 4096);
         }
       }
-      return false;
     }
-    function overlap(b) {
+    // Area of ``b`` covered by labels already placed (a box in several cells counts once
+    // per cell); stops counting once it reaches ``limit``.
+    function overlap(b, limit) {
+      checks++;
       var area = 0;
-      cells(b, function (key) {
-        (grid[key] || []).forEach(function (o) {
-          var w = Math.min(b[2], o[2]) - Math.max(b[0], o[0]);
-          var h = Math.min(b[3], o[3]) - Math.max(b[1], o[1]);
-          if (w > 0 && h > 0) { area += w * h; }
-        });
-      });
+      var stop = limit === undefined ? Infinity : limit;
+      for (var cx = Math.floor(b[0] / CELL); cx <= Math.floor(b[2] / CELL); cx++) {
+        for (var cy = Math.floor(b[1] / CELL); cy <= Math.floor(b[3] / CELL); cy++) {
+          var list = grid.get((cx + 4096) * 8192 + cy + 4096);
+          if (!list) { continue; }
+          for (var k = 0; k < list.length; k++) {
+            var o = list[k];
+            var w = Math.min(b[2], o[2]) - Math.max(b[0], o[0]);
+            var h = Math.min(b[3], o[3]) - Math.max(b[1], o[1]);
+            if (w > 0 && h > 0) {
+              area += w * h;
+              if (area >= stop) { return area; }
+            }
+          }
+        }
+      }
       return area;
     }
     function add(b) {
-      boxes.push(b);
-      cells(b, function (key) { (grid[key] = grid[key] || []).push(b); });
+      cells(b, function (key) {
+        var list = grid.get(key);
+        if (list) { list.push(b); } else { grid.set(key, [b]); }
+      });
     }
     function remove(b) {
       cells(b, function (key) {
-        var list = grid[key] || [];
+        var list = grid.get(key) || [];
         var i = list.indexOf(b);
         if (i >= 0) { list.splice(i, 1); }
       });
@@ -230,7 +249,7 @@
     function blockers(b) {
       var found = [];
       cells(b, function (key) {
-        (grid[key] || []).forEach(function (o) {
+        (grid.get(key) || []).forEach(function (o) {
           if (Math.min(b[2], o[2]) > Math.max(b[0], o[0]) &&
               Math.min(b[3], o[3]) > Math.max(b[1], o[1])) {
             var t = owner.get(o);
@@ -240,11 +259,31 @@
       });
       return found;
     }
+    function relocate(block, spot) {
+      if (!block.length || block.length > 2 ||
+          block.some(function (o) { return o[0].li !== 1; })) { return false; }
+      block.forEach(function (o) { remove(o[1]); });
+      add(spot);
+      var moved = [];
+      block.forEach(function (o) {
+        for (var q = 0; q < o[6].length; q++) {
+          if (overlap(o[6][q]) === 0) { moved.push(o[6][q]); add(o[6][q]); return; }
+        }
+      });
+      remove(spot);
+      if (moved.length === block.length) {
+        block.forEach(function (o, i) { owner.delete(o[1]); o[1] = moved[i]; owner.set(moved[i], o); });
+        return true;
+      }
+      moved.forEach(remove);
+      block.forEach(function (o) { add(o[1]); });
+      return false;
+    }
     // Candidate spots, nearest first: under, over, right and left of the node, then
     // farther up and down (a thin leader line then ties the label to its node); all kept
     // on the canvas.
-    function candidates(d, w, r) {
-      return CANDS.map(function (c) {
+    function candidates(d, w, r, count) {
+      return CANDS.slice(0, count).map(function (c) {
         // side ±2: the label's near end half a label away, beyond the node
         var x = c[0] === 0 ? d.x - w / 2 : c[0] === 2 ? d.x + r + w / 2 :
           c[0] === -2 ? d.x - r - 1.5 * w : c[0] > 0 ? d.x + r * c[0] : d.x + r * c[0] - w;
@@ -255,6 +294,7 @@
       });
     }
     var placed = [];
+    var checks = 0, BUDGET = 12000;
     order.forEach(function (n) {
       var p = pos[n.id];
       if (!p) { return; }
@@ -265,35 +305,23 @@
       var text = String(n.label);
       var w = textWidth(ctx, font, text) + 4;
       var r = Math.max(3, (n.size || 10) * scale) + 2;
-      var spots = candidates(d, w, r);
+      // other labels only near their node: cheaper, and a far one would mislead
+      // Identifiers search all spots (and move others' labels) while the drawing's budget
+      // of overlap checks lasts: in a graph far too dense to label, that would cost seconds.
+      var spots = candidates(d, w, r, ident && checks < BUDGET ? CANDS.length : ident ? 4 : 14);
       var best = null, bestArea = Infinity;
       for (var i = 0; i < spots.length && bestArea > 0; i++) {
-        var a = overlap(spots[i]);
+        var a = overlap(spots[i], bestArea);
         if (a < bestArea) { best = spots[i]; bestArea = a; }
       }
       var t = [n, best, font, text, d, r, spots];
       // An identifier with no free spot: move one identifier label in the way to a free
       // spot of its own, if that frees one of ours.
       if (ident && bestArea > 0) {
-        for (var j = 0; j < spots.length && bestArea > 0; j++) {
-          var block = blockers(spots[j]);
-          if (block.length !== 1 || block[0].length < 7 || block[0][0].li !== 1) { continue; }
-          var other = block[0];
-          remove(other[1]);
-          add(spots[j]);
-          var moved = null;
-          for (var q = 0; q < other[6].length && !moved; q++) {
-            if (overlap(other[6][q]) === 0) { moved = other[6][q]; }
-          }
-          remove(spots[j]);
-          if (moved) {
-            other[1] = moved;
-            add(moved);
-            best = spots[j];
-            bestArea = 0;
-          } else {
-            add(other[1]);
-          }
+        // An identifier with no free spot: move the (at most two) identifier labels in the
+        // way of one of its spots to free spots of their own, if there are such.
+        for (var j = 0; j < spots.length && bestArea > 0 && checks < BUDGET; j++) {
+          if (relocate(blockers(spots[j]), spots[j])) { best = spots[j]; bestArea = 0; }
         }
         t[1] = best;
       }
@@ -304,6 +332,7 @@
         placed.push(t);
       }
     });
+    gi.labelPlaceMs = performance.now() - t0;
     ctx.save();
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.textBaseline = "middle";
@@ -315,6 +344,8 @@
       var b = t[1], p = t[4];
       var nx = Math.max(b[0], Math.min(b[2], p.x)), ny = Math.max(b[1], Math.min(b[3], p.y));
       if (Math.abs(nx - p.x) + Math.abs(ny - p.y) > t[5] + 6) {
+        var faded = t[0].font && t[0].font.color && t[0].font.color !== FONT.color;
+        ctx.strokeStyle = faded ? "rgba(160,160,160,0.25)" : "rgba(90,90,90,0.6)";
         ctx.beginPath();
         ctx.moveTo(p.x, p.y);
         ctx.lineTo(nx, ny);
@@ -333,6 +364,7 @@
     });
     ctx.restore();
     gi.labelBoxes = placed.map(function (t) { return { id: t[0].id, box: t[1] }; });
+    gi.labelMs = performance.now() - t0;
   }
 
   function initGraph(g) {
