@@ -91,16 +91,21 @@ def plan_url_merges(shops: Iterable[ShopRow]) -> UrlMerges:
     A shop is URL-only when it has no raw id and its key is the one a URL-only row
     gives its URL (so a shop written some other way is never taken for one).
     """
+    rows = [r for r in shops if r[1]]
+    out = UrlMerges()
+    # Most stores hold no URL-only shop: then no URL is normalized (~33 µs of CPU each).
+    if all(raws for _, _, _, raws in rows):
+        return out
     by_identity: dict[str, dict[str, str | None]] = defaultdict(dict)
     url_only: list[tuple[str, str, str | None]] = []
-    for key, url, platform, raws in shops:
-        if not url or not (identity := _identity(url)):
+    for key, url, platform, raws in rows:
+        assert url is not None
+        if not (identity := _identity(url)):
             continue
         if raws:
             by_identity[identity][key] = platform
         elif key == url_only_shop_key(url, platform):
             url_only.append((key, identity, platform))
-    out = UrlMerges()
     for key, identity, platform in sorted(url_only):
         found = by_identity.get(identity)
         if not found:
