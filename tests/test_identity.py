@@ -303,8 +303,9 @@ def test_url_only_shops_merge_when_their_id_comes_in_a_later_run(
         runner: CliRunner, store_args: list[str]) -> None:
     # The test purchases first: their shops are known only by URL (two by the id the URL
     # names, which is not the scrape's id). The scrape brings ids and URLs next run.
-    first = _ingest(runner, store_args, "testbuy_urls.csv")
-    assert first["nodes_new"]["Shop"] == 3
+    first = _ingest(runner, store_args, "testbuy_urls.csv",
+                    extra=("--flags", str(IDENT / "testbuy_url_flags.csv")))
+    assert first["nodes_new"]["Shop"] == 3 and first["flags_loaded"] == 1
     rep = _ingest(runner, store_args, "scrape_urls.csv")
     assert rep["url_shops"] == {"merged": 2, "conflicts": 0}
     assert _shop_keys(store_args) == {"aliexpress:s-ali-01", "taobao:tb-88",
@@ -318,11 +319,16 @@ def test_url_only_shops_merge_when_their_id_comes_in_a_later_run(
                                     "'aliexpress:2001234' merged into 'aliexpress:s-ali-01'")
     with _open(store_args) as st:
         [issues] = [i for k, i in st.stream_nodes("Shop", ["issues"]) if k == "taobao:tb-88"]
+        flagged = {k: (f, [json.loads(x)["flag"] for x in fl or ()])
+                   for k, f, fl in st.stream_nodes("Shop", ["flagged", "flags"])}
     assert "merged URL-only shop 'taobao:58812345': same shop URL taobao/58812345" in issues
+    # The test purchase flagged on the URL-only shop stays with the shop.
+    assert flagged["aliexpress:s-ali-01"] == (True, ["test_purchase"])
     # The same graph as the other order (links and evidence counts), and rerunning both
     # files changes nothing.
     merged = _link_counts(store_args)
-    again = _ingest(runner, store_args, "testbuy_urls.csv", "scrape_urls.csv")
+    again = _ingest(runner, store_args, "testbuy_urls.csv", "scrape_urls.csv",
+                    extra=("--flags", str(IDENT / "testbuy_url_flags.csv")))
     assert again["url_shops"] == {"merged": 0, "conflicts": 0}
     assert not any(again["nodes_new"].values()) and not any(again["links_new"].values())
     assert not any(again["evidence_new"].values())
