@@ -274,6 +274,29 @@ _META = (
             ("events", "STRING"),
         ),
     ),
+    NodeKind(
+        "Decision",
+        "An analyst decision (same / not-same, hub / not-hub, not-a-gang / confirmed) with "
+        "who, when, why and where it came from; revoked, never deleted.",
+        normalizer="text",
+        props=(
+            ("decision", "STRING"),
+            ("a", "STRING"),
+            ("b", "STRING"),
+            # who / when / why (``when`` is a reserved word in Cypher).
+            ("decided_by", "STRING"),
+            ("decided_on", "STRING"),
+            ("reason", "STRING"),
+            # "decide" (the command), "file.csv:3" (an imported row) or "run <key>".
+            ("source", "STRING"),
+            ("recorded", "STRING"),
+            # Shop keys of a decided cluster when the decision was made (JSON list).
+            ("members", "STRING"),
+            ("revoked", "STRING"),
+            ("revoked_by", "STRING"),
+            ("revoked_why", "STRING"),
+        ),
+    ),
 )
 
 _ACTORS = ("Seller", "Shop")

@@ -117,7 +117,8 @@ def test_explain_shows_the_decisions(runner: CliRunner, tmp_path: Path) -> None:
     data = json.loads(res.stdout)
     assert data["decisions"] == [{"decision": "same", "a": "Shop:taobao:g1",
                                   "b": "Shop:amazon:l0", "provenance":
-                                  "analyst decision on 2026-12-01 by ana: same bank statement"}]
+                                  "analyst decision on 2026-12-01 by ana: same bank statement",
+                                  "id": "D-0001"}]
     assert ("Shop:taobao:g1 and Shop:amazon:l0 linked by analyst decision on 2026-12-01"
             in data["summary"])
     res = runner.invoke(app, [*args, "explain", "--cluster", "G-0001"])

@@ -21,6 +21,8 @@ import networkx as nx
 
 from graphinv import schema
 from graphinv.analysis import details as det
+from graphinv.analysis import history
+from graphinv.analysis.decisions import Decided
 from graphinv.analysis.projection import KINDS, LINK_RELS, Projection, project
 from graphinv.analysis.weighting import Evidence, build_evidence
 from graphinv.errors import InputError, UsageError
@@ -50,6 +52,9 @@ class Explainer:
     def load(cls, store: Store) -> Explainer:
         """Read the store; hubs marked by the last ``graphinv clusters`` run stay hubs."""
         proj = project(store, with_results=True)
+        # The spellings the last run joined or kept apart by analyst decision.
+        previous = history.load_previous(store)
+        Decided.recorded(previous.params if previous else None).resolve(proj)
         # The hubs of the last run are the hubs (same reasons as reported); before
         # any run they are detected here.
         ev = build_evidence(proj, forced_hubs=proj.hub_reason, detect=not proj.hub_reason)
@@ -303,11 +308,18 @@ class Explainer:
             + ("" if pieces == 1 else f"; {pieces} pieces joined by community detection")
         )
         member_ids = [proj.ids[ev.shops[s]] for s in shops if s in wanted]
-        decided = _decisions_on(self.store, cluster_id, set(member_ids))
+        # Decisions on its shops, its sellers and identifiers (every spelling), hubs too.
+        touched = set(member_ids) | {proj.ids[n] for g in shared for n in ev.group_nodes[g]}
+        decided = _decisions_on(self.store, cluster_id, touched)
         for d in decided:
             if d["decision"] == "same":
                 summary += f"; {d['a']} and {d['b']} linked by {d['provenance']}"
-            elif d["decision"] in ("not-a-gang", "confirmed"):
+            elif d["decision"] == "not-same":
+                summary += f"; {d['a']} and {d['b']} kept apart by {d['provenance']}"
+            elif d["decision"] in ("hub", "not-hub"):
+                how = "a hub" if d["decision"] == "hub" else "evidence, not a hub"
+                summary += f"; {d['a']} counted as {how} by {d['provenance']}"
+            else:
                 summary += f"; {d['decision']} by {d['provenance']}"
         return {"cluster_id": cluster_id, "summary": summary, "shops": len(shops),
                 "platforms": platforms, "countries": countries, "identifiers": identifiers,
@@ -331,18 +343,21 @@ class Explainer:
         return out
 
 
-def _decisions_on(store: Store, cluster_id: str, members: set[str]) -> list[dict[str, Any]]:
-    """The last run's analyst decisions about this cluster or its shops (with provenance)."""
-    from graphinv.analysis import history
+def _decisions_on(store: Store, cluster_id: str, nodes: set[str]) -> list[dict[str, Any]]:
+    """The analyst decisions the last run applied about this cluster or its shops,
+    sellers and identifiers (with provenance and the decision's id in the store)."""
+    from graphinv.analysis import decision_log
     from graphinv.analysis.decisions import from_params
 
     previous = history.load_previous(store)
+    ids = {x.decision: x.key for x in decision_log.load(store, include_revoked=True)}
     out = []
     for d in from_params(previous.params if previous else {}):
         if (d.decision in ("not-a-gang", "confirmed") and d.a.upper() == cluster_id) or (
-                d.decision in ("same", "not-same") and ({d.a, d.b} & members)):
+                d.decision in ("same", "not-same") and ({d.a, d.b} & nodes)) or (
+                d.decision in ("hub", "not-hub") and d.a in nodes):
             out.append({"decision": d.decision, "a": d.a, "b": d.b,
-                        "provenance": d.provenance})
+                        "provenance": d.provenance, "id": ids.get(d)})
     return out
 
 

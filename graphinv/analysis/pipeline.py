@@ -229,14 +229,17 @@ def run_clusters(store: Store, options: ClusterOptions | None = None, *,
     # Every stage builds millions of small acyclic objects (at 1M shops the collector's
     # rescans cost 24 of the projection's 52 s on Neo4j); see graphinv._collector.
     previous = history.load_previous(store)
-    # Analyst decisions: the previous run's, plus the file's (read before the long stages).
-    decided = dec.Decided.for_run(previous.params if previous else None, opts.decisions_file)
+    # Analyst decisions: the store's, plus the file's (read before the long stages).
+    decided = dec.Decided.for_run(store, previous.params if previous else None,
+                                  opts.decisions_file, write=opts.write,
+                                  run_key=previous.key if previous else None)
     with collector_paused():
         with clock.stage("projection"):
             proj = project(store, with_results=opts.write)
         with clock.stage("weighting"):
             hubs = read_hub_list(opts.hubs_file, proj) if opts.hubs_file else HubList()
             result.unmatched_hubs = hubs.unmatched
+            decided.resolve(proj)
             ev = build_evidence(proj, opts.weights, hubs, forced_hubs=decided.hubs(proj.index))
             decided.keep(ev)
         with clock.stage("clustering"):
@@ -295,9 +298,10 @@ def last_run_results(store: Store, *, details: bool = True,
             proj = project(store, with_results=True)
         with clock.stage("weighting"):
             # The run's hubs as it marked them (a hubs file may have moved since).
+            decided = dec.Decided.recorded(previous.params)
+            decided.resolve(proj)
             ev = build_evidence(proj, opts.weights, forced_hubs=proj.hub_reason,
                                 detect=not proj.hub_reason)
-            decided = dec.Decided.for_run(previous.params, None)
             decided.keep(ev)
         with clock.stage("risk"):
             scores = score_risk(ev, eng, opts.engine, lead_min=opts.lead_min)
@@ -426,7 +430,9 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
     decided.on_reports(reports)
     result.params["decisions"] = decided.record()
     result.decisions = {"applied": decided.applied,
-                        "unmatched": [d.as_dict() for d in decided.unmatched]}
+                        "unmatched": [d.as_dict() for d in decided.unmatched],
+                        "conflicts": [d.as_dict() for d in decided.conflicts],
+                        "imported": decided.imported, "already": decided.already}
     return _Kept(kept_clusters, kept_groups, cents)
 
 

@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "graphinv.cli.ingest_cmds",
     "graphinv.cli.demo_cmds",
     "graphinv.cli.cluster_cmds",
+    "graphinv.cli.decide_cmds",
     "graphinv.cli.view_cmds",
     "graphinv.cli.query_cmds",
 )

@@ -91,7 +91,8 @@ def clusters(
         "with the reasons (leads: gangs not caught yet).")] = False,
     decisions: Annotated[Path | None, typer.Option(
         "--decisions", help="CSV of analyst decisions (decision,a,b,who,when,why: same, "
-        "not-same, hub, not-hub, not-a-gang, confirmed); kept for later runs.")] = None,
+        "not-same, hub, not-hub, not-a-gang, confirmed) to import into the store (see "
+        "`graphinv decide`); kept for later runs.")] = None,
 ) -> None:
     """Find gangs: shops tied by shared identifiers, hubs down-weighted, risk-ranked.
 
@@ -132,6 +133,18 @@ def clusters(
         for d in result.decisions.get("unmatched", []):
             err_console.print(f"Warning: analyst decision names nothing in this run: "
                               f"{d['decision']} {d['a']} {d['b'] or ''}".rstrip(), markup=False)
+        for d in result.decisions.get("conflicts", []):
+            err_console.print(f"Warning: analyst decision not applied, it would join entities "
+                              f"decided not-same: {d['decision']} {d['a']} {d['b']}",
+                              markup=False)
+        if decisions is not None:
+            new = result.decisions.get("imported", [])
+            had = result.decisions.get("already", [])
+            err_console.print(f"Decisions file {decisions}: {len(new)} decision(s) stored"
+                              + (f", {len(had)} already in the store" if had else "")
+                              + (f" ({sum(1 for d in had if d['revoked'])} of them revoked, "
+                                 "not applied)" if any(d["revoked"] for d in had) else "")
+                              + ".", markup=False)
         for line in result.unmatched_hubs:
             err_console.print(f"Warning: hubs file entry matches nothing in the store: {line}",
                               markup=False)

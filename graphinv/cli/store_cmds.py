@@ -50,14 +50,23 @@ def reset(
 ) -> None:
     """Empty the store: every node and relationship (constraints stay).
 
+    Analyst decisions are saved first to decisions-<UTC time>.csv in the data
+    directory (read it back with `graphinv clusters --decisions FILE`).
     Refuses without --yes. Example: graphinv reset --yes
     """
+    from graphinv.analysis.decision_log import export_before_reset
+
     if not yes:
         raise fail("refusing to empty the store — add --yes to confirm", code=2)
     with handle_errors():
+        cfg = get_state(ctx).config()
         with open_configured_store(ctx) as store:
+            saved, count = export_before_reset(store, cfg.data_dir)
             store.reset()
             location = store.location
+    if saved is not None:
+        out_console.print(f"Saved {count} analyst decision(s) to {saved} (restore them with "
+                          f"`graphinv clusters --decisions {saved}`).", markup=False)
     out_console.print(f"Emptied {location}.")
 
 
