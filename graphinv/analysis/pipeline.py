@@ -208,7 +208,16 @@ def _countries(report_row: Mapping[str, Any]) -> int:
 
 
 def _sort_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The order new clusters take their fresh ids in (flag risk, then reach)."""
     return (-r["risk"], -len(r["platforms"]), -_countries(r), -r["shops"], r["members"][0])
+
+
+def _listing_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The order of the listing: the cluster risk — ``gang_likeness``, the fixed formula
+    of graphinv.analysis.ganglike that combines the structural features with the
+    flag-seeded PageRank ``risk`` (an analyst's ``confirmed`` / ``not-a-gang`` sets it
+    to 1 / 0) — then the flag risk and the reach."""
+    return (-r.get("gang_likeness", 0.0), *_sort_key(r))
 
 
 def run_clusters(store: Store, options: ClusterOptions | None = None, *,
@@ -433,7 +442,13 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
                         "unmatched": [d.as_dict() for d in decided.unmatched],
                         "conflicts": [d.as_dict() for d in decided.conflicts],
                         "imported": decided.imported, "already": decided.already}
-    return _Kept(kept_clusters, kept_groups, cents)
+    # Ids were given in the flag-risk order above (stable across versions); the listing
+    # is by the combined cluster risk, analyst decisions included.
+    order = sorted(range(len(reports)), key=lambda i: _listing_key(reports[i]))
+    result.clusters = [reports[i] for i in order]
+    position = {old: new for new, old in enumerate(order)}
+    return _Kept([kept_clusters[i] for i in order],
+                 {position[i]: gs for i, gs in kept_groups.items()}, [cents[i] for i in order])
 
 
 def _write_back(store: Store, ev: Evidence, scores: RiskScores, result: ClusterResult,

@@ -304,8 +304,8 @@ def member_rows(result: ClusterResult) -> list[list[Any]]:
 def report_columns() -> list[str]:
     """Columns of the flat (table/CSV) cluster listing."""
     return ["cluster_id", "shops", "sellers", "platforms", "countries", "payment_providers",
-            "suppliers", "flagged_shops", "risk", "reappeared", "leads", "key_entities",
-            "top_identifiers"]
+            "suppliers", "flagged_shops", "risk", "gang_likeness", "reappeared", "leads",
+            "key_entities", "top_identifiers"]
 
 
 def report_rows(reports: Sequence[Mapping[str, Any]], *,
@@ -323,13 +323,14 @@ def report_rows(reports: Sequence[Mapping[str, Any]], *,
                 f"{len(r['countries'])}: {', '.join(r['countries'])}" if r["countries"]
                 else "unknown",
                 r["payment_providers"], len(r["suppliers"]), r["flagged_shops"], r["risk"],
-                "yes" if r["reappeared"] else "", len(r["leads"]), keys[:2], tops[:3],
+                r.get("gang_likeness"), "yes" if r["reappeared"] else "", len(r["leads"]),
+                keys[:2], tops[:3],
             ])
         else:
             rows.append([
                 r["cluster_id"], r["shops"], r["sellers"], r["platforms"], r["countries"],
                 r["payment_providers"], r["suppliers"], r["flagged_shops"], r["risk"],
-                r["reappeared"], r["leads"], keys, tops,
+                r.get("gang_likeness"), r["reappeared"], r["leads"], keys, tops,
             ])
     return rows
 

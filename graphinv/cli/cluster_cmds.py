@@ -186,13 +186,13 @@ def _print_clusters(result: Any, limit: int, *, wide: bool = False) -> None:
         out_console.print(f"No clusters found among {result.stats.get('shops', 0)} shops "
                           f"({len(result.hubs)} hubs ignored).", markup=False)
     else:
-        title = "Clusters, by risk then reach"
+        title = "Clusters, most gang-like first (gang: flag risk included)"
         if len(shown) < len(result.clusters):
             title += f" (first {len(shown)} of {len(result.clusters)}; --limit 0 for all)"
         if wide:
             cols = ["cluster", "shops", "sellers", "platforms", "countries", "payment",
-                    "suppliers", "flagged", "risk", "reappeared", "leads", "key entities",
-                    "top identifiers (shops)"]
+                    "suppliers", "flagged", "risk", "gang", "reappeared", "leads",
+                    "key entities", "top identifiers (shops)"]
             emit_table(cols, report.report_rows(shown, for_table=True), OutputFormat.table,
                        title=title)
         else:
@@ -229,7 +229,7 @@ def _compact_table(reports: list[dict[str, Any]], title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("cluster", "shops", "platforms", "countries", "risk", "flagged"):
+    for name in ("cluster", "shops", "platforms", "countries", "gang", "flagged"):
         table.add_column(name, no_wrap=True, min_width=max(len(name), 6),
                          justify="left" if name == "cluster" else "right")
     # What the six count columns and the borders leave on this terminal (≥ 12).
@@ -241,7 +241,8 @@ def _compact_table(reports: list[dict[str, Any]], title: str) -> None:
         top = f"{tops[0]['label']} ({tops[0]['shops']})" if tops else ""
         table.add_row(str(r["cluster_id"]), str(r["shops"]), str(len(r["platforms"])),
                       str(len(r["countries"])) if r["countries"] else "unknown",
-                      f"{r['risk']:.2f}", str(r["flagged_shops"]), _plain(top))
+                      f"{r.get('gang_likeness', 0.0):.2f}", str(r["flagged_shops"]),
+                      _plain(top))
     out_console.print(table)
 
 
