@@ -454,9 +454,13 @@ def test_same_clusters_on_both_backends(store: Store) -> None:
             [t["id"] for t in c["top_identifiers"]]) for c in result.clusters]
     assert shop_sets(result) == sorted([GANG, ["ebay:f1", "ebay:n1", "temu:n2", "temu:n3"],
                                         ["wish:x1", "wish:x2"]])
-    assert [g[0] for g in got] == ["G-0001", "G-0002", "G-0003"]
-    assert got[0][1:4] == (4, 1.0, ["ebay", "temu"])
-    assert got[1][1] == 5 and got[1][3] == ["aliexpress", "ebay", "taobao"]
+    # Ids in flag-risk order; the listing by gang-likeness (flag risk included).
+    assert [g[0] for g in got] == ["G-0001", "G-0003", "G-0002"]
+    scores = [c["gang_likeness"] for c in result.clusters]
+    assert scores == sorted(scores, reverse=True)
+    by_id = {g[0]: g for g in got}
+    assert by_id["G-0001"][1:4] == (4, 1.0, ["ebay", "temu"])
+    assert by_id["G-0002"][1] == 5 and by_id["G-0002"][3] == ["aliexpress", "ebay", "taobao"]
     assert [h["id"] for h in result.hubs] == [WAREHOUSE[1]]
     assert [x["id"] for x in result.leads][:1] == ["Shop:ebay:n1"]
     res = store.run_read("MATCH (s:Shop) WHERE s.cluster_id IS NOT NULL "

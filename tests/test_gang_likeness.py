@@ -71,6 +71,25 @@ def test_missing_seller_names_are_their_own_reason() -> None:
     assert ganglike.top_reasons(f)[0]["feature"] == "hidden_sellers"
 
 
+def test_country_spread_relative_to_size() -> None:
+    """Issue #21 item 3: a gang's shops sit in several countries, a legitimate operator's
+    in its one seat; shops without a country say nothing."""
+    p = Projection()
+    shops = [p.add_node("Shop", f"ebay:c{i}", country=c)
+             for i, c in enumerate(("CN", "HK", "TR", None, "CN"))]
+    phone = p.add_node("Phone", "+12025550101")
+    for s in shops:
+        p.add_link("USES_PHONE", s, phone)
+    ev = build_evidence(p)
+    ords = [ev.shop_ord[s] for s in shops]
+    f = ganglike.cluster_features(ev, ords)
+    assert f["country_spread"] == 0.5  # 3 countries over 5 shops: (3 - 1) / (5 - 1)
+    assert ganglike.cluster_features(ev, [ords[0], ords[4]])["country_spread"] == 0.0
+    assert ganglike.cluster_features(ev, [ords[0], ords[3]])["country_spread"] == 0.0
+    assert ganglike.cluster_features(ev, ords[:3])["country_spread"] == 1.0
+    assert ganglike.contributions(f)["country_spread"] == ganglike.WEIGHTS["country_spread"] * 0.5
+
+
 def test_reappearance_after_a_sibling_flag() -> None:
     p = Projection()
     a = p.add_node("Shop", "ebay:a", first_seen="2024-01-01")
