@@ -221,3 +221,18 @@ def test_reset_saves_decisions_and_the_file_restores_them(store_args: list[str],
     # Export never overwrites a file.
     res = _invoke(runner, store_args, "decide", "export", str(saved))
     assert res.exit_code == 2 and "file exists" in res.stderr
+
+
+def test_a_store_from_before_decisions_reads_as_holding_none(tmp_path: Path,
+                                                             runner: CliRunner) -> None:
+    """An embedded store written by an older graphinv has no Decision table; read-only
+    commands (its tables are only added by a writer) see no decision, a writer adds it."""
+    data = tmp_path / "old"
+    with open_store(StoreConfig.from_values(data_dir=data)) as st:
+        build(st, load_spec("chain_and_hub.json"))
+        st._exec("DROP TABLE Decision")  # type: ignore[attr-defined]
+    args = ["--data-dir", str(data)]
+    res = runner.invoke(app, [*args, "decide", "list", "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout) == [], res.output
+    res = runner.invoke(app, [*args, "decide", "hub", EMAIL, "--by", "ana", "--why", "x"])
+    assert res.exit_code == 0 and "Recorded D-0001" in res.stdout, res.output

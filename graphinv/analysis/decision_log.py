@@ -29,7 +29,7 @@ from typing import Any
 
 from graphinv import schema
 from graphinv.analysis.decisions import CLUSTER_DECISIONS, DECISIONS, PAIR_DECISIONS, Decision
-from graphinv.errors import InputError, OutputError, UsageError
+from graphinv.errors import InputError, OutputError, StoreError, UsageError
 from graphinv.store.base import Store
 from graphinv.types import match_key
 from graphinv.util.tabular import to_csv
@@ -106,7 +106,15 @@ def _logged(row: Sequence[Any]) -> Logged | None:
 
 def load(store: Store, *, include_revoked: bool = False) -> list[Logged]:
     """The stored decisions in recording order (revoked ones only when asked)."""
-    out = [x for row in store.stream_nodes(LABEL, _PROPS) if (x := _logged(row)) is not None]
+    try:
+        out = [x for row in store.stream_nodes(LABEL, _PROPS)
+               if (x := _logged(row)) is not None]
+    except StoreError as exc:
+        # An embedded store written before graphinv kept decisions, opened read-only
+        # (its tables are only added by a writer): it holds none.
+        if getattr(store, "read_only", False) and f"Table {LABEL} does not exist" in str(exc):
+            return []
+        raise
     out.sort(key=lambda x: parse_key(x.key) or 0)
     return [x for x in out if include_revoked or x.active]
 

@@ -487,6 +487,12 @@ class Decided:
         self.unmatched.extend(apply_cluster_decisions(reports, self.decisions, self.members,
                                                       self.targets))
 
+    def summary(self) -> dict[str, list[dict[str, Any]]]:
+        """What the run did with the decisions (``ClusterResult.decisions``)."""
+        return {"applied": self.applied, "unmatched": [d.as_dict() for d in self.unmatched],
+                "conflicts": [d.as_dict() for d in self.conflicts],
+                "imported": self.imported, "already": self.already}
+
     def record(self) -> list[dict[str, Any]]:
         """The decisions of the run; a cluster decision with the cluster it applied to."""
         return [{**d.as_dict(), **({"cluster": self.targets[d]} if d in self.targets else {})}

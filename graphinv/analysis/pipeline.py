@@ -213,10 +213,8 @@ def _sort_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _listing_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The order of the listing: the cluster risk — ``gang_likeness``, the fixed formula
-    of graphinv.analysis.ganglike that combines the structural features with the
-    flag-seeded PageRank ``risk`` (an analyst's ``confirmed`` / ``not-a-gang`` sets it
-    to 1 / 0) — then the flag risk and the reach."""
+    """The listing: by the cluster risk ``gang_likeness`` (graphinv.analysis.ganglike:
+    features and the flag-seeded PageRank ``risk``), then ``risk`` and reach."""
     return (-r.get("gang_likeness", 0.0), *_sort_key(r))
 
 
@@ -438,10 +436,7 @@ def _build_reports(store: Store, ev: Evidence, clusters: list[list[int]], scores
     result.params["clusters"] = len(ids)
     decided.on_reports(reports)
     result.params["decisions"] = decided.record()
-    result.decisions = {"applied": decided.applied,
-                        "unmatched": [d.as_dict() for d in decided.unmatched],
-                        "conflicts": [d.as_dict() for d in decided.conflicts],
-                        "imported": decided.imported, "already": decided.already}
+    result.decisions = decided.summary()
     # Ids were given in the flag-risk order above (stable across versions); the listing
     # is by the combined cluster risk, analyst decisions included.
     order = sorted(range(len(reports)), key=lambda i: _listing_key(reports[i]))
