@@ -96,8 +96,9 @@ def canonical(result: Any) -> dict[str, Any]:
     """What must not move: every cluster (id, members, shops), every hub (id, reason,
     spellings), the ties between clusters, the leads and each shop's risk."""
     return {
-        "clusters": [{"cluster_id": c["cluster_id"], "members": c["members"],
-                      "shops": c["shops"]} for c in result.clusters],
+        "clusters": sorted(({"cluster_id": c["cluster_id"], "members": c["members"],
+                             "shops": c["shops"]} for c in result.clusters),
+                           key=lambda c: c["cluster_id"]),
         "hubs": [{"id": h["id"], "reason": h["reason"], "shops": h["shops"],
                   "spellings": h["spellings"]} for h in result.hubs],
         "ties": result.ties,
