@@ -53,8 +53,10 @@ def chromium_paths() -> tuple[str, str] | None:
 
 
 @contextmanager
-def open_chromium() -> Iterator[Any]:
-    """A headless Chromium WebDriver with networking disabled; quit on exit."""
+def open_chromium(*, file_access: bool = True) -> Iterator[Any]:
+    """A headless Chromium WebDriver with networking disabled; quit on exit.
+    ``file_access=False`` drops ``--allow-file-access-from-files``: file:// pages then
+    load as a user's browser loads them (each file its own opaque origin)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -65,7 +67,8 @@ def open_chromium() -> Iterator[Any]:
     opts = webdriver.ChromeOptions()
     opts.binary_location = paths[0]
     for arg in CHROMIUM_ARGS:
-        opts.add_argument(arg)
+        if file_access or arg != "--allow-file-access-from-files":
+            opts.add_argument(arg)
     opts.add_argument(f"--user-data-dir={profile}")
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=paths[1]), options=opts)

@@ -58,8 +58,15 @@ def _clean(check: Any) -> None:
 def _no_injection(driver: Any) -> None:
     assert driver.execute_script("return window.__dialogs.length") == 0
     assert driver.execute_script(
-        "return document.querySelectorAll('img[src=\"x\"], img, iframe, object, embed,"
-        " script[src], link[href]').length") == 0
+        "return document.querySelectorAll('img[src=\"x\"], img, iframe, object, embed')"
+        ".length") == 0
+    # the only loaded files: the view's shared assets (issue #22), nothing injected
+    from graphinv.render.assets import shared_files
+
+    loaded = driver.execute_script(
+        "return Array.from(document.querySelectorAll('script[src], link[href]'))"
+        ".map(function (e) { return e.getAttribute('src') || e.getAttribute('href'); })")
+    assert sorted(loaded) == sorted(shared_files())
     from selenium.common.exceptions import NoAlertPresentException
 
     with pytest.raises(NoAlertPresentException):
@@ -236,6 +243,40 @@ def test_harness_catches_what_pyvis_defaults_do(driver: Any, tmp_path: Path) -> 
     assert check.console_errors  # the proxy refused them
     assert driver.execute_script("return window.__dialogs") == ["alert:1"]
     assert driver.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 1
+
+
+def test_view_pages_load_shared_assets_as_a_users_browser_does(tmp_path: Path) -> None:
+    """Pages of a view load vis-network and their script and style from assets/ under
+    the strict CSP, in Chromium without --allow-file-access-from-files (a user's browser:
+    file:// pages are opaque origins): drawn, no console errors, only file:// requests.
+    Moved without the assets folder, a page says so instead of staying blank (issue #22)."""
+    import shutil
+
+    if chromium_paths() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium/chromedriver are missing")
+        pytest.skip("chromium and chromedriver are not installed")
+    s = json.loads((FX / "gang.json").read_text(encoding="utf-8"))
+    site = tmp_path / "site"
+    write_site(s["reports"], s["graphs"], s["overview_edges"], site)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(site / "cluster-G-0001.html", alone / "cluster-G-0001.html")
+    with open_chromium(file_access=False) as d:
+        for page in ("index.html", "cluster-G-0001.html"):
+            check = check_page(d, site / page)
+            _clean(check)
+            assert check.nodes > 0
+            loaded = sorted(u.rsplit("/site/", 1)[-1] for u in check.requests
+                            if "/assets/" in u)
+            from graphinv.render.assets import shared_files
+
+            assert loaded == sorted(shared_files())
+            assert d.execute_script("return document.getElementById('assets-missing')") is None
+        check = check_page(d, alone / "cluster-G-0001.html", timeout=5)
+        assert not check.ready and check.console_errors
+        note = d.find_element("id", "assets-missing")
+        assert note.is_displayed() and "assets" in note.text
 
 
 def test_dossier_pdf_pages_hold_the_tables(tmp_path: Path) -> None:

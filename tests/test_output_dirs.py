@@ -81,6 +81,40 @@ def test_new_view_replaces_the_old_one_without_stale_pages(runner: CliRunner,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["view"]
 
 
+def test_shared_assets_follow_the_manifest_rules(runner: CliRunner, tmp_path: Path) -> None:
+    """The view's assets/ files (issue #22) are listed in the manifest like the pages: a
+    later view removes the assets of an earlier release it listed, keeps a user's file in
+    assets/ and refuses to overwrite an asset-named file graphinv did not write."""
+    from graphinv.render.assets import shared_files
+
+    out = tmp_path / "view"
+    assert _view(runner, out)[0] == 0
+    manifest = read_manifest(out)
+    assert manifest is not None and set(shared_files()) <= set(manifest["files"])
+    # an earlier release's script, listed in the manifest; a user's file beside it
+    (out / "assets" / "graphinv-0123456789ab.js").write_text("old", encoding="utf-8")
+    (out / "assets" / "my-notes.txt").write_text("mine", encoding="utf-8")
+    listed = [*manifest["files"], "assets/graphinv-0123456789ab.js"]
+    (out / MARKER).write_text(json.dumps({**manifest, "files": listed}), encoding="utf-8")
+    assert _view(runner, out)[0] == 0
+    now = _tree(out)
+    assert "assets/graphinv-0123456789ab.js" not in now
+    assert now["assets/my-notes.txt"] == b"mine" and set(shared_files()) <= set(now)
+    # a new directory holding a user's file named like an asset: refused, nothing written
+    other = tmp_path / "other"
+    assert _view(runner, other, "--cluster", "G-0001")[0] == 0
+    manifest = read_manifest(other)
+    assert manifest is not None
+    vis = next(p for p in shared_files() if "vis-network" in p)
+    (other / MARKER).write_text(json.dumps(
+        {**manifest, "files": [f for f in manifest["files"] if f != vis]}), encoding="utf-8")
+    (other / vis).write_text("mine", encoding="utf-8")
+    before = _tree(other)
+    code, output = _view(runner, other)
+    assert code == 1 and "would overwrite a file graphinv did not write" in output, output
+    assert _tree(other) == before
+
+
 def test_view_never_overwrites_a_file_it_did_not_write(runner: CliRunner,
                                                        tmp_path: Path) -> None:
     full = tmp_path / "full"

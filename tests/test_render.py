@@ -129,11 +129,12 @@ def test_inlined_library_is_safe_and_local() -> None:
     assert "div.vis-tooltip" in css
 
 
-def test_csp_hashes_match_inline_scripts(site_dir: Path) -> None:
+def test_csp_hashes_match_inline_scripts() -> None:
     import base64
     import hashlib
 
-    page = (site_dir / "cluster-G-0001.html").read_text(encoding="utf-8")
+    s = load_site()
+    page = render_cluster_page(s["graphs"]["G-0001"]).html  # on its own: everything inlined
     tags = parse(page)
     csp = next(a["content"] for t, a in tags.tags
                if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
@@ -149,9 +150,13 @@ def test_csp_hashes_match_inline_scripts(site_dir: Path) -> None:
 def test_pages_reference_nothing_remote(site_dir: Path, page: str) -> None:
     text = (site_dir / page).read_text(encoding="utf-8")
     tags = parse(text)
+    shared = assets.shared_files()
     for tag, attrs in tags.tags:
-        assert not (tag == "script" and attrs.get("src")), attrs
-        assert not (tag == "link" and attrs.get("rel") == "stylesheet"), attrs
+        # scripts and the stylesheet: only the view's own shared files, present beside it
+        if tag == "script" and attrs.get("src"):
+            assert attrs["src"] in shared and (site_dir / attrs["src"]).is_file(), attrs
+        if tag == "link":
+            assert attrs.get("href") in shared and attrs.get("rel") == "stylesheet", attrs
         for name in ("src", "href", "action", "data", "poster"):
             v = attrs.get(name) or ""
             assert not re.match(r"\s*(https?:|//|javascript:)", v, re.I), (tag, attrs)
@@ -159,6 +164,32 @@ def test_pages_reference_nothing_remote(site_dir: Path, page: str) -> None:
     assert "bootstrap" not in text.lower()
     # exactly: data block + vis + our script
     assert [a.get("type") for a, _ in tags.scripts] == ["application/json", None, None]
+
+
+def test_view_pages_share_their_scripts_and_style(site_dir: Path) -> None:
+    """Pages of a view load vis-network, the page script and the style from assets/
+    (written once) under script-src/style-src 'self' with nothing inline to run; the
+    same page on its own inlines them (issue #22: 97 pages weighed 60 MB)."""
+    shared = assets.shared_files()
+    assert len(shared) == 3 and sum(len(v) for v in shared.values()) > 450_000
+    for rel, content in shared.items():
+        assert (site_dir / rel).read_text(encoding="utf-8") == content
+    for name in ("index.html", "cluster-G-0001.html"):
+        page = (site_dir / name).read_text(encoding="utf-8")
+        tags = parse(page)
+        csp = next(a["content"] for t, a in tags.tags
+                   if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+        assert csp == assets.csp_shared() and "sha256-" not in csp
+        assert [(a.get("type"), a.get("src"), t.strip() != "") for a, t in tags.scripts] == [
+            ("application/json", None, True),
+            (None, next(p for p in shared if p.startswith("assets/vis-network-")), False),
+            (None, next(p for p in shared if p.endswith(".js") and "vis-network" not in p),
+             False)]
+        assert "<style" not in page and len(page.encode("utf-8")) < 100_000
+    s = load_site()
+    alone = render_cluster_page(s["graphs"]["G-0001"]).html
+    assert len(alone.encode("utf-8")) > 450_000 and "<script src" not in alone
+    assert 'id="assets-missing"' not in alone
 
 
 def test_hostile_strings_never_become_markup(site_dir: Path) -> None:
@@ -195,8 +226,9 @@ def test_files_are_utf8_whatever_the_locale(site_dir: Path, monkeypatch: pytest.
     monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "ascii")
     s = load_site()
     write_site(s["reports"], s["graphs"], s["overview_edges"], tmp_path)
-    for p in tmp_path.iterdir():
-        p.read_bytes().decode("utf-8")
+    for p in tmp_path.rglob("*"):
+        if p.is_file():
+            p.read_bytes().decode("utf-8")
     assert "深圳市华强北" in (tmp_path / "cluster-G-0001.html").read_text(encoding="utf-8")
 
 

@@ -15,6 +15,7 @@ from graphinv.cli.common import (
     handle_errors,
     open_in_browser,
     out_console,
+    store_stamp,
 )
 from graphinv.config import DEFAULT_SEED
 
@@ -80,13 +81,15 @@ def demo(
                 err_console.print("Finding clusters …", markup=False)
                 result = run_clusters(store, ClusterOptions(engine=EngineOptions(seed=seed),
                                                             details=True))
+                stamp = store_stamp(store, result)  # the pages' provenance
         except BaseException:
             # OUT/data was empty when this run began: what is in it now is this run's,
             # recorded so that the next demo may remove it (Ctrl-C, a failure).
             finish_demo_dir(out, status="interrupted")
             raise
         finish_demo_dir(out)
-        index = publish(view_dir, "view", lambda stage: write_site(result, stage))
+        index = publish(view_dir, "view", lambda stage: write_site(result, stage,
+                                                                   provenance=stamp))
     gangs = result.clusters
     platforms = {p for c in gangs for p in c.get("platforms", [])}
     countries = {p for c in gangs for p in c.get("countries", [])}

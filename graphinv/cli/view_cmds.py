@@ -48,7 +48,8 @@ def view(
     """Write the offline HTML view of the last `graphinv clusters` run: an index of
     every cluster and one page per cluster (the run's cluster ids and members).
 
-    Pages work without network access (everything inlined), show names as text
+    Pages work without network access (scripts and style in OUT/assets, shared by the
+    pages: move the whole folder, not single pages), show names as text
     whatever they contain, and come with JSON, GraphML, GEXF and CSV exports.
 
     Example: graphinv view --cluster G-0001 --out-dir gang --open

@@ -1,8 +1,12 @@
-"""Inlining: the vis-network library, our own script and style, embedded data.
+"""Inlining and sharing: the vis-network library, our own script and style, embedded data.
 
-Pages must work offline and reference nothing remote, so every script and
-stylesheet is inlined. vis-network comes from the copy pyvis bundles
-(``pyvis/lib/vis-9.1.2``); its stylesheet is trimmed of the rules that carry
+Pages must work offline and reference nothing remote. A page on its own inlines
+every script and stylesheet; the pages of a view share them as files in the view's
+``assets/`` folder (:func:`shared_files`, ~0.5 MB once instead of in every page),
+loaded under ``script-src 'self'`` (:func:`csp_shared`): Chromium refuses a
+file:// script checked by hash (``integrity`` needs CORS, which file:// lacks), and
+'self' is what lets a file:// page load files beside it. vis-network comes from the
+copy pyvis bundles (``pyvis/lib/vis-9.1.2``); its stylesheet is trimmed of the rules that carry
 images for widgets we never enable (navigation buttons, manipulation bar).
 
 Data goes into ``<script type="application/json">`` blocks through
@@ -40,6 +44,8 @@ __all__ = [
     "inline_script",
     "inline_style",
     "csp",
+    "csp_shared",
+    "shared_files",
 ]
 
 VIS_VERSION = "9.1.2"
@@ -140,5 +146,39 @@ def csp(scripts: Iterable[str], styles: Iterable[str]) -> str:
     s = " ".join(sorted({_sha256(x) for x in scripts}))
     st = " ".join(sorted({_sha256(x) for x in styles}))
     return (f"default-src 'none'; script-src {s}; style-src {st}; img-src data:; "
+            "font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+            "object-src 'none'; frame-src 'none'")
+
+
+@functools.cache
+def shared_files() -> dict[str, str]:
+    """``{path in the view folder: text}`` of the files every page of a view loads:
+    vis-network, our script, and both stylesheets in one. Names carry the version or
+    a content hash, so a page never runs with another release's script.
+
+    >>> sorted(shared_files())[0].startswith("assets/graphinv-")
+    True
+    """
+    app_js = asset_text("graphinv.js")
+    css = vis_css() + "\n" + asset_text("graphinv.css")
+    return {
+        f"assets/vis-network-{VIS_VERSION}.min.js": _read_lib("vis-network.min.js"),
+        f"assets/graphinv-{_digest(app_js)}.js": app_js,
+        f"assets/graphinv-{_digest(css)}.css": css,
+    }
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def csp_shared() -> str:
+    """The policy of a page that loads :func:`shared_files`: scripts and styles only from
+    files ('self'), none inline, nothing fetched.
+
+    >>> "script-src 'self';" in csp_shared() and "unsafe-inline" not in csp_shared()
+    True
+    """
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; "
             "font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
             "object-src 'none'; frame-src 'none'")

@@ -40,9 +40,11 @@ from graphinv.render.assets import (
     VIS_VERSION,
     asset_text,
     csp,
+    csp_shared,
     inline_script,
     inline_style,
     script_json,
+    shared_files,
     vis_css,
     vis_js,
 )
@@ -83,7 +85,7 @@ __all__ = [
     "cluster_stems",
 ]
 
-#: At most this many cluster pages per site unless asked (each inlines ~0.5 MB of library).
+#: At most this many cluster pages per site unless asked.
 DEFAULT_MAX_PAGES = 500
 #: The overview graph on the index page draws at most this many clusters
 #: (highest risk first); the table always lists all of them.
@@ -124,15 +126,26 @@ def _env() -> Any:
 
 
 @functools.cache
-def _static() -> dict[str, str]:
+def _static(shared: bool = False) -> dict[str, Any]:
+    """Template context for the scripts and styles: inlined (a page on its own), or
+    ``shared``: loaded from the view's ``assets/`` files (:func:`shared_files`)."""
     from markupsafe import Markup
 
     from graphinv import __version__
 
+    if shared:
+        paths = list(shared_files())
+        css_href = next(p for p in paths if p.endswith(".css"))
+        vis_src = next(p for p in paths if p.startswith("assets/vis-network"))
+        app_src = next(p for p in paths if p.endswith(".js") and p != vis_src)
+        return {"shared": True, "css_href": css_href, "vis_src": vis_src, "app_src": app_src,
+                "vis_js": "", "vis_css": "", "app_js": "", "app_css": "",
+                "csp": csp_shared(), "version": __version__, "vis_version": VIS_VERSION}
     js, css = vis_js(), vis_css()
     app_js = inline_script(asset_text("graphinv.js"))
     app_css = inline_style(asset_text("graphinv.css"))
     return {
+        "shared": False, "css_href": "", "vis_src": "", "app_src": "",
         "vis_js": Markup(js), "vis_css": Markup(css), "app_js": Markup(app_js),
         "app_css": Markup(app_css), "csp": csp([js, app_js], [css, app_css]),
         "version": __version__, "vis_version": VIS_VERSION,
@@ -171,9 +184,12 @@ def render_cluster_page(
     seed: int = 7,
     stem: str | None = None,
     provenance: Mapping[str, Any] | None = None,
+    shared_assets: bool = False,
 ) -> RenderedPage:
     """The HTML of one cluster page (not written). ``graph`` may be a contract dict;
-    ``provenance`` is shown in the page footer (default: when and by which graphinv)."""
+    ``provenance`` is shown in the page footer (default: when and by which graphinv).
+    The page inlines its scripts, or with ``shared_assets`` loads them from the files of
+    :func:`graphinv.render.assets.shared_files` beside it."""
     t0 = time.perf_counter()
     g = graph if isinstance(graph, Graph) else prepare_graph(graph)
     r = g.report
@@ -187,7 +203,7 @@ def render_cluster_page(
                              "graph": payload})
     labels = {n["id"]: n["label"] for n in g.nodes}
     names = export_names(stem)
-    ctx: dict[str, Any] = dict(_static())
+    ctx: dict[str, Any] = dict(_static(shared_assets))
     ctx.update(
         r=r,
         risk_text=_fmt(r["risk"]),
@@ -275,6 +291,7 @@ def render_index_page(
     note: str = "",
     provenance: Mapping[str, Any] | None = None,
     search: Mapping[str, Any] | None = None,
+    shared_assets: bool = False,
 ) -> RenderedPage:
     """The index: every cluster in a sortable table, an overview graph of clusters.
 
@@ -365,7 +382,7 @@ def render_index_page(
         note = f"{note} {cap}" if note else cap
     data_json = script_json({"page": "index", "graph": payload,
                              "search": dict(search or {"pages": [], "items": []})})
-    ctx: dict[str, Any] = dict(_static())
+    ctx: dict[str, Any] = dict(_static(shared_assets))
     ctx.update(title=title, rows=rows, note=note,
                total_shops=f"{sum(r['shops'] for r in reps):,}",
                flagged_clusters=sum(1 for r in reps if r["flagged_shops"]),
@@ -405,6 +422,7 @@ def write_site(
     title: str = "graphinv clusters",
     stats: list[dict[str, Any]] | None = None,
     provenance: Mapping[str, Any] | None = None,
+    shared_assets: bool = True,
 ) -> Path:
     """Write the index, one page per graph and the exports into ``out_dir``.
 
@@ -417,7 +435,9 @@ def write_site(
     sizes and timings per page is appended. ``provenance`` (render.stamp.make_stamp)
     is stamped on every page and export, each cluster's narrowed to the ingest runs
     behind it (render.stamp.cluster_stamp); without it the stamp says when and by
-    which graphinv only. Returns the path of ``index.html``, which is written last.
+    which graphinv only. The pages load vis-network, their script and style from
+    ``out_dir/assets/`` (written here, ~0.5 MB once); ``shared_assets=False`` inlines
+    them in every page instead. Returns the path of ``index.html``, written last.
     """
     stamp = dict(provenance) if provenance else make_stamp()
     if hasattr(reports, "clusters") and not isinstance(reports, (list, tuple)):
@@ -446,6 +466,9 @@ def write_site(
     chosen = ordered if max_pages <= 0 else ordered[:max_pages]
     skipped = len(ordered) - len(chosen)
     stems = cluster_stems(chosen)
+    if shared_assets:
+        for rel, content in shared_files().items():
+            write_text_atomic(out / rel, content)
     finder: list[list[Any]] = []
     finder_pages: list[list[str]] = []
     for cid in chosen:
@@ -455,7 +478,7 @@ def write_site(
         # A cluster's page and exports list the ingest runs behind it; the index, all.
         own = cluster_stamp(stamp, graph if isinstance(graph, Mapping) else {})
         page = render_cluster_page(g, max_nodes=max_nodes, seed=seed, stem=stems[cid],
-                                   provenance=own)
+                                   provenance=own, shared_assets=shared_assets)
         finder.extend(_search_items(g, len(finder_pages)))
         finder_pages.append([cid, f"cluster-{stems[cid]}.html"])
         path = write_text_atomic(out / f"cluster-{stems[cid]}.html", page.html)
@@ -480,7 +503,8 @@ def write_site(
             "for another: graphinv view --cluster ID." if skipped else "")
     index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed,
                               note=note, provenance=stamp,
-                              search={"pages": finder_pages, "items": finder})
+                              search={"pages": finder_pages, "items": finder},
+                              shared_assets=shared_assets)
     if stats is not None:
         stats.append({"cluster_id": None, "page": "index.html", "nodes": index.drawn_nodes,
                       "edges": index.drawn_edges,

@@ -532,6 +532,12 @@
   gi.findAll = findAll;
 
   try {
+    // Pages of a view load vis-network from its assets/ folder: say so when it is missing.
+    var missing = byId("assets-missing");
+    if (typeof vis === "undefined") {
+      throw new Error("vis-network did not load: keep the assets folder beside the page");
+    }
+    if (missing) { missing.remove(); }
     if (data.graph) { initGraph(data.graph); }
     if (data.page === "index") {
       initTable();
