@@ -69,6 +69,14 @@ class RecordingStore(Store):
         self._dump(("rel", rel_type, src_label, dst_label, flat))
         return len(flat)
 
+    def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
+        # The post-load URL-shop merge reads shops back (stream_nodes is empty here), so
+        # it never asks to delete; if it ever did, the replayed baselines would write a
+        # graph graphinv does not, so refuse rather than record a wrong op stream.
+        if keys:
+            raise RuntimeError(f"RecordingStore cannot replay deletes ({label}: {len(keys)})")
+        return 0
+
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         return None
