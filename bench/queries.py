@@ -2,13 +2,16 @@
 
 Each query runs with its default parameters; a required parameter gets a real value
 picked from the data before any timing (the largest cluster, two of its shops, one of
-their phones, the first ingest run, a real shop id). Each query runs once cold and then
+their phones, the first ingest run, a real shop id); one no rule picks (a new query's own
+parameter) takes the value of the query's first ``// example:`` line, and the row says so
+(``from_example``). Each query runs once cold and then
 ``repeat`` more times; the median of the repeats is the reported latency. Times are
 wall-clock around :func:`graphinv.querylib.run_query` (guard, plan check, read, rows).
 """
 
 from __future__ import annotations
 
+import shlex
 import statistics
 import time
 from typing import Any
@@ -53,6 +56,24 @@ def pick_values(st: Any) -> dict[str, Any]:
     return vals
 
 
+def _example_values(q: Any) -> dict[str, Any]:
+    """Parameter values of the query's first ``// example:`` line (as typed there).
+
+    >>> from graphinv.querylib import parse_query_text
+    >>> q = parse_query_text("// name: x\\n// description: d\\n// param: site str\\n"
+    ...                      "// example: -p site=ebay\\nMATCH (s:Shop {site: $site}) "
+    ...                      "RETURN s.key AS k", "x.cypher")
+    >>> _example_values(q)
+    {'site': 'ebay'}
+    """
+    from graphinv.querylib import parse_assignments
+
+    if not q.examples:
+        return {}
+    words = [w for w in shlex.split(q.examples[0]) if w not in ("-p", "--param")]
+    return dict(parse_assignments(words))
+
+
 def queries_task(task: dict[str, Any]) -> dict[str, Any]:
     """Time every saved query that runs on this store."""
     from graphinv.querylib import QueryLibrary, run_query
@@ -75,12 +96,19 @@ def queries_task(task: dict[str, Any]) -> dict[str, Any]:
                 continue
             params = {p.name: values[p.name] for p in q.params
                       if p.required and p.name in values}
+            example = _example_values(q)
+            missing = [p.name for p in q.params
+                       if p.required and p.name not in params and p.name in example]
+            params.update({n: example[n] for n in missing})
             row["params"] = params
+            if missing:
+                row["from_example"] = missing
             times: list[float] = []
             try:
                 for _ in range(1 + repeat):
                     t0 = time.perf_counter()
-                    res = run_query(st, q, params, timeout=timeout)
+                    # example values are typed text, as on the command line
+                    res = run_query(st, q, params, timeout=timeout, from_text=bool(missing))
                     times.append(time.perf_counter() - t0)
             except Exception as exc:  # noqa: BLE001 - one query's failure is a result
                 row.update(status="error", error=f"{type(exc).__name__}: {exc}"[:300])

@@ -192,6 +192,36 @@ def test_targets_are_judged_per_store() -> None:
         "worst 6.40 s; 2 of 3 over 2 s or failed", "FAIL")
 
 
+def test_a_new_query_with_its_own_required_parameter_runs_with_its_example(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A saved query is its .cypher file, its golden rows and a docs line (ARCHITECTURE.md):
+    the bench fills a required parameter no rule picks from the query's example line
+    instead of reporting an error (which failed the smoke runs above)."""
+    from bench.queries import queries_task
+    from graphinv.config import StoreConfig
+    from graphinv.store import open_store
+
+    extra = tmp_path / "queries"
+    extra.mkdir()
+    (extra / "shops-on-site.cypher").write_text(
+        "// name: shops-on-site\n// description: Shops of one site.\n"
+        "// param: site str -- Site code\n// param: n int 1..10 -- How many\n"
+        "// example: -p site=ebay.de -p n=3\n"
+        "MATCH (s:Shop) WHERE s.site = $site RETURN s.key AS shop ORDER BY shop LIMIT $n\n",
+        encoding="utf-8")
+    monkeypatch.setenv("GRAPHINV_QUERIES", str(extra))
+    data = tmp_path / "store"
+    st = open_store(StoreConfig.from_values(store="embedded", data_dir=data))
+    st.merge_nodes("Shop", [{"key": "ebay:s1", "shop_id": "s1", "site": "ebay.de"},
+                            {"key": "ebay:s2", "shop_id": "s2", "site": "ebay.com"}])
+    st.close()
+    out = queries_task({"store": "embedded", "data_dir": str(data), "repeat": 1})
+    (row,) = [q for q in out["queries"] if q["query"] == "shops-on-site"]
+    assert row["status"] == "ok", row
+    assert row["params"] == {"site": "ebay.de", "n": "3"} and row["rows"] == 1
+    assert row["from_example"] == ["site", "n"]
+
+
 def test_help() -> None:
     res = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)

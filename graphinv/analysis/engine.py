@@ -30,8 +30,8 @@ ranks with the same engine.
 >>> p.add_link("USES_PHONE", a, ph); p.add_link("USES_PHONE", b, ph)
 >>> get_engine("networkx").partition(build_evidence(p), EngineOptions()).clusters
 [[0, 1]]
->>> engine_names()
-['networkx']
+>>> "networkx" in engine_names()
+True
 """
 
 from __future__ import annotations

@@ -65,6 +65,9 @@ a safety net that should never appear.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from graphinv.types import (
     address,
     company,
@@ -125,19 +128,30 @@ __all__ = [
     "url",
 ]
 
+#: Value modules whose values are properties, never node keys (first/last seen dates).
+_NOT_KEYS = frozenset({"date"})
+
+
+def _collect_normalizers() -> dict[str, Normalizer]:
+    """``normalize`` of every value module by its name (``types/url.py``: ``"url"``), so a
+    new ``graphinv/types/<value>.py`` is a normalizer the schema can name with no edit here.
+
+    >>> sorted(_collect_normalizers())  # doctest: +NORMALIZE_WHITESPACE
+    ['address', 'company', 'country', 'email', 'name', 'payment', 'phone', 'platform',
+     'text', 'url']
+    """
+    found: dict[str, Normalizer] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name in _NOT_KEYS:
+            continue
+        fn = getattr(importlib.import_module(f"{__name__}.{info.name}"), "normalize", None)
+        if callable(fn):
+            found[info.name] = fn
+    return found
+
+
 #: Normalizers by the name the schema refers to them with (``NodeKind.normalizer``).
-NORMALIZERS: dict[str, Normalizer] = {
-    "text": normalize_text,
-    "name": normalize_name,
-    "company": normalize_company,
-    "phone": normalize_phone,
-    "email": normalize_email,
-    "url": normalize_url,
-    "payment": normalize_payment,
-    "country": normalize_country,
-    "platform": normalize_platform,
-    "address": normalize_address,
-}
+NORMALIZERS: dict[str, Normalizer] = _collect_normalizers()
 
 
 def shop_key(platform: str | None, shop_id: str) -> str:
