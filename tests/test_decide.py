@@ -236,3 +236,19 @@ def test_a_store_from_before_decisions_reads_as_holding_none(tmp_path: Path,
     assert res.exit_code == 0 and json.loads(res.stdout) == [], res.output
     res = runner.invoke(app, [*args, "decide", "hub", EMAIL, "--by", "ana", "--why", "x"])
     assert res.exit_code == 0 and "Recorded D-0001" in res.stdout, res.output
+
+
+def test_a_cluster_decision_from_a_file_keeps_the_cluster_shops(embedded_store: Store,
+                                                                tmp_path: Path) -> None:
+    """Imported with the shops the named cluster had in the last run, so it follows them
+    (not the id) in later runs."""
+    build(embedded_store, load_spec("chain_and_hub.json"))
+    run_clusters(embedded_store, ClusterOptions())
+    dec = tmp_path / "decisions.csv"
+    dec.write_text("decision,a,b,who,when,why\n"
+                   "confirmed,g-0001,,ana,2026-12-01,test purchase 4411\n", encoding="utf-8")
+    result = run_clusters(embedded_store, ClusterOptions(decisions_file=dec))
+    (x,) = log.load(embedded_store)
+    assert (x.source, x.members) == ("decisions.csv:2", tuple(GANG))
+    assert result.params["decisions"][0]["cluster"] == "G-0001"
+    assert result.decisions["imported"][0]["id"] == "D-0001"

@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from graphinv.analysis.history import PreviousRun
 from graphinv.analysis.projection import Projection
 from graphinv.analysis.weighting import Evidence
 from graphinv.errors import InputError
@@ -414,21 +415,30 @@ class Decided:
         return out
 
     @classmethod
-    def for_run(cls, store: Store, previous: Mapping[str, Any] | None, path: Path | None,
-                *, write: bool = True, run_key: str | None = None) -> Decided:
+    def for_run(cls, store: Store, previous: PreviousRun | None, path: Path | None,
+                *, write: bool = True) -> Decided:
         """The decisions in force in ``store``, after importing the file at ``path``.
 
-        A store that holds no ``Decision`` node yet but whose last run recorded decisions
-        (``previous``: that run's params) imports those first (earlier graphinv kept
-        decisions only in the run record). Without ``write`` nothing is stored: the
-        file's decisions apply to this run only.
+        A store that holds no ``Decision`` node yet but whose last run (``previous``)
+        recorded decisions imports those first (earlier graphinv kept decisions only in
+        the run record). A cluster decision imported without its shops takes them from
+        ``previous`` (the cluster it names there). Without ``write`` nothing is stored:
+        the file's decisions apply to this run only.
         """
         from graphinv.analysis import decision_log as log
 
+        last = previous.clusters if previous else {}
+
+        def shops(d: Decision, given: Sequence[str] = ()) -> list[str]:
+            if given or d.decision not in CLUSTER_DECISIONS:
+                return list(given)
+            return list(last.get(d.a.strip().upper(), ()))
+
         stored = log.load(store, include_revoked=True)
-        older = from_params(previous or {})
+        older = from_params(previous.params if previous else {})
         if not stored and older and write:
-            log.record(store, older, sources=[f"run {run_key or '?'}"] * len(older))
+            log.record(store, older, sources=[f"run {previous.key if previous else '?'}"]
+                       * len(older), members={i: shops(d) for i, d in enumerate(older)})
             stored = log.load(store, include_revoked=True)
         elif not stored:
             stored = []
@@ -440,10 +450,10 @@ class Decided:
             new, already = log.record(
                 store, [d for d, _, _ in rows], sources=[w for _, w, _ in rows],
                 revoked={i: r for i, (_, _, r) in enumerate(rows) if r.get("revoked")},
-                members={i: _shops(r) for i, (_, _, r) in enumerate(rows) if r.get("members")})
+                members={i: shops(d, _shops(r)) for i, (d, _, r) in enumerate(rows)})
             stored = log.load(store, include_revoked=True)
         elif rows:
-            extra = [d for d, _, r in rows if not r]
+            extra = [d for d, _, r in rows if not r.get("revoked")]
         out = cls(merge_decisions(log.in_force(stored) if stored else older, extra))
         out.imported = [x.as_dict() for x in new]
         out.already = [x.as_dict() for x in already]

@@ -237,9 +237,7 @@ def run_clusters(store: Store, options: ClusterOptions | None = None, *,
     # rescans cost 24 of the projection's 52 s on Neo4j); see graphinv._collector.
     previous = history.load_previous(store)
     # Analyst decisions: the store's, plus the file's (read before the long stages).
-    decided = dec.Decided.for_run(store, previous.params if previous else None,
-                                  opts.decisions_file, write=opts.write,
-                                  run_key=previous.key if previous else None)
+    decided = dec.Decided.for_run(store, previous, opts.decisions_file, write=opts.write)
     with collector_paused():
         with clock.stage("projection"):
             proj = project(store, with_results=opts.write)
