@@ -24,6 +24,7 @@ import math
 import os
 import shutil
 import subprocess
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,16 +33,18 @@ from typing import Any
 
 from graphinv.errors import OutputError, UsageError
 from graphinv.render.assets import asset_text, csp
-from graphinv.render.layout import spring_layout
+from graphinv.render.layout import place_labels, structural_layout
 from graphinv.render.model import Graph, prepare_graph
 from graphinv.render.safe import line, short
 from graphinv.render.stamp import make_stamp, stamp_lines
 from graphinv.render.timeline import timeline
-from graphinv.schema import NODE_KINDS
+from graphinv.schema import IDENTIFIER_KINDS, NODE_KINDS
 
 __all__ = ["Dossier", "render_dossier", "write_dossier", "print_pdf", "find_chromium"]
 
 _SVG_W, _SVG_H = 900, 560
+#: Font size of the picture's labels (dossier.css: ``svg text``).
+_LABEL_PX = 10.0
 _PDF_TIMEOUT_S = 120
 
 
@@ -58,11 +61,19 @@ def _color(kind: str) -> str:
     return k.color if k else "#888888"
 
 
+def _label_width(text: str, size: float = _LABEL_PX) -> float:
+    """Rough drawn width of ``text`` (wide CJK characters count double): for placing labels."""
+    return sum(size * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62)
+               for c in text) + 2
+
+
 def _picture(g: Graph) -> dict[str, Any]:
-    """Positions for a static SVG: shops and identifiers, identifiers labelled."""
+    """Positions for a static SVG: the page's structural layout; identifiers tied to more
+    than one node labelled, each label beside its node where it overlaps no other."""
     index = {n["id"]: i for i, n in enumerate(g.nodes)}
     pairs = [(index[e["source"]], index[e["target"]]) for e in g.edges]
-    pos = spring_layout(len(g.nodes), pairs, seed=7) if g.nodes else []
+    idents = [n["kind"] in IDENTIFIER_KINDS for n in g.nodes]
+    pos = structural_layout(len(g.nodes), pairs, idents, aspect=_SVG_W / _SVG_H)
     xs = [p[0] for p in pos] or [0.0]
     ys = [p[1] for p in pos] or [0.0]
     span_x = (max(xs) - min(xs)) or 1.0
@@ -79,13 +90,23 @@ def _picture(g: Graph) -> dict[str, Any]:
     for e in g.edges:
         deg[e["source"]] += 1
         deg[e["target"]] += 1
+    pts = [(sx(x), sy(y)) for x, y in pos]
+    rads = [round(min(16.0, 4 + 1.5 * math.sqrt(deg[n["id"]])), 1) for n in g.nodes]
+    texts = [short(n["label"], 28) if ident and deg[n["id"]] > 1 else ""
+             for n, ident in zip(g.nodes, idents, strict=True)]
+    shown = sorted((i for i, t in enumerate(texts) if t), key=lambda i: (-deg[g.nodes[i]["id"]], i))
+    spots = place_labels(pts, rads, [_label_width(t) for t in texts], _LABEL_PX * 1.3, shown,
+                         bounds=(0, 0, _SVG_W, _SVG_H))
     nodes = []
-    for n, (x, y) in zip(g.nodes, pos, strict=True):
-        ident = n["kind"] not in ("Shop", "Seller")
-        nodes.append({"x": sx(x), "y": sy(y), "r": round(min(16.0, 4 + 1.5 * math.sqrt(
-            deg[n["id"]])), 1), "fill": _color(n["kind"]),
-            "stroke": "#d62728" if n["flagged"] else "#333333",
-            "label": short(n["label"], 28) if ident and deg[n["id"]] > 1 else ""})
+    for n, (x, y), r, text, spot in zip(g.nodes, pts, rads, texts, spots, strict=True):
+        node: dict[str, Any] = {"x": x, "y": y, "r": r, "fill": _color(n["kind"]),
+                                "stroke": "#d62728" if n["flagged"] else "#333333",
+                                # no room: left out (the tables below list every identifier)
+                                "label": text if spot is not None else ""}
+        if spot is not None:
+            # SVG text sits on its baseline: the box's top + the font's ascent
+            node["lx"], node["ly"] = round(spot[0] + 1, 1), round(spot[1] + _LABEL_PX, 1)
+        nodes.append(node)
     edges = [{"x1": sx(pos[a][0]), "y1": sy(pos[a][1]), "x2": sx(pos[b][0]),
               "y2": sy(pos[b][1]), "dash": "4 3" if g.edges[i]["weight"] < 0.5 else ""}
              for i, (a, b) in enumerate(pairs)]
