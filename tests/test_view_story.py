@@ -342,10 +342,11 @@ def test_stamp_lists_only_the_ingest_runs_behind_each_cluster(runner: Any, store
     from graphinv.cli.app import app
 
     fx = Path(__file__).parent / "fixtures" / "ingest"
-    gangs, flat = fx / "gangs_before.csv", fx / "flat_utf8.csv"
-    sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (gangs, flat)}
-    for cmd in (["ingest", str(gangs)], ["ingest", str(flat)], ["clusters"],
-                ["view", "--out-dir", str(tmp_path / "v"), "--limit", "0"]):
+    gangs, flat, flags = fx / "gangs_before.csv", fx / "flat_utf8.csv", fx / "flags.csv"
+    sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (gangs, flat, flags)}
+    # the third run reads only a flags file: a takedown of A1 (flat_utf8.csv's cluster)
+    for cmd in (["ingest", str(gangs)], ["ingest", str(flat)], ["ingest", "--flags", str(flags)],
+                ["clusters"], ["view", "--out-dir", str(tmp_path / "v"), "--limit", "0"]):
         res = runner.invoke(app, [*store_args, *cmd])
         assert res.exit_code == 0, res.output
     out = tmp_path / "v"
@@ -357,16 +358,17 @@ def test_stamp_lists_only_the_ingest_runs_behind_each_cluster(runner: Any, store
                              else "gangs_before.csv") for r in rows}
     assert sorted(own.values()) == ["flat_utf8.csv"] + ["gangs_before.csv"] * 4
     for cid, name in own.items():
-        assert _footer_inputs((out / f"cluster-{cid}.html").read_text("utf-8")) == [name]
+        files = [name, "flags.csv"] if name == "flat_utf8.csv" else [name]
+        assert _footer_inputs((out / f"cluster-{cid}.html").read_text("utf-8")) == sorted(files)
         prov = json.loads((out / f"cluster-{cid}.json").read_text("utf-8"))["provenance"]
-        assert [(i["file"], i["sha256"]) for i in prov["inputs"]] == [(name, sha[name])]
-        assert prov["runs_note"] == "ingest runs behind this cluster: 1 of 2 in the store"
-        other = next(n for n in sha if n != name)
+        assert [(i["file"], i["sha256"]) for i in prov["inputs"]] == [(f, sha[f]) for f in files]
+        assert prov["runs_note"] == (f"ingest runs behind this cluster: {len(files)} of 3 in "
+                                     "the store")
         for ext in ("graphml", "gexf"):
             xml = (out / f"cluster-{cid}.{ext}").read_text("utf-8")
-            assert sha[name][:12] in xml and sha[other][:12] not in xml
+            assert all((sha[f][:12] in xml) == (f in files) for f in sha)
         side = json.loads((out / f"cluster-{cid}-members.provenance.json").read_text("utf-8"))
-        assert [i["file"] for i in side["provenance"]["inputs"]] == [name]
+        assert [i["file"] for i in side["provenance"]["inputs"]] == files
     # the dossier of one cluster of each file
     for cid in (next(c for c, n in own.items() if n == "flat_utf8.csv"),
                 next(c for c, n in own.items() if n == "gangs_before.csv")):
@@ -376,8 +378,10 @@ def test_stamp_lists_only_the_ingest_runs_behind_each_cluster(runner: Any, store
         html = (tmp_path / f"case-{cid}" / f"dossier-{cid}.html").read_text("utf-8")
         inputs = re.search(r'<table id="inputs">.*?</table>', html, re.S)
         assert inputs is not None
-        other = next(n for n in sha if n != own[cid])
-        assert sha[own[cid]] in inputs.group() and sha[other] not in html
+        assert sha[own[cid]] in inputs.group()
+        assert (sha["flags.csv"] in inputs.group()) == (own[cid] == "flat_utf8.csv")
+        assert sha[next(n for n in ("flat_utf8.csv", "gangs_before.csv")
+                        if n != own[cid])] not in html
 
 
 def test_a_cluster_without_recorded_runs_lists_every_input() -> None:
@@ -463,3 +467,32 @@ def test_csv_files_carry_their_stamp_beside_them(runner: Any, store_args: list[s
         assert res.exit_code == 1 and "x.provenance.json" in res.output, res.output
     assert mine.read_text("utf-8") == "my notes" and not (tmp_path / "x.csv").exists()
     assert runs() == before >= 2
+
+
+def test_flags_files_behind_a_clusters_flags_are_listed() -> None:
+    """Flags create no node and no evidence: a flags file is behind a cluster when a flag
+    on its nodes names the file (or the run's --source); another run's records are not."""
+    from graphinv.render.stamp import cluster_stamp, make_stamp
+
+    stamp = make_stamp(store="/s", inputs=[
+        {"file": "a.csv", "run": "r1", "role": "records", "source": None},
+        {"file": "b.csv", "run": "r2", "role": "records", "source": "case-7"},
+        {"file": "t.csv", "run": "r2", "role": "flags", "source": "case-7"},
+        {"file": "t.csv", "run": "r3", "role": "flags", "source": None},
+        {"file": "u.csv", "run": "r3", "role": "flags", "source": None}])
+    g = _graph("x")
+    for n in g["nodes"]:
+        n["first_run"] = "r1"
+    for e in g["edges"]:
+        e["evidence"][0]["run"] = "r1"
+    assert [i["file"] for i in cluster_stamp(stamp, g)["inputs"]] == ["a.csv"]
+    g["nodes"][1]["flags"] = [{"flag": "takedown", "source": "t.csv"}]  # t.csv, no --source
+    got = cluster_stamp(stamp, g)
+    # r2's t.csv too: a run's --source cannot be told from its file names, so a same-named
+    # flags file is listed rather than the right one missed
+    assert [(i["file"], i["run"]) for i in got["inputs"]] == [
+        ("a.csv", "r1"), ("t.csv", "r2"), ("t.csv", "r3")]
+    g["nodes"][1]["flags"] = ['{"flag": "takedown", "source": "case-7"}']  # --source case-7
+    got = cluster_stamp(stamp, g)
+    assert [(i["file"], i["run"]) for i in got["inputs"]] == [("a.csv", "r1"), ("t.csv", "r2")]
+    assert got["runs_note"] == "ingest runs behind this cluster: 2 of 3 in the store"

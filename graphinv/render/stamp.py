@@ -93,9 +93,26 @@ def stamp_lines(stamp: Mapping[str, Any] | None) -> list[str]:
     return out
 
 
+def _flag_sources(graph: Mapping[str, Any]) -> set[str]:
+    """The ``source`` of every flag on the graph's nodes (dicts or JSON text)."""
+    out: set[str] = set()
+    for n in graph.get("nodes") or []:
+        flags = n.get("flags") if isinstance(n, Mapping) else None
+        for f in flags if isinstance(flags, list) else []:
+            if isinstance(f, str):
+                try:
+                    f = json.loads(f)
+                except ValueError:
+                    continue
+            if isinstance(f, Mapping) and f.get("source"):
+                out.add(str(f["source"]))
+    return out
+
+
 def runs_behind(graph: Mapping[str, Any]) -> tuple[set[str], int]:
     """The ingest runs a cluster graph names — nodes' ``first_run``, evidence records'
-    ``run`` — and how many nodes and evidence records name none."""
+    ``run`` — and how many nodes and evidence records name none. (Flags name no run:
+    :func:`cluster_stamp` finds their files by the flags' ``source``.)"""
     runs: set[str] = set()
     unnamed = 0
     for n in graph.get("nodes") or []:
@@ -132,7 +149,17 @@ def cluster_stamp(stamp: Mapping[str, Any], graph: Mapping[str, Any]) -> dict[st
         out["runs_note"] = (f"{unnamed} node(s) or evidence record(s) of this cluster name "
                             "no ingest run: every ingest run of the store is listed")
         return out
-    kept = [i for i in inputs if str(i.get("run")) in runs]
+    # A flags file creates no node or evidence: it is behind the cluster when a flag on
+    # one of its nodes names it (its file name, or its run's --source) — a same-named
+    # flags file of another run is listed too rather than none.
+    sources = _flag_sources(graph)
+
+    def flagged_here(i: Mapping[str, Any]) -> bool:
+        return i.get("role") == "flags" and (i.get("file") in sources
+                                              or i.get("source") in sources)
+
+    kept = [i for i in inputs if str(i.get("run")) in runs or flagged_here(i)]
+    runs |= {str(i.get("run")) for i in kept}
     out["inputs"] = kept
     out["cluster_ingest_runs"] = sorted(runs)
     store_runs = {str(i.get("run")) for i in inputs}
