@@ -500,6 +500,14 @@ def start_server(
         "version": version,
         "log": str(log_path),
         "started_at": time.time(),
+        # What `graphinv ingest --bulk` needs to stop this server, run neo4j-admin's
+        # import with the same jars and Java, and start it again on the same port.
+        "script": str(Path(__file__).resolve()),
+        "cache": str(cache_dir(cache)),
+        "lib": str(lib_dir(cache)),
+        "java": java,
+        "heap": cmd[1][len("-Xms"):],
+        "pagecache": pagecache or os.environ.get("GRAPHINV_NEO4J_PAGECACHE", "256m"),
     }
     (home_dir / "run" / STATE_NAME).write_text(json.dumps(state, indent=1) + "\n")
 

@@ -68,6 +68,16 @@ def ingest(
         "--day-first", help="Read NN/NN/YYYY dates as day/month/year.")] = False,
     month_first: Annotated[bool, typer.Option(
         "--month-first", help="Read NN/NN/YYYY dates as month/day/year.")] = False,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="First load of an EMPTY Neo4j database through neo4j-admin "
+        "database import (several times faster than MERGE): a server started by "
+        "scripts/neo4j is stopped, loaded and started again; for any other server the "
+        "import files and the exact command are written instead. Later loads: without "
+        "--bulk.")] = False,
+    neo4j_home: Annotated[Path | None, typer.Option(
+        "--neo4j-home", help="With --bulk: the home of the server scripts/neo4j started "
+        "(its --home; default: $GRAPHINV_NEO4J_SERVER_HOME, else scripts/neo4j's "
+        "default).")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Load shop/seller records into the graph: normalize, resolve, keep provenance.
@@ -102,6 +112,11 @@ def ingest(
         raise fail("--day-first and --month-first exclude each other — both given — "
                    "pass the one that matches your files", 2)
     date_order = "day-first" if day_first else "month-first" if month_first else None
+    if bulk and dry_run:
+        raise fail("--bulk and --dry-run exclude each other — both given — validate with "
+                   "--dry-run first, then load with --bulk", 2)
+    if neo4j_home is not None and not bulk:
+        raise fail("--neo4j-home goes with --bulk — given alone — add --bulk or drop it", 2)
     if country is not None:
         from graphinv.types import NORMALIZERS
 
@@ -110,6 +125,9 @@ def ingest(
                        "English country name", 2)
     with handle_errors():
         cfg = state.config()
+        if bulk and cfg.backend != "neo4j":
+            raise fail("--bulk loads a Neo4j database — the store is embedded — the "
+                       "embedded store loads new data in bulk already: drop --bulk", 2)
         opts = IngestOptions(
             data_dir=cfg.data_dir, source=source, mapping=mapping, flags=list(flags or []),
             dry_run=dry_run, strict=strict, encoding=encoding, resolve=not no_resolve,
@@ -138,15 +156,95 @@ def ingest(
                 if t.elapsed:
                     bar.update(task, rate=f"{t.completed / t.elapsed:,.0f}")
 
+            plan = None
             if dry_run:
                 report = ingest_paths(None, paths, opts, progress=tick)
+            elif bulk:
+                report, plan = _bulk_ingest(ctx, cfg, paths, opts, tick, neo4j_home)
             else:
                 with open_configured_store(ctx, create=True) as store:
                     report = ingest_paths(store, paths, opts, progress=tick)
     _print_report(report, fmt)
+    if plan is not None:
+        _print_plan(plan, fmt)
     if not report.reconciled:  # pragma: no cover - a bug, never bad data
         raise fail(f"counts do not reconcile — read {report.read} != loaded "
                    f"{report.loaded} + rejected {report.rejected} — please report this bug")
+
+
+def _bulk_ingest(ctx: typer.Context, cfg: Any, paths: list[Path], opts: Any, tick: Any,
+                 neo4j_home: Path | None) -> tuple[Any, Any]:
+    """``--bulk``: load through neo4j-admin's importer (a graphinv-managed local server),
+    or write the import files and the command (any other server). Returns the report
+    and, when nothing was imported, the import files to print."""
+    import dataclasses
+
+    from graphinv.ingest.pipeline import ingest_paths
+    from graphinv.store.neo4j_import import (
+        BulkImportStore,
+        CaptureStore,
+        check_empty,
+        find_managed_server,
+    )
+
+    work = cfg.data_dir / "bulk"
+    store = open_configured_store(ctx, create=True)
+    try:
+        check_empty(store)
+        server = find_managed_server(cfg.store, neo4j_home)
+        if server is not None:
+            loader = BulkImportStore(store, cfg, server, work)
+            try:
+                report = ingest_paths(loader, paths, opts, progress=tick)
+            finally:
+                loader.close()
+            report.seconds.update({f"bulk_{k}": v for k, v in loader.seconds.items()})
+            return report, None
+    finally:
+        store.close()
+    # Not ours to stop: capture everything into import files; resolution needs the data
+    # in a database, so it runs with the next ingest there (said in the next steps).
+    capture = CaptureStore(cfg.store, work)
+    report = ingest_paths(capture, paths, dataclasses.replace(opts, resolve=False),
+                          progress=tick)
+    return report, (capture.files(), cfg)
+
+
+def _print_plan(plan: Any, fmt: OutputFormat) -> None:
+    """The import files and the exact command for a server graphinv does not manage."""
+    import shlex
+
+    from graphinv.store.neo4j_import import import_command
+
+    files, cfg = plan
+    cmd = shlex.join(import_command(files, cfg.database or "neo4j"))
+    nodes = sum(files.nodes.values())
+    rels = sum(files.relationships.values())
+    leftovers = sum(map(len, files.leftover_nodes.values())) + \
+        sum(map(len, files.leftover_rels.values()))
+    steps = [
+        f"Nothing was imported: {cfg.store} is not a Neo4j server graphinv started "
+        "(scripts/neo4j), so graphinv does not stop it.",
+        f"Import files: {files.dir} ({nodes} nodes, {rels} relationships).",
+        "Next steps:",
+        "  1. Copy that directory to the Neo4j machine (or fix the paths in the command).",
+        "  2. Stop the Neo4j server (Community edition cannot stop one database); the "
+        "import replaces the database.",
+        f"  3. Run there: {cmd}",
+        "  4. Start the server; the next graphinv command creates the constraints and "
+        "indexes.",
+        "  5. Near-duplicate resolution (SAME_AS) did not run: the next "
+        "`graphinv ingest` into that database runs it.",
+    ]
+    if files.empty_lists or leftovers:
+        steps.append(f"  Not in the files: {leftovers} values the importer would not read "
+                     "back exactly, and empty lists (the importer writes no property for "
+                     "them, MERGE writes []); load with a graphinv-managed server, or "
+                     "without --bulk, where this matters.")
+    if fmt is not OutputFormat.table:
+        err_console.print("\n".join(steps), markup=False, highlight=False)
+        return
+    out_console.print("\n".join(steps), markup=False, highlight=False)
 
 
 _LOOKS_LIKE = {"phone": "phone numbers", "email": "e-mail addresses", "shop_url": "URLs",
