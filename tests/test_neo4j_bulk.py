@@ -154,6 +154,7 @@ def test_bulk_on_a_server_graphinv_does_not_manage_writes_files_and_command(
              for p in a.split("=", 2)[2].split(",")]
     assert files and all(p.is_file() for p in files)
     assert "Near-duplicate resolution (SAME_AS) did not run" in steps
+    assert (files[0].parent / "import-command.txt").read_text(encoding="utf-8").strip() in cmd
     # Nothing was written to that server.
     with open_store(StoreConfig.from_values(store=neo4j_uri)) as st:
         assert st.run_read("MATCH (n) RETURN count(n)").rows[0][0] == 0

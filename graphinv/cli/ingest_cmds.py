@@ -233,18 +233,19 @@ def _print_plan(plan: Any, fmt: OutputFormat) -> None:
         f"  3. Run there: {cmd}",
         "  4. Start the server; the next graphinv command creates the constraints and "
         "indexes.",
-        "  5. Near-duplicate resolution (SAME_AS) did not run: the next "
-        "`graphinv ingest` into that database runs it.",
+        "  5. Near-duplicate resolution (SAME_AS) did not run, nor the merging of "
+        "URL-only shops into the shops their id names: both need the data in the "
+        "database; the next `graphinv ingest` into it runs them.",
     ]
     if files.empty_lists or leftovers:
         steps.append(f"  Not in the files: {leftovers} values the importer would not read "
                      "back exactly, and empty lists (the importer writes no property for "
                      "them, MERGE writes []); load with a graphinv-managed server, or "
                      "without --bulk, where this matters.")
-    if fmt is not OutputFormat.table:
-        err_console.print("\n".join(steps), markup=False, highlight=False)
-        return
-    out_console.print("\n".join(steps), markup=False, highlight=False)
+    # The command is also in a file next to the CSVs; printed unwrapped (copy and paste).
+    (files.dir / "import-command.txt").write_text(cmd + "\n", encoding="utf-8")
+    console = out_console if fmt is OutputFormat.table else err_console
+    console.print("\n".join(steps), markup=False, highlight=False, soft_wrap=True)
 
 
 _LOOKS_LIKE = {"phone": "phone numbers", "email": "e-mail addresses", "shop_url": "URLs",

@@ -234,6 +234,9 @@ class _Delegate(Store):
                    rows: Sequence[Mapping[str, Any]]) -> int:
         return self.inner.merge_rels(rel_type, src_label, dst_label, rows)
 
+    def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
+        return self.inner.delete_nodes(label, keys)
+
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         self.inner.set_node_props(label, rows, props)
@@ -470,6 +473,11 @@ class CaptureStore(Store):
         self.writer.add_rels(rel_type, src_label, dst_label, rows)
         return 0
 
+    def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
+        # Only merging URL-only shops deletes, and it reads the database first: here it
+        # finds nothing (see stream_nodes) and runs with the next ingest into it.
+        raise StoreError("a bulk import capture deletes nothing", value=label)
+
     def set_node_props(self, label: str, rows: Sequence[Mapping[str, Any]],
                        props: Sequence[str]) -> None:
         raise StoreError("a bulk import capture holds no analysis", value=label)
@@ -478,10 +486,8 @@ class CaptureStore(Store):
         return None
 
     def stream_nodes(self, label: str, props: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-        # Only ingest's shop-URL lookup reads here, before anything is loaded: an empty
-        # database has no shops.
-        if label in self.writer.node_labels:
-            raise StoreError("a bulk import capture cannot stream what it holds", value=label)
+        # What the database held before the run (ingest's shop-URL index reads it): it
+        # was checked empty. What this run wrote, ingest keeps track of itself.
         return iter(())
 
     def stream_rels(self, rel_type: str, props: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
