@@ -225,7 +225,26 @@ class _Runner:
             self.versions[store] = res["store_version"]
         if measured:
             self.add("ingest", store, size, "graphinv", res)
+            if store == "neo4j" and res.get("status") == "ok":
+                self.ingest_bulk(size, spec, listings, flags)
         return res.get("status") == "ok"
+
+    def ingest_bulk(self, size: int, spec: dict[str, Any], listings: Path,
+                    flags: Path) -> None:
+        """The same files with ``ingest --bulk`` (neo4j-admin's importer) into the emptied
+        database, next to the MERGE run: only on a server this run started (the import
+        stops and restarts it)."""
+        assert self.server is not None
+        if self.server.external:
+            _log("neo4j bulk load skipped: the server comes from the environment")
+            return
+        self.empty_store("neo4j", spec)
+        res = self.child({"kind": "ingest-bulk", **spec, "home": str(self.server.home),
+                          "listings": str(listings), "flags": str(flags),
+                          "source": f"bench-{size_label(size)}"},
+                         f"neo4j {size_label(size)} ingest --bulk")
+        self.server.refresh()  # restarted by the import: a new pid
+        self.add("ingest", "neo4j", size, "bulk", res)
 
     def warm_up_neo4j(self) -> None:
         """A fresh JVM is slow for its first minute: load a small data set both ways

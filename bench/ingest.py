@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.prenorm import read_ops, record
 
-__all__ = ["prenormalize_task", "ingest_task", "neo4j_baseline_task",
+__all__ = ["prenormalize_task", "ingest_task", "ingest_bulk_task", "neo4j_baseline_task",
            "embedded_baseline_task", "BATCH"]
 
 #: Rows per transaction for the bare-driver baseline (graphinv's Neo4j batch size).
@@ -53,6 +53,39 @@ def ingest_task(task: dict[str, Any]) -> dict[str, Any]:
             "seconds": sec, "rows_per_s": round(rows / sec["total"], 1),
             "nodes_new": rep.nodes_new, "links_new": rep.links_new,
             "same_as": rep.same_as, "store_version": version}
+
+
+def ingest_bulk_task(task: dict[str, Any]) -> dict[str, Any]:
+    """``graphinv ingest --bulk`` of listings + flags into the (empty) Neo4j database of the
+    server in ``task["home"]``: the import CSVs, neo4j-admin's import (the server stopped
+    and started again), constraints and indexes, then flags and resolution over Bolt."""
+    from bench.stores import open_bench_store
+    from graphinv.config import StoreConfig
+    from graphinv.ingest.pipeline import IngestOptions, ingest_paths
+    from graphinv.store.neo4j_import import BulkImportStore, check_empty, find_managed_server
+
+    listings, flags = Path(task["listings"]), Path(task["flags"])
+    server = find_managed_server(task["uri"], Path(task["home"]))
+    if server is None:
+        raise RuntimeError(f"no graphinv-managed Neo4j server in {task['home']} at "
+                           f"{task['uri']}")
+    data_dir = Path(task["data_dir"])
+    st = open_bench_store(task)
+    check_empty(st)
+    loader = BulkImportStore(st, StoreConfig.from_values(store=task["uri"], data_dir=data_dir),
+                             server, data_dir / "bulk")
+    try:
+        rep = ingest_paths(loader, [listings], IngestOptions(
+            data_dir=data_dir, flags=[flags], source=task.get("source")))
+    finally:
+        loader.close()
+    rows = next(f.read for f in rep.files if f.role == "records")
+    sec = dict(rep.seconds)
+    sec.update({f"bulk_{k}": v for k, v in loader.seconds.items()})
+    return {"rows": rows, "loaded": rep.loaded, "rejected": rep.rejected,
+            "seconds": sec, "rows_per_s": round(rows / sec["total"], 1),
+            "nodes_new": rep.nodes_new, "links_new": rep.links_new,
+            "same_as": rep.same_as}
 
 
 # -- Neo4j bare-driver baseline ----------------------------------------------------------

@@ -216,6 +216,36 @@ def _ingest(doc: dict[str, Any]) -> list[str]:
                 f"| {_f(g['rows'] / bt if bt else None, 0)} "
                 f"| {_f(s['total'] / bt if bt else None, 1)}× "
                 f"| {_f(s['write'] / bt if bt else None, 1)}× |")
+    bulk = [(n, r, _get(doc, "ingest", "neo4j", n)) for n in _sizes(doc, "ingest", "neo4j")
+            for r in [_get(doc, "ingest", "neo4j", n, "bulk")] if r]
+    if bulk:
+        lines += ["", "Neo4j first load with `ingest --bulk` (import CSVs, server stopped, "
+                  "`neo4j-admin database import full`, server started, constraints and "
+                  "indexes, then flags, resolution and the run record over Bolt), next to the "
+                  "MERGE run above on the same files in the same bench run. CPU = the bench "
+                  "process + its waited children (the importer JVM); the server's own CPU is "
+                  "not counted for either.", "",
+                  "| rows | bulk s | rows/s | CPU s | MERGE s | MERGE rows/s | MERGE CPU s "
+                  "| speed-up | csv | stop | import | start | schema | fix-ups + indexes "
+                  "| resolve | load avg |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+                  "|---:|---|"]
+        for n, r, g in bulk:
+            if r.get("status") != "ok":
+                lines.append(f"| {size_label(n)} | {r.get('status')}: "
+                             f"{str(r.get('error', ''))[:120]} |" + " — |" * 14)
+                continue
+            s, gs = r["seconds"], (g or {}).get("seconds", {})
+            cpu = (r.get("cpu_s") or 0) + (r.get("children_cpu_s") or 0)
+            gcpu = ((g or {}).get("cpu_s") or 0) + ((g or {}).get("children_cpu_s") or 0)
+            lines.append(
+                f"| {r['rows']:,} | {_f(s['total'], 1)} | {_f(r['rows_per_s'], 0)} "
+                f"| {_f(cpu, 1)} | {_f(gs.get('total'), 1)} | {_f((g or {}).get('rows_per_s'), 0)}"
+                f" | {_f(gcpu or None, 1)} "
+                f"| {_f(gs['total'] / s['total'] if gs.get('total') else None, 1)}× "
+                + "".join(f"| {_f(s.get('bulk_' + k), 1)} "
+                          for k in ("csv", "stop", "import", "start", "schema", "indexes"))
+                + f"| {_f(s.get('resolve'), 1)} | {r.get('load_avg')} |")
     extract = [(n, r) for n in _sizes(doc, "ingest", None)
                for r in [_get(doc, "ingest", None, n, "extract")] if r]
     if extract:

@@ -164,6 +164,12 @@ class Neo4jServer:
         return {"source": "scripts/neo4j_server.py", "heap": self.heap,
                 "pagecache": self.pagecache, "pid": self.pid}
 
+    def refresh(self) -> None:
+        """Read the pid back from the server's state (``ingest --bulk`` restarts it)."""
+        state = (self._mod or _server_module()).server_status(home=self.home)
+        if state:
+            self.pid = int(state["pid"])
+
     def stop(self) -> None:
         if self.started:
             (self._mod or _server_module()).stop_server(home=self.home)

@@ -25,6 +25,7 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     return {
         "prenormalize": ingest.prenormalize_task,
         "ingest": ingest.ingest_task,
+        "ingest-bulk": ingest.ingest_bulk_task,
         "ingest-baseline-neo4j": ingest.neo4j_baseline_task,
         "ingest-baseline-embedded": ingest.embedded_baseline_task,
         "clusters": clusters.clusters_task,
@@ -35,8 +36,8 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
 
 
 #: Task kinds, resolved lazily (each imports only what it needs).
-TASKS = ("prenormalize", "ingest", "ingest-baseline-neo4j", "ingest-baseline-embedded",
-         "clusters", "clusters-baseline", "queries", "view")
+TASKS = ("prenormalize", "ingest", "ingest-bulk", "ingest-baseline-neo4j",
+         "ingest-baseline-embedded", "clusters", "clusters-baseline", "queries", "view")
 
 
 def main(argv: list[str] | None = None) -> int:
