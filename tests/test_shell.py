@@ -168,10 +168,15 @@ def test_clusters_table_fits_the_terminal(runner: CliRunner, tmp_path: Path,
     table = res.stdout.splitlines()
     assert max(len(line) for line in table) <= width
     header = next(line for line in table if "cluster" in line)
-    assert header.split()[:6] == ["cluster", "shops", "platforms", "countries", "risk",
+    # gang: the gang-likeness the listing is sorted by (flag risk included, issue #21)
+    assert header.split()[:6] == ["cluster", "shops", "platforms", "countries", "gang",
                                   "flagged"]
+    import json
+
+    res = runner.invoke(app, [*d, "clusters", "show", "G-0001", "--format", "json"])
+    gang = json.loads(res.stdout)["gang_likeness"]
     row = next(line for line in table if line.strip().startswith("G-0001"))
-    assert row.split()[:6] == ["G-0001", "5", "3", "1", "0.00", "0"]
+    assert row.split()[:6] == ["G-0001", "5", "3", "1", f"{gang:.2f}", "0"]
     assert "+44 20 7946" in row  # the top identifier, cut to the room left
 
 
