@@ -496,3 +496,20 @@ def test_flags_files_behind_a_clusters_flags_are_listed() -> None:
     got = cluster_stamp(stamp, g)
     assert [(i["file"], i["run"]) for i in got["inputs"]] == [("a.csv", "r1"), ("t.csv", "r2")]
     assert got["runs_note"] == "ingest runs behind this cluster: 2 of 3 in the store"
+
+
+def test_clusters_html_pages_carry_the_stores_stamp(runner: Any, store_args: list[str],
+                                                    tmp_path: Any) -> None:
+    """`clusters --html DIR` stamps its pages from the store like `view` (they said only
+    when and by which graphinv: "input files: none recorded")."""
+    from pathlib import Path
+
+    from graphinv.cli.app import app
+
+    src = Path(__file__).parent / "fixtures" / "ingest" / "flat_utf8.csv"
+    for cmd in (["ingest", str(src)], ["clusters", "--html", str(tmp_path / "h")]):
+        res = runner.invoke(app, [*store_args, *cmd])
+        assert res.exit_code == 0, res.output
+    for page in [tmp_path / "h" / "index.html", *sorted((tmp_path / "h").glob("cluster-*.html"))]:
+        html = page.read_text("utf-8")
+        assert _footer_inputs(html) == ["flat_utf8.csv"] and "cluster run —" not in html
