@@ -267,6 +267,8 @@ def _vis_graph(g: Graph, red: Reduced, seed: int) -> tuple[dict[str, Any], dict[
              else round(8 + 22 * math.sqrt(max(n["centrality"], 0.0) / cmax), 1)
              for n in nodes]
     idents = [n["kind"] in IDENTIFIER_KINDS for n in nodes]
+    # (``seed`` no longer matters here: the structural layout uses no randomness; the
+    # overview graph of the index page still takes it.)
     pos = structural_layout(len(nodes), pairs, idents, sizes=sizes)
     ranks = _label_ranks(nodes, pairs, idents)
     t1 = time.perf_counter()
