@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from graphinv import schema
 from graphinv.store.base import Store
@@ -51,6 +53,46 @@ ProgressFn = Callable[[str, int], None]
 _PROGRESS_EVERY = 50_000
 
 
+class NodeIndex(Mapping[str, int]):
+    """Node id -> node index, built from :attr:`Projection.ids` on the first lookup.
+
+    A clustering run needs no lookup by id (links arrive as handles), so at millions of
+    nodes this dict (about 100 bytes a node) is never built unless asked for.
+
+    >>> ix = NodeIndex(["Shop:a", "Phone:1"])
+    >>> ix["Phone:1"], ix.get("Shop:b"), len(ix)
+    (1, None, 2)
+    """
+
+    __slots__ = ("_ids", "_map")
+
+    def __init__(self, ids: list[str]) -> None:
+        self._ids = ids
+        self._map: dict[str, int] | None = None
+
+    def _built(self) -> dict[str, int]:
+        if self._map is None:
+            self._map = {nid: i for i, nid in enumerate(self._ids)}
+        return self._map
+
+    def __getitem__(self, nid: str) -> int:
+        return self._built()[nid]
+
+    def __contains__(self, nid: object) -> bool:
+        return nid in self._built()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, nid: str, i: int) -> None:
+        """Record a node appended to the ids (only once the map exists)."""
+        if self._map is not None:
+            self._map[nid] = i
+
+
 @dataclass
 class Projection:
     """Every graph node as an integer, links as integer pairs.
@@ -61,7 +103,6 @@ class Projection:
 
     ids: list[str] = field(default_factory=list)
     kinds: bytearray = field(default_factory=bytearray)
-    index: dict[str, int] = field(default_factory=dict)
     platform: list[str | None] = field(default_factory=list)
     country: list[str | None] = field(default_factory=list)
     shop_id: list[str | None] = field(default_factory=list)
@@ -81,6 +122,9 @@ class Projection:
     same_src: array = field(default_factory=lambda: array("i"))
     same_dst: array = field(default_factory=lambda: array("i"))
 
+    def __post_init__(self) -> None:
+        self.index = NodeIndex(self.ids)
+
     @property
     def n_nodes(self) -> int:
         return len(self.ids)
@@ -98,8 +142,8 @@ class Projection:
         if i is not None:
             return i
         i = len(self.ids)
-        self.index[nid] = i
         self.ids.append(nid)
+        self.index.add(nid, i)
         self.kinds.append(_KIND_CODE[label])
         self.platform.append(platform)
         self.country.append(country)
@@ -173,8 +217,9 @@ def project(store: Store, *, with_results: bool = False,
     proj = Projection()
     cache: dict[str, str] = {}
     # Links name their ends by the store's handles; map those to node indexes. Where the
-    # handles are the node ids themselves, ``proj.index`` already is that map.
-    by_handle: dict[Any, int] = proj.index if store.handles_are_node_ids else {}
+    # handles are the node ids themselves, ``proj.index`` is that map; integer handles
+    # are looked up in one sorted array (no dict of millions of entries).
+    handles: list[np.ndarray] = []
     done = 0
     for label in KINDS:
         props = _node_props(label, with_results)
@@ -186,12 +231,9 @@ def project(store: Store, *, with_results: bool = False,
             if progress and (done + len(rows)) % _PROGRESS_EVERY == 0:
                 progress("nodes", done + len(rows))
         done += len(rows)
-        new_ids = [f"{label}:{r[1]}" for r in rows]
-        proj.index.update(zip(new_ids, range(base, base + len(rows)), strict=True))
-        if by_handle is not proj.index:
-            by_handle.update(zip([r[0] for r in rows], range(base, base + len(rows)),
-                                 strict=True))
-        proj.ids.extend(new_ids)
+        proj.ids.extend([f"{label}:{r[1]}" for r in rows])
+        if not store.handles_are_node_ids:
+            handles.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
         proj.kinds.extend(bytes([_KIND_CODE[label]]) * len(rows))
         for name, column in (("platform", proj.platform), ("country", proj.country),
                              ("first_seen", proj.first_seen)):
@@ -226,32 +268,53 @@ def project(store: Store, *, with_results: bool = False,
                     proj.hub_reason[base + j] = row[cr] or "marked as a hub"
     if progress:
         progress("nodes", done)
-    get = by_handle.get
+    to_index = _handle_lookup(proj, handles, store.handles_are_node_ids)
     done = 0
     for rel_type in LINK_RELS:
         code = _REL_CODE[rel_type]
         n = 0
         for src_page, dst_page in store.stream_link_pages(rel_type):
-            a = list(map(get, src_page))
-            b = list(map(get, dst_page))
-            if None in a or None in b:  # an end that is not a graph node (or was
-                # written after the nodes were read): no link
-                keep = [i for i, (x, y) in enumerate(zip(a, b, strict=True))
-                        if x is not None and y is not None]
-                a = [a[i] for i in keep]
-                b = [b[i] for i in keep]
-            proj.src.extend(a)
-            proj.dst.extend(b)
+            a, b = to_index(src_page), to_index(dst_page)
+            # An end that is not a graph node (or was written after the nodes were
+            # read): no link.
+            keep = (a >= 0) & (b >= 0)
+            if not keep.all():
+                a, b = a[keep], b[keep]
+            proj.src.frombytes(a.astype(np.int32).tobytes())
+            proj.dst.frombytes(b.astype(np.int32).tobytes())
             n += len(a)
             if progress and (done + n) // _PROGRESS_EVERY > (done + n - len(a)) // _PROGRESS_EVERY:
                 progress("links", done + n)
         proj.rel.extend(bytes([code]) * n)
         done += n
     for src_page, dst_page in store.stream_link_pages("SAME_AS"):
-        for x, y in zip(map(get, src_page), map(get, dst_page), strict=True):
-            if x is not None and y is not None and x != y:
-                proj.same_src.append(x)
-                proj.same_dst.append(y)
+        a, b = to_index(src_page), to_index(dst_page)
+        keep = (a >= 0) & (b >= 0) & (a != b)
+        proj.same_src.frombytes(a[keep].astype(np.int32).tobytes())
+        proj.same_dst.frombytes(b[keep].astype(np.int32).tobytes())
     if progress:
         progress("links", done)
     return proj
+
+
+def _handle_lookup(proj: Projection, handles: list[np.ndarray],
+                   by_id: bool) -> Callable[[Any], np.ndarray]:
+    """A function mapping a page of handles to node indexes (-1: not a graph node)."""
+    if by_id:
+        get = proj.index.get
+
+        def by_node_id(page: Any) -> np.ndarray:
+            return np.fromiter((-1 if i is None else i for i in map(get, page)),
+                               dtype=np.int64, count=len(page))
+        return by_node_id
+    every = np.concatenate(handles) if handles else np.zeros(0, dtype=np.int64)
+    order = np.argsort(every, kind="stable")
+    keys = every[order]
+
+    def by_handle(page: Any) -> np.ndarray:
+        arr = np.asarray(page, dtype=np.int64)
+        if not keys.size:
+            return np.full(arr.shape, -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(keys, arr), keys.size - 1)
+        return np.where(keys[pos] == arr, order[pos], -1)
+    return by_handle
