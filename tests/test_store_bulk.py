@@ -152,3 +152,41 @@ def test_parts_left_by_a_killed_run_are_removed(embedded_store: Store) -> None:
     with embedded_store.bulk():
         assert not stale.exists()
     assert not list(embedded_store.config.data_dir.glob("staging-*"))
+
+
+def test_reingest_of_an_unchanged_file_writes_nothing_but_its_run(
+        tmp_path: Path, embedded_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #23 item 2: a file whose rows are all in the store costs a lookup per row,
+    not a MERGE. Every node row, link evidence, flag and SAME_AS link of
+    the second run is already held, so no statement writes a row (only the run record)
+    and the store ends exactly as it was, evidence order included."""
+    assert isinstance(embedded_store, EmbeddedStore)
+    files = [EXAMPLES / "listings.csv", EXAMPLES / "bad_rows.csv"]
+    opts = IngestOptions(data_dir=tmp_path / "a", flags=[EXAMPLES / "flags.csv"],
+                         worker=False)
+    first = ingest_paths(embedded_store, files, opts)
+    want = {k: v for k, v in _full(embedded_store).items() if k != "IngestRun"}
+    assert first.same_as > 0 and first.flags_loaded > 0
+    written: list[tuple[str, int]] = []
+    real_exec, real_copy = EmbeddedStore._exec, EmbeddedStore._exec_copy
+
+    def spy_exec(self: EmbeddedStore, cypher: str, params: Any = None, **kw: Any) -> Any:
+        if kw.get("write") and "IngestRun" not in cypher:
+            written.append((cypher.splitlines()[1], len((params or {}).get("rows", ()))))
+        return real_exec(self, cypher, params, **kw)
+
+    def spy_copy(self: EmbeddedStore, stmt: str, table: Any) -> None:
+        written.append((stmt, table.num_rows))
+        real_copy(self, stmt, table)
+
+    monkeypatch.setattr(EmbeddedStore, "_exec", spy_exec)
+    monkeypatch.setattr(EmbeddedStore, "_exec_copy", spy_copy)
+    monkeypatch.setattr(EmbeddedStore, "_copy_parts", lambda self, *a: written.append(a))
+    again = ingest_paths(embedded_store, files, opts)
+    assert (again.read, again.loaded, again.rejected) == \
+        (first.read, first.loaded, first.rejected)
+    assert again.read == again.loaded + again.rejected and again.loaded > 3000
+    assert sum(again.nodes_new.values()) == sum(again.links_new.values()) == 0
+    assert sum(again.evidence_new.values()) == 0 and again.same_as == 0
+    assert written == []
+    assert {k: v for k, v in _full(embedded_store).items() if k != "IngestRun"} == want
