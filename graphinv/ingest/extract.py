@@ -77,42 +77,6 @@ class ExtractOptions:
     #: the store), :data:`~graphinv.ingest.shopurl.SHARED` when shops with different ids
     #: share it, else None; rows with a URL and no id join the shop it names.
     known_shop: Callable[[str], str | None] | None = field(default=None, compare=False)
-    #: What an identifier value became, by (label, raw value, row country): filled as
-    #: rows come (see :class:`_Memo`); one per options object, so per file and mapping.
-    memo: _Memo = field(default_factory=lambda: _Memo(), compare=False, repr=False)
-
-
-class _Memo:
-    """Identifier values once per distinct (label, raw, country) within one file.
-
-    Suppliers, payment accounts, addresses and sellers repeat across rows (39 % of
-    supplier values are distinct at 100k rows): the placeholder check, the masked
-    check, the normalizer and the property building then run once per distinct
-    value. Everything they read is in the key (the file's placeholder words are
-    fixed with its options object), so a remembered outcome is the one a fresh
-    call gives. The entities handed out are shared between rows and never
-    changed after they are built. Bounded: a table that reaches ``MAX`` entries
-    starts over (values that do not repeat, phones and e-mails, would otherwise
-    grow it with every row).
-    """
-
-    MAX = 1 << 16
-    __slots__ = ("tables",)
-
-    def __init__(self) -> None:
-        self.tables: dict[str, dict[tuple[str, str | None], _Outcome]] = {}
-
-    def table(self, label: str) -> dict[tuple[str, str | None], _Outcome]:
-        t = self.tables.get(label)
-        if t is None or len(t) >= self.MAX:
-            t = self.tables[label] = {}
-        return t
-
-    def __getstate__(self) -> None:
-        return None  # a worker starts with an empty memo (it is only a cache)
-
-    def __setstate__(self, state: None) -> None:
-        self.tables = {}
 
 
 _DEFAULT_OPTIONS = ExtractOptions()
@@ -163,37 +127,6 @@ def _identifier_props(kind: schema.NodeKind, n: Any, raw: str,
             value = _PROP_FALLBACKS[prop](n.key)
         props[prop] = value
     return props
-
-
-#: What one identifier value of a row became: its entity, or ``(ignored, issues)`` for
-#: the row (a value that never became a node).
-_Outcome = Entity | tuple[str | None, tuple[str, ...]]
-
-
-def _identifier(kind: schema.NodeKind, raw: str, country: str | None,
-                nothing: Callable[[str, str | None], str | None]) -> _Outcome:
-    """One identifier value of a row: its entity, or why it is none (see ``_Outcome``).
-
-    >>> from graphinv.ingest.placeholders import Placeholders
-    >>> reason = Placeholders().reason
-    >>> _identifier(schema.NODE_KINDS["Phone"], "n/a", "CN", reason)
-    ('placeholder: Phone', ())
-    >>> _identifier(schema.NODE_KINDS["Phone"], "+86 138 0013 8000", "CN", reason).key
-    '+8613800138000'
-    """
-    label = kind.label
-    if why := nothing(kind.normalizer, raw):
-        return f"{why}: {label}", ()
-    if is_masked(kind.normalizer, raw):
-        # Partial evidence, never a key: kept on the shop's issues, counted.
-        return f"masked: {label}", (f"masked {label} {raw!r}",)
-    n = NORMALIZERS[kind.normalizer](raw, country=country)
-    if n.key is None:
-        # Spelled like the kept values' issues ("Phone: ..."): one issue, one count in
-        # the summary.
-        return None, tuple(f"{label}: {i}" for i in n.issues)
-    return Entity(label, n.key, _identifier_props(kind, n, raw, country), raw=raw,
-                  issues=n.issues)
 
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:
@@ -294,24 +227,28 @@ def extract_row(values: dict[str, list[str]], *, link_to: str = "shop",
 
     supplier_entities: list[Entity] = []
     for field_name, label in IDENTIFIER_FIELDS.items():
-        raws = values.get(field_name)
-        if not raws:
-            continue
         kind = schema.NODE_KINDS[label]
-        memo = opts.memo.table(label)
-        for raw in raws:
-            out = memo.get((raw, country))
-            if out is None:
-                out = memo[(raw, country)] = _identifier(kind, raw, country, nothing)
-            if isinstance(out, Entity):
-                g.entities.append(out)
-                if label == "Supplier":
-                    supplier_entities.append(out)
+        for raw in values.get(field_name, ()):
+            if why := nothing(kind.normalizer, raw):
+                g.ignored.append(f"{why}: {label}")
                 continue
-            why, flags = out
-            if why:
-                g.ignored.append(why)
-            g.issues.extend(flags)
+            if is_masked(kind.normalizer, raw):
+                # Partial evidence, never a key: kept on the shop's issues, counted.
+                g.ignored.append(f"masked: {label}")
+                g.issues.append(f"masked {label} {raw!r}")
+                continue
+            n = NORMALIZERS[kind.normalizer](raw, country=country)
+            if n.key is None:
+                if n.issues:
+                    # Spelled like the kept values' issues ("Phone: ..."): one issue,
+                    # one count in the summary.
+                    g.issues.extend(f"{label}: {i}" for i in n.issues)
+                continue
+            ent = Entity(label, n.key, _identifier_props(kind, n, raw, country), raw=raw,
+                         issues=n.issues)
+            g.entities.append(ent)
+            if label == "Supplier":
+                supplier_entities.append(ent)
 
     actor = _actor(link_to, shop, seller, supplier_entities)
     for ent in g.entities:
