@@ -112,7 +112,7 @@ def load(store: Store, *, include_revoked: bool = False) -> list[Logged]:
     except StoreError as exc:
         # An embedded store written before graphinv kept decisions, opened read-only
         # (its tables are only added by a writer): it holds none.
-        if getattr(store, "read_only", False) and f"Table {LABEL} does not exist" in str(exc):
+        if store.read_only and f"Table {LABEL} does not exist" in str(exc):
             return []
         raise
     out.sort(key=lambda x: parse_key(x.key) or 0)

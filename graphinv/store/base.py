@@ -148,6 +148,9 @@ class Store(ABC):
 
     backend: str = ""
     location: str = ""
+    #: True when the store was opened for reading only (an embedded store may then lack
+    #: tables a writer adds on first use, e.g. for kinds newer than the store).
+    read_only: bool = False
     #: True when the store may refuse one row of a write batch on its own (Neo4j: a row
     #: too big for one transaction) and reports it to :attr:`on_reject` instead of failing
     #: the batch; callers then keep what they need to name that row in a rejects file.
