@@ -33,7 +33,8 @@ from typing import Any
 
 from graphinv.errors import OutputError, UsageError
 from graphinv.render.assets import asset_text, csp
-from graphinv.render.layout import place_labels, structural_layout
+from graphinv.render.labels import place_labels
+from graphinv.render.layout import structural_layout
 from graphinv.render.model import Graph, prepare_graph
 from graphinv.render.safe import line, short
 from graphinv.render.stamp import make_stamp, stamp_lines
