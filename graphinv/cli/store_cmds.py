@@ -105,7 +105,7 @@ def repair(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """
     from graphinv.errors import UsageError
     from graphinv.ingest.recover import runs_to_rerun
-    from graphinv.store.embedded import repair as repair_store
+    from graphinv.store.embedded_repair import repair as repair_store
 
     with handle_errors():
         cfg = get_state(ctx).config()

@@ -11,14 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from graphinv import schema
 from graphinv.config import StoreConfig
 from graphinv.errors import (
     QueryTimeout,
-    StoreDamaged,
     StoreError,
     StoreUnavailable,
 )
@@ -50,7 +48,7 @@ from graphinv.store.statements import (
     shape_node_rows,
 )
 
-__all__ = ["EmbeddedStore", "engine_abandoned", "repair"]
+__all__ = ["EmbeddedStore", "engine_abandoned"]
 
 # Below this many rows a COPY's fixed cost (~0.1 s) exceeds UNWIND-MERGE's.
 _COPY_MIN = 1_000
@@ -563,46 +561,4 @@ def engine_abandoned() -> bool:
     """True when an embedded engine failed a write in this process: it must not be closed
     (LadybugDB then aborts the process), so the process should end with ``os._exit``."""
     return bool(_ABANDONED)
-
-
-def repair(config: StoreConfig) -> Path | None:
-    """Move a torn write-ahead log aside so the store opens at its last checkpoint.
-
-    Returns where the log went (``graph.lbug.wal.torn-<time>``, never deleted), or
-    None when the store opens as it is (nothing to repair). What the log held since
-    the last checkpoint is lost from the store: the caller reports which ingest runs
-    to rerun. Raises :class:`StoreDamaged` when the store still does not open (the
-    log is then put back) and :class:`StoreUnavailable` when another process holds it.
-    """
-    import datetime as _dt
-
-    db = config.embedded_path
-    if not db.exists():
-        raise StoreUnavailable("no embedded store to repair", value=str(db),
-                               hint="check --data-dir")
-    try:
-        EmbeddedStore(config).close()
-        return None
-    except StoreDamaged:
-        pass
-    wal = _wal_path(db)
-    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    aside = wal.with_name(f"{wal.name}.torn-{stamp}")
-    n = 1
-    while aside.exists():
-        n += 1
-        aside = wal.with_name(f"{wal.name}.torn-{stamp}-{n}")
-    try:
-        os.replace(wal, aside)
-    except OSError as exc:
-        raise StoreUnavailable("cannot move the torn write-ahead log aside", value=str(wal),
-                               hint=f"make the data directory writable ({exc.strerror})") \
-            from exc
-    try:
-        EmbeddedStore(config).close()
-    except StoreError:
-        os.replace(aside, wal)  # not the log's fault: leave everything as it was
-        raise
-    return aside
-
 
