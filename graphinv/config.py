@@ -1,7 +1,8 @@
 """Where the graph lives: store selection from options and environment.
 
-``--store`` / ``GRAPHINV_STORE`` is ``embedded`` (the default: an on-disk
-LadybugDB under ``--data-dir`` / ``GRAPHINV_DATA_DIR``) or a Neo4j URI.
+``--store`` / ``GRAPHINV_STORE`` names one of the kinds of store registered in
+:mod:`graphinv.storekinds`: ``embedded`` (the default: an on-disk LadybugDB under
+``--data-dir`` / ``GRAPHINV_DATA_DIR``) or a Neo4j URI.
 
 >>> StoreConfig.from_values(store="bolt://127.0.0.1:7687").backend
 'neo4j'
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphinv.errors import ConfigError
+from graphinv.storekinds import DEFAULT_STORE, kind_of
 
-__all__ = ["StoreConfig", "NEO4J_SCHEMES", "DEFAULT_DATA_DIR", "DEFAULT_SEED", "DEFAULT_ENGINE"]
+__all__ = ["StoreConfig", "DEFAULT_DATA_DIR", "DEFAULT_SEED", "DEFAULT_ENGINE"]
 
-NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_DATA_DIR = "graphinv-data"
 #: Seed of community detection: the one default, used by the CLI options, the
 #: engine options and the recorded runs (this module is light, so ``--help`` stays fast).
@@ -51,7 +52,8 @@ class StoreConfig:
 
     @property
     def backend(self) -> str:
-        return "embedded" if self.store == "embedded" else "neo4j"
+        """The name of the registered store kind ``store`` selects (``Store.backend``)."""
+        return kind_of(self.store).name
 
     @property
     def embedded_path(self) -> Path:
@@ -69,17 +71,9 @@ class StoreConfig:
     ) -> StoreConfig:
         """Combine explicit values with ``GRAPHINV_*`` environment variables."""
         env = os.environ
-        store = (store or env.get("GRAPHINV_STORE") or "embedded").strip()
+        store = (store or env.get("GRAPHINV_STORE") or DEFAULT_STORE).strip()
         data = Path(data_dir or env.get("GRAPHINV_DATA_DIR") or DEFAULT_DATA_DIR)
-        if store != "embedded":
-            scheme = store.split("://", 1)[0].lower() if "://" in store else ""
-            if scheme not in NEO4J_SCHEMES:
-                raise ConfigError(
-                    "unknown store",
-                    value=store,
-                    hint="use 'embedded' or a Neo4j URI such as bolt://127.0.0.1:7687 "
-                    "(--store or GRAPHINV_STORE)",
-                )
+        kind_of(store)  # an unknown spelling is a ConfigError (exit 2) before any work
         return cls(
             store=store,
             data_dir=data,
@@ -91,11 +85,11 @@ class StoreConfig:
         )
 
     def describe(self) -> str:
-        """Human description without secrets."""
-        if self.backend == "embedded":
-            return f"embedded (LadybugDB at {self.embedded_path})"
-        db = f", database {self.database}" if self.database else ""
-        return f"neo4j ({self.store}{db})"
+        """Human description without secrets (the store kind's ``describe``)."""
+        kind = kind_of(self.store)
+        return kind.describe.format(
+            name=kind.name, store=self.store, embedded_path=self.embedded_path,
+            database=f", database {self.database}" if self.database else "")
 
 
 def _buffer_mb(raw: str | None) -> int:

@@ -1,6 +1,7 @@
 """Shared fixtures: stores on both backends, fixture paths, a CLI runner.
 
-The ``store`` fixture is parametrized over the embedded store and a real Neo4j
+The ``store`` and ``store_args`` fixtures are parametrized over every registered store
+kind (:data:`graphinv.storekinds.STORE_KINDS`): the embedded store and a real Neo4j
 (``neo4j`` marker). The Neo4j server comes from ``tests.neo4j_fixtures``
 (``GRAPHINV_TEST_NEO4J_URI``); with ``GRAPHINV_REQUIRE_NEO4J=1`` a missing server
 fails the tests instead of skipping them.
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from graphinv.config import StoreConfig
 from graphinv.store import Store, open_store
+from graphinv.storekinds import STORE_KINDS
 
 pytest_plugins = ["tests.neo4j_fixtures"]
 
@@ -59,26 +61,38 @@ def neo4j_store(neo4j_uri: str) -> Iterator[Store]:
         st.close()
 
 
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+#: Marks of a backend's tests (the Neo4j ones need the server: see tests.neo4j_fixtures).
+_BACKEND_MARKS = {"neo4j": [pytest.mark.neo4j]}
+#: One parameter per registered store kind: a new kind runs the store tests once its
+#: ``<name>_store`` and ``<name>_store_args`` fixtures are here (without them they error).
+_BACKENDS = [pytest.param(name, marks=_BACKEND_MARKS.get(name, [])) for name in STORE_KINDS]
+
+
+@pytest.fixture(params=_BACKENDS)
 def store(request: pytest.FixtureRequest) -> Store:
-    """The same test on both backends (contract tests)."""
-    name = "embedded_store" if request.param == "embedded" else "neo4j_store"
-    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+    """The same test on every backend (contract tests)."""
+    return request.getfixturevalue(f"{request.param}_store")  # type: ignore[no-any-return]
 
 
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
-    """Global CLI options selecting a fresh (existing, empty) store on either backend."""
-    if request.param == "embedded":
-        # Read commands refuse a data directory without a store: create the empty one.
-        open_store(StoreConfig.from_values(store="embedded", data_dir=tmp_path / "cli-data")
-                   ).close()
-        return ["--data-dir", str(tmp_path / "cli-data")]
-    uri = request.getfixturevalue("neo4j_uri")
-    st = open_store(StoreConfig.from_values(store=uri))
+@pytest.fixture
+def embedded_store_args(tmp_path: Path) -> list[str]:
+    # Read commands refuse a data directory without a store: create the empty one.
+    open_store(StoreConfig.from_values(store="embedded", data_dir=tmp_path / "cli-data")).close()
+    return ["--data-dir", str(tmp_path / "cli-data")]
+
+
+@pytest.fixture
+def neo4j_store_args(neo4j_uri: str, tmp_path: Path) -> list[str]:
+    st = open_store(StoreConfig.from_values(store=neo4j_uri))
     st.reset()
     st.close()
-    return ["--store", uri, "--data-dir", str(tmp_path / "cli-data")]
+    return ["--store", neo4j_uri, "--data-dir", str(tmp_path / "cli-data")]
+
+
+@pytest.fixture(params=_BACKENDS)
+def store_args(request: pytest.FixtureRequest) -> list[str]:
+    """Global CLI options selecting a fresh (existing, empty) store on each backend."""
+    return request.getfixturevalue(f"{request.param}_store_args")  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ imports under ``if TYPE_CHECKING:``. Each import must be allowed by :data:`ALLOW
 Layers, low to high (a package may import its own modules and the ones it lists)::
 
     graphinv (root: __version__), errors, _collector
+    storekinds                           the registry of --store spellings (declarations)
     config, schema                       declarations; no behaviour of other layers
     types, util                          value types (normalizers), tabular/CSV helpers
     store                                the only code talking to Neo4j / LadybugDB
@@ -35,7 +36,7 @@ import graphinv
 PKG = Path(graphinv.__file__).parent
 
 _BASE = {"graphinv", "errors", "_collector"}
-_DECL = _BASE | {"config", "schema"}
+_DECL = _BASE | {"storekinds", "config", "schema"}
 _GROUND = _DECL | {"types", "util"}
 
 #: component -> components it may import (besides itself).
@@ -43,7 +44,8 @@ ALLOWED: dict[str, set[str]] = {
     "graphinv": set(),
     "errors": set(),
     "_collector": set(),
-    "config": {"graphinv", "errors"},
+    "storekinds": {"graphinv", "errors"},
+    "config": {"graphinv", "errors", "storekinds"},
     "schema": {"graphinv", "errors"},
     "types": _BASE,
     "util": _BASE,

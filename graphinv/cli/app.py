@@ -12,6 +12,7 @@ import typer
 
 from graphinv import __version__
 from graphinv.cli.common import app, get_state
+from graphinv.storekinds import spellings
 
 __all__ = ["app", "main"]
 
@@ -38,7 +39,7 @@ def _root(
     ctx: typer.Context,
     store: Annotated[str | None, typer.Option(
         "--store", envvar="GRAPHINV_STORE", show_envvar=True,
-        help="'embedded' (default, no server) or a Neo4j URI (bolt://, neo4j://, +s variants).",
+        help=f"Which store: {spellings()}.",
     )] = None,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", envvar="GRAPHINV_DATA_DIR", show_envvar=True,

@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 from graphinv.config import StoreConfig
-from graphinv.errors import StoreUnavailable
 from graphinv.store.base import QueryResult, Store, StoreStatus, evidence_entry
+from graphinv.storekinds import kind_of
 
 __all__ = ["open_store", "Store", "StoreStatus", "QueryResult", "evidence_entry",
            "engine_abandoned"]
@@ -31,19 +32,13 @@ def open_store(config: StoreConfig, *, create: bool = True,
     ``read_only`` opens an existing embedded store without writing to it (an archived,
     read-only case directory works) and refuses while another process writes it.
     Neo4j ignores it (read commands run read-only transactions there anyway).
+
+    The class comes from the store kind ``config.store`` names
+    (:mod:`graphinv.storekinds`), imported here on first use.
     """
-    if config.backend == "embedded":
-        if not create and not config.embedded_path.exists():
-            raise StoreUnavailable(
-                "no graphinv store in this data directory", value=str(config.data_dir),
-                hint="check --data-dir / GRAPHINV_DATA_DIR (or cd to where you ingested); "
-                "`graphinv ingest FILES` or `graphinv demo` creates a store")
-        from graphinv.store.embedded import EmbeddedStore
-
-        return EmbeddedStore(config, read_only=read_only)
-    from graphinv.store.bolt import Neo4jStore
-
-    return Neo4jStore(config)
+    module, _, name = kind_of(config.store).store_class.partition(":")
+    cls: type[Store] = getattr(importlib.import_module(module), name)
+    return cls.open(config, create=create, read_only=read_only)
 
 
 def engine_abandoned() -> bool:

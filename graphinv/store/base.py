@@ -15,6 +15,7 @@ from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from graphinv import schema
+from graphinv.config import StoreConfig
 from graphinv.errors import SchemaError
 
 __all__ = [
@@ -165,6 +166,13 @@ class Store(ABC):
         self.close()
 
     # -- lifecycle -------------------------------------------------------
+    @classmethod
+    def open(cls, config: StoreConfig, *, create: bool = True,
+             read_only: bool = False) -> Store:
+        """Open a store of this class (see :func:`graphinv.store.open_store`); by default
+        ``cls(config)``, for a store without its own idea of ``create``/``read_only``."""
+        return cls(config)  # type: ignore[call-arg]
+
     @abstractmethod
     def close(self) -> None: ...
 

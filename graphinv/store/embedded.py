@@ -118,6 +118,18 @@ class EmbeddedStore(BulkBlocks, BoundedReads, Store):
         if not self.read_only:
             self.ensure_schema()
 
+    @classmethod
+    def open(cls, config: StoreConfig, *, create: bool = True,
+             read_only: bool = False) -> EmbeddedStore:
+        """Without ``create`` a data directory holding no store is an error (see
+        :func:`graphinv.store.open_store`), not a new empty store."""
+        if not create and not config.embedded_path.exists():
+            raise StoreUnavailable(
+                "no graphinv store in this data directory", value=str(config.data_dir),
+                hint="check --data-dir / GRAPHINV_DATA_DIR (or cd to where you ingested); "
+                "`graphinv ingest FILES` or `graphinv demo` creates a store")
+        return cls(config, read_only=read_only)
+
     # -- lifecycle -------------------------------------------------------
     def _claim(self) -> None:
         """Keep readers and writers of one store apart (see :func:`_reader_lock`)."""
