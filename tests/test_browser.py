@@ -307,6 +307,8 @@ def test_dossier_pdf_pages_hold_the_tables(tmp_path: Path) -> None:
                    check=True, timeout=120)
     pngs = sorted(tmp_path.glob("page*.png"))
     assert pngs and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copyfile(pngs[0], ARTIFACTS / "dossier-pdf-page-1.png")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                           capture_output=True, timeout=120).stdout.decode("utf-8")
     pages = text.split("\f")
@@ -389,6 +391,8 @@ def test_index_searches_every_cluster_offline(driver: Any, gang_site: Path) -> N
     box = driver.find_element("id", "find")
     box.send_keys("kingbag")
     assert driver.find_element("id", "find-status").text == "1 match in 1 cluster"
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "index-search.png"))
     link = driver.find_element("css selector", "#find-results a")
     assert link.text == "G-0001"
     link.click()
