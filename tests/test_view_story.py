@@ -450,6 +450,17 @@ def test_csv_files_carry_their_stamp_beside_them(runner: Any, store_args: list[s
         side = json.loads((tmp_path / "v" / f"{name}.provenance.json").read_text("utf-8"))
         assert side["describes"]["sha256"] == hashlib.sha256(
             (tmp_path / "v" / f"{name}.csv").read_bytes()).hexdigest()
+    # and the JSON listings: the view's clusters.json, `clusters --format json --out`
+    js = tmp_path / "c.json"
+    res = runner.invoke(app, [*store_args, "clusters", "--format", "json", "--out", str(js)])
+    assert res.exit_code == 0, res.output
+    for path in (tmp_path / "v" / "clusters.json", js):
+        side = json.loads(path.with_name(path.name + ".provenance.json").read_text("utf-8"))
+        data = path.read_bytes()
+        assert side["describes"] == {"file": path.name, "sha256": hashlib.sha256(data)
+                                     .hexdigest(), "bytes": len(data),
+                                     "rows": len(json.loads(data))}
+        assert [i["file"] for i in side["provenance"]["inputs"]] == ["flat_utf8.csv"]
     # a file beside the CSV that graphinv did not write: refused before the run, the
     # CSV not written, no clustering run recorded
     def runs() -> int:

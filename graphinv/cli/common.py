@@ -276,7 +276,7 @@ def check_csv_out(out: Path | None, fmt: OutputFormat = OutputFormat.csv) -> Non
     is not a graphinv sidecar (it would be overwritten)."""
     from graphinv.render.stamp import write_sidecar
 
-    if out is not None and fmt is OutputFormat.csv:
+    if out is not None and fmt in (OutputFormat.csv, OutputFormat.json):
         write_sidecar(out, "", {}, check_only=True)
 
 
@@ -304,7 +304,7 @@ def emit_table(
     json_data: Any = None,
     stamp: Mapping[str, Any] | None = None,
 ) -> None:
-    """Print (or write to ``out``) rows as a rich table, JSON or CSV. A CSV file
+    """Print (or write to ``out``) rows as a rich table, JSON or CSV. A CSV or JSON file
     written to ``out`` gets ``stamp`` (provenance) beside it (:func:`write_csv_file`)."""
     from graphinv.util.tabular import to_csv, to_json, write_text_atomic
 
@@ -323,7 +323,7 @@ def emit_table(
             dict(zip(columns, r, strict=False)) for r in rows
         ]
         text = to_json(data) + "\n"
-    if out is not None and fmt is OutputFormat.csv:
+    if out is not None and fmt in (OutputFormat.csv, OutputFormat.json):
         write_csv_file(out, text, stamp)
     elif out is not None:
         write_text_atomic(out, text)

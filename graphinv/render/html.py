@@ -498,7 +498,10 @@ def write_site(
     write_text_atomic(out / "clusters.csv", table)
     write_text_atomic(sidecar_path(out / "clusters.csv"),
                       sidecar_text("clusters.csv", table, stamp))
-    write_text_atomic(out / "clusters.json", to_json(reps) + "\n")
+    listing = to_json(reps) + "\n"
+    write_text_atomic(out / "clusters.json", listing)
+    write_text_atomic(sidecar_path(out / "clusters.json"),
+                      sidecar_text("clusters.json", listing, stamp))
     note = (f"Pages were written for the first {len(chosen):,} of {len(ordered):,} clusters; "
             "for another: graphinv view --cluster ID." if skipped else "")
     index = render_index_page(reps, list(overview_edges or []), stems, title=title, seed=seed,

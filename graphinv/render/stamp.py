@@ -194,10 +194,21 @@ def sidecar_text(csv_name: str, csv_text: str, stamp: Mapping[str, Any]) -> str:
     >>> doc = json.loads(sidecar_text("m.csv", 'id\\n"x\\ny"\\n', make_stamp()))
     >>> doc["describes"]["file"], doc["describes"]["rows"], len(doc["describes"]["sha256"])
     ('m.csv', 1, 64)
+    >>> doc = json.loads(sidecar_text("c.json", '[{"id": 1}, {"id": 2}]', make_stamp()))
+    >>> doc["describes"]["rows"]
+    2
     """
     data = csv_text.encode("utf-8")
-    # Records, not lines: a quoted cell may hold a newline.
-    rows = max(sum(1 for _ in csv.reader(io.StringIO(csv_text, newline=""))) - 1, 0)
+    if csv_name.lower().endswith(".json"):
+        # A JSON export (a list of records, or one document) is stamped the same way.
+        try:
+            parsed = json.loads(csv_text) if csv_text.strip() else []
+        except ValueError:
+            parsed = None
+        rows = len(parsed) if isinstance(parsed, list) else 1
+    else:
+        # Records, not lines: a quoted cell may hold a newline.
+        rows = max(sum(1 for _ in csv.reader(io.StringIO(csv_text, newline=""))) - 1, 0)
     doc = {"kind": _SIDECAR_KIND,
            "describes": {"file": csv_name, "sha256": hashlib.sha256(data).hexdigest(),
                          "bytes": len(data), "rows": rows},
