@@ -25,6 +25,16 @@ __all__ = ["spring_layout", "structural_layout", "EDGE_LENGTH"]
 EDGE_LENGTH = 110.0
 
 
+def _adjacency(n: int, edges: Iterable[tuple[int, int]]) -> list[set[int]]:
+    """Neighbour sets of ``n`` nodes; self-loops and out-of-range ends are ignored."""
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        if a != b and 0 <= a < n and 0 <= b < n:
+            adj[a].add(b)
+            adj[b].add(a)
+    return adj
+
+
 def _peel(n: int, adj: list[set[int]]) -> tuple[list[bool], list[int], list[int]]:
     """Strip leaves repeatedly (the 2-core remains).
 
@@ -196,11 +206,7 @@ def spring_layout(
     """
     if n <= 0:
         return []
-    adj: list[set[int]] = [set() for _ in range(n)]
-    for a, b in edges:
-        if a != b and 0 <= a < n and 0 <= b < n:
-            adj[a].add(b)
-            adj[b].add(a)
+    adj = _adjacency(n, edges)
     rng = random.Random(seed)
     is_anchor, parent, order = _peel(n, adj)
     children: list[list[int]] = [[] for _ in range(n)]
@@ -469,11 +475,7 @@ def structural_layout(
     """
     if n <= 0:
         return []
-    adj: list[set[int]] = [set() for _ in range(n)]
-    for a, b in edges:
-        if a != b and 0 <= a < n and 0 <= b < n:
-            adj[a].add(b)
-            adj[b].add(a)
+    adj = _adjacency(n, edges)
     is_ident = [bool(identifiers[v]) for v in range(n)]
     centres, parent, order = _petal_forest(n, adj, is_ident)
     children: list[list[int]] = [[] for _ in range(n)]
